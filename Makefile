@@ -1,0 +1,45 @@
+# The README's commands. `make run` and `make test` do all the set-up themselves.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml setup.py | sha1sum | cut -c1-12)
+NATIVE := $(shell find src -name '_*.c')
+
+.PHONY: run test test-fast test-slow lint bench install native clean
+
+$(STAMP): pyproject.toml setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP) native
+
+# Native kernels are rebuilt whenever a C file changes.
+native: $(STAMP) $(NATIVE)
+	$(PY) setup.py -q build_ext --inplace
+
+run: install
+	BRIGHTLINE_HOME=$${BRIGHTLINE_HOME:-demo/home} $(VENV)/bin/brightline demo --folder demo/files
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+test: lint
+	$(VENV)/bin/pytest -q -n 2 -m "not slow"
+
+test-slow: install
+	$(VENV)/bin/pytest -q -m slow
+
+bench: install
+	$(PY) bench/bench_pdq.py
+	$(PY) bench/bench_index.py
+	$(PY) bench/bench_import.py
+
+clean:
+	rm -rf $(VENV) build demo .pytest_cache .mypy_cache .ruff_cache
+	find src -name '*.so' -delete

@@ -1,0 +1,61 @@
+"""The Typer application, its shared options and error handling."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from brightline.errors import BrightlineError
+from brightline.services.context import Services, open_services
+from brightline.settings import Settings
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+EXIT_OK = 0
+EXIT_MATCH = 1
+EXIT_ERROR = 2
+
+console = Console()
+err_console = Console(stderr=True)
+
+app = typer.Typer(
+    name="brightline",
+    help="Find known abuse material by hash: keep hash lists, hash files, match them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+list_app = typer.Typer(
+    help="Create, import, export, show and delete hash lists.", no_args_is_help=True
+)
+app.add_typer(list_app, name="list")
+
+
+def services() -> Services:
+    """Built once per command from the environment (the only place it is read)."""
+    return open_services(Settings())
+
+
+def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn Brightline errors into a plain message and exit code 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except BrightlineError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(EXIT_ERROR) from None
+
+    return wrapper
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, default=str, separators=(",", ":")) + "\n")

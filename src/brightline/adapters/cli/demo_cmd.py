@@ -1,0 +1,56 @@
+"""``brightline demo``: the whole flow on generated, benign pictures."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from brightline.adapters.cli.app import app, console, handle_errors, services
+from brightline.adapters.cli.render import render_match, render_summary
+from brightline.errors import NotFoundError
+from brightline.services import ingest
+from brightline.services.demo import build_demo
+from brightline.services.hashing import HashOptions
+from brightline.services.scan import scan
+from brightline.services.store import lists as store_lists
+
+DEMO_LIST = "demo-known"
+
+
+@app.command("demo")
+@handle_errors
+def demo(
+    folder: Annotated[Path, typer.Option(help="Where to write the demo pictures.")] = Path("demo"),
+) -> None:
+    """Build a demo list from generated pictures and scan a folder of near-duplicates."""
+    svc = services()
+    made = build_demo(folder)
+    with svc.store.begin() as conn:
+        with suppress(NotFoundError):
+            store_lists.delete_list(conn, DEMO_LIST)
+        store_lists.create_list(conn, DEMO_LIST, "none", 31)
+    report = ingest.import_file(svc.store, DEMO_LIST, made.list_file, source="demo")
+    console.rule("Brightline demo")
+    console.print(
+        f"List [bold]{DEMO_LIST}[/]: {report.imported} hashes (MD5 + PDQ) of "
+        f"{report.imported // 2} generated pictures, from {made.list_file}."
+    )
+    console.print(
+        f"Scanning {made.scan_dir} (copies, near-duplicates, unrelated pictures, "
+        "broken files), rotations and flips included:\n"
+    )
+    files = matched = errors = 0
+    opts = HashOptions(svc.settings.max_image_pixels, dihedral=True)
+    for result in scan([made.scan_dir], svc.matcher, opts=opts):
+        files += 1
+        matched += bool(result.matches)
+        errors += result.error is not None
+        render_match(result)
+        why = made.expected_matches.get(Path(result.path).name)
+        if why and result.matches:
+            console.print(f"      [dim]why: {why}[/]")
+    console.print()
+    render_summary(files, matched, errors)

@@ -1,0 +1,17 @@
+"""Entry point of the ``brightline`` command."""
+
+from __future__ import annotations
+
+from brightline.adapters.cli import demo_cmd, lists_cmd, scan_cmd
+from brightline.adapters.cli.app import app
+
+# Importing the command modules registers their commands on ``app``.
+__all__ = ["app", "demo_cmd", "lists_cmd", "main", "scan_cmd"]
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""How results look on a terminal."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+
+from brightline.adapters.cli.app import console
+from brightline.core.models import ScanResult
+
+
+def render_hash(result: ScanResult) -> None:
+    console.print(f"[bold]{escape(result.path)}[/]")
+    s = result.signals
+    if s is not None:
+        console.print(
+            f"  md5     {s.md5}\n  sha1    {s.sha1}\n  sha256  {s.sha256}", highlight=False
+        )
+        if s.pdq is not None:
+            console.print(f"  pdq     {s.pdq}  (quality {s.pdq_quality})", highlight=False)
+        for i, variant in enumerate(s.pdq_dihedral or [], start=0):
+            if i:
+                console.print(f"  pdq[{i}]  {variant}", highlight=False)
+    if result.error:
+        console.print(f"  [yellow]error:[/] {escape(result.error)}")
+
+
+def render_match(result: ScanResult) -> None:
+    """One line per matched or failed file; quiet files stay quiet."""
+    path = escape(result.path)
+    for m in result.matches:
+        why = "exact" if m.distance == 0 and m.signal_type != "pdq" else f"distance {m.distance}"
+        category = f", category {m.category} ({m.scheme})" if m.category else ""
+        console.print(
+            f"[bold red]MATCH[/] {path}: {m.signal_type} {why} → list "
+            f"[bold]{escape(m.list_name)}[/] entry {m.entry_id}{category}",
+            highlight=False,
+        )
+    if result.error and not result.matches:
+        console.print(f"[yellow]ERROR[/] {path}: {escape(result.error)}", highlight=False)
+
+
+def render_summary(files: int, matched: int, errors: int) -> None:
+    colour = "red" if matched else "green"
+    console.print(
+        f"[{colour}]{files:,} files scanned, {matched:,} matched[/], "
+        f"{errors:,} could not be fully hashed."
+    )

@@ -1,0 +1,1 @@
+"""Pure domain code: signals, indexes, list formats and models."""

@@ -1,0 +1,15 @@
+"""Indexes of 256-bit PDQ hashes for radius search.
+
+``Index`` is the seam; ``BruteForceIndex`` is the oracle every other index is
+contract-tested against.
+"""
+
+from brightline.core.index.base import Hits, Index, hex_to_rows, rows_to_hex
+from brightline.core.index.brute import BruteForceIndex
+
+__all__ = ["BruteForceIndex", "Hits", "Index", "hex_to_rows", "rows_to_hex"]
+
+
+def default_index() -> Index:
+    """The index Brightline uses: the fastest one available."""
+    return BruteForceIndex()

@@ -1,0 +1,129 @@
+"""Plain data shared by every layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HashRecord:
+    """One hash read from a list file, before it is stored.
+
+    ``location`` says where it came from (``"line 3"``) for error messages.
+    """
+
+    signal_type: str
+    value: str
+    category: str | None = None
+    source_id: str | None = None
+    note: str | None = None
+    location: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HashList:
+    id: int
+    name: str
+    scheme: str
+    pdq_threshold: int
+    created_at: datetime
+    entry_count: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    id: int
+    list_id: int
+    signal_type: str
+    value: str
+    category: str | None
+    source: str | None
+    source_id: str | None
+    note: str | None
+    enabled: bool
+    withdrawn: bool
+    added_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A query hash that matched a list entry."""
+
+    list_name: str
+    list_id: int
+    entry_id: int
+    signal_type: str
+    value: str
+    distance: int
+    category: str | None
+    scheme: str
+    source: str | None
+    source_id: str | None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "list": self.list_name,
+            "entry_id": self.entry_id,
+            "signal_type": self.signal_type,
+            "value": self.value,
+            "distance": self.distance,
+            "category": self.category,
+            "scheme": self.scheme,
+            "source": self.source,
+            "source_id": self.source_id,
+        }
+
+
+@dataclass(slots=True)
+class FileSignals:
+    """Signals computed for one file; ``pdq_quality`` is 0–100 when ``pdq`` is set."""
+
+    md5: str
+    sha1: str
+    sha256: str
+    size: int
+    media_type: str | None = None
+    pdq: str | None = None
+    pdq_quality: int | None = None
+    pdq_dihedral: list[str] | None = None
+
+    def hashes(self) -> dict[str, str]:
+        out = {"md5": self.md5, "sha1": self.sha1, "sha256": self.sha256}
+        if self.pdq is not None:
+            out["pdq"] = self.pdq
+        return out
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "md5": self.md5,
+            "sha1": self.sha1,
+            "sha256": self.sha256,
+            "size": self.size,
+            "media_type": self.media_type,
+        }
+        if self.pdq is not None:
+            out["pdq"] = self.pdq
+            out["pdq_quality"] = self.pdq_quality
+        if self.pdq_dihedral is not None:
+            out["pdq_dihedral"] = self.pdq_dihedral
+        return out
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """What a scan found for one file. ``error`` set means the file was not hashed."""
+
+    path: str
+    signals: FileSignals | None = None
+    matches: list[Match] = field(default_factory=list)
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "signals": self.signals.as_dict() if self.signals else None,
+            "matches": [m.as_dict() for m in self.matches],
+            "error": self.error,
+        }

@@ -1,0 +1,21 @@
+"""The SignalType seam: what every kind of hash must say about itself."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class SignalType(Protocol):
+    """A kind of hash. ``distance`` is the brute-force oracle fast indexes are tested against."""
+
+    name: str
+    #: True when only identical values match (cryptographic hashes).
+    exact: bool
+
+    def normalize(self, value: str) -> str:
+        """Canonical text of ``value``; raises InvalidHashError if it is not valid."""
+        ...
+
+    def distance(self, a: str, b: str) -> int:
+        """0 for identical; for perceptual hashes, the number of differing bits."""
+        ...

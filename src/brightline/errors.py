@@ -1,0 +1,71 @@
+"""Every error Brightline raises on purpose, in one tree.
+
+::
+
+    BrightlineError                 base; carries a plain-language message
+    ├── UsageError                  the caller asked for something impossible (CLI exit 2)
+    ├── NotFoundError               a list, entry or key that does not exist
+    ├── ConflictError               a name that is already taken
+    ├── InputError                  bad input data (CLI exit 2)
+    │   ├── InvalidHashError        a hash value that is not valid for its signal type
+    │   ├── InvalidCategoryError    a category that the list's scheme does not define
+    │   ├── DecodeError             a file that is not a decodable image (corrupt, bomb…)
+    │   └── FormatError             a hash-list file that cannot be read; has a location
+    └── IndexCorruptError           an on-disk index that cannot be loaded (rebuilt from
+                                    the database, never trusted)
+
+Adapters map these to exit codes (CLI) and to one JSON error body (API). Anything
+else escaping is a bug.
+"""
+
+from __future__ import annotations
+
+
+class BrightlineError(Exception):
+    """Base of all deliberate errors; ``str(err)`` is safe to show to a person."""
+
+
+class UsageError(BrightlineError):
+    """The request cannot be carried out as asked."""
+
+
+class NotFoundError(BrightlineError):
+    """The named thing does not exist."""
+
+
+class ConflictError(BrightlineError):
+    """The named thing already exists."""
+
+
+class InputError(BrightlineError):
+    """Input data is malformed."""
+
+
+class InvalidHashError(InputError):
+    """A hash value is not valid for its signal type."""
+
+
+class InvalidCategoryError(InputError):
+    """A category is not defined by the list's scheme."""
+
+
+class DecodeError(InputError):
+    """A file could not be decoded as an image."""
+
+
+class FormatError(InputError):
+    """A hash-list file could not be read.
+
+    ``location`` names where: ``"line 12"``, ``"record 3"``, ``"byte 1024"``.
+    """
+
+    def __init__(self, reason: str, location: str | None = None, source: str | None = None):
+        self.reason = reason
+        self.location = location
+        self.source = source
+        where = ", ".join(part for part in (source, location) if part)
+        super().__init__(f"{where}: {reason}" if where else reason)
+
+
+class IndexCorruptError(BrightlineError):
+    """An index file is damaged or from an incompatible version."""

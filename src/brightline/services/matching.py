@@ -1,0 +1,255 @@
+"""Matching hashes against every list: exact lookups in the database, PDQ through
+a persistent index that follows the database's change feed.
+
+The PDQ index holds every active PDQ entry of every list, keyed by entry id. It is
+saved as ``pdq-<instance>-<rev>.idx``: the file name carries the database instance
+and the revision it reflects, so a reader never pairs an index with the wrong
+watermark and concurrent writers cannot corrupt each other's state. Opening loads
+the newest file, then applies entries and tombstones changed since its revision:
+hashes added to a list are matchable without rebuilding anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+
+from brightline.core import index as core_index
+from brightline.core.index.base import hex_to_rows
+from brightline.core.models import Match
+from brightline.errors import IndexCorruptError
+from brightline.services.store import Store
+from brightline.services.store import lists as store_lists
+from brightline.services.store.db import current_rev
+from brightline.services.store.entries import (
+    EntryHit,
+    active_entries_by_id,
+    active_entries_by_value,
+    changes_since,
+)
+from brightline.services.store.tables import counters
+
+log = logging.getLogger(__name__)
+
+_FILE = re.compile(r"^pdq-(?P<instance>\d+)-(?P<rev>\d+)\.idx$")
+#: Save after a refresh only when this many changes were applied (saves are not free).
+SAVE_AFTER_CHANGES = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A hash to look up. ``variants`` are extra PDQ hashes (the dihedral set)."""
+
+    signal_type: str
+    value: str
+    variants: tuple[str, ...] = ()
+
+
+class Matcher:
+    """Finds list entries matching hashes. Thread-safe for concurrent ``match`` calls."""
+
+    def __init__(self, store: Store, index_dir: Path | None):
+        self.store = store
+        self.index_dir = index_dir
+        self._index: core_index.Index = core_index.default_index()
+        self._rev = 0
+        self._instance = 0
+        self._lock = threading.RLock()
+        self._loaded = False
+
+    @property
+    def ready(self) -> bool:
+        return self._loaded
+
+    @property
+    def size(self) -> int:
+        return len(self._index)
+
+    def open(self) -> Matcher:
+        """Load the saved index (or build it), then catch up with the database."""
+        with self._lock:
+            self._instance = _instance_id(self.store)
+            if not self._load_saved():
+                self._rebuild()
+            self.refresh()
+            self._loaded = True
+        return self
+
+    def refresh(self, save: bool = True) -> int:
+        """Apply changes made since the index's revision; returns how many."""
+        with self._lock, self.store.connect() as conn:
+            head = current_rev(conn)
+            if head < self._rev:  # the database went back in time: do not trust the index
+                log.warning("database revision %d is behind index revision %d", head, self._rev)
+                self._rebuild()
+                return len(self._index)
+            if head == self._rev:
+                return 0
+            add_ids: list[int] = []
+            add_values: list[str] = []
+            remove: list[int] = []
+            for entry_id, value, active in changes_since(conn, "pdq", self._rev):
+                if active:
+                    add_ids.append(entry_id)
+                    add_values.append(value)
+                else:
+                    remove.append(entry_id)
+        self._apply(add_ids, add_values, remove)
+        with self._lock:
+            self._rev = head
+            changed = len(add_ids) + len(remove)
+            if save and changed >= SAVE_AFTER_CHANGES:
+                self.save()
+            return changed
+
+    def _apply(self, add_ids: list[int], add_values: list[str], remove: list[int]) -> None:
+        with self._lock:
+            if remove:
+                self._index.remove(np.asarray(remove, np.int64))
+            if add_ids:
+                self._index.add(np.asarray(add_ids, np.int64), hex_to_rows(add_values))
+
+    def save(self) -> None:
+        if self.index_dir is None:
+            return
+        with self._lock:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            path = self.index_dir / f"pdq-{self._instance}-{self._rev}.idx"
+            self._index.save(path)
+            for old in self.index_dir.iterdir():
+                m = _FILE.match(old.name)
+                if m and old != path and int(m["rev"]) < self._rev:
+                    old.unlink(missing_ok=True)
+
+    def _load_saved(self) -> bool:
+        if self.index_dir is None or not self.index_dir.is_dir():
+            return False
+        candidates = []
+        for path in self.index_dir.iterdir():
+            m = _FILE.match(path.name)
+            if m and int(m["instance"]) == self._instance:
+                candidates.append((int(m["rev"]), path))
+        for rev, path in sorted(candidates, reverse=True):
+            try:
+                self._index = type(self._index).load(path)
+            except IndexCorruptError as exc:
+                log.warning("ignoring damaged index %s: %s", path, exc)
+                continue
+            self._rev = rev
+            return True
+        return False
+
+    def _rebuild(self) -> None:
+        self._index = core_index.default_index()
+        self._rev = 0
+
+    # -- matching -------------------------------------------------------------
+
+    def match(
+        self, queries: Sequence[Query], list_names: Sequence[str] | None = None
+    ) -> list[list[Match]]:
+        """Matches for each query, best (smallest distance) first."""
+        list_ids = self._list_ids(list_names)
+        results: list[list[Match]] = [[] for _ in queries]
+        self._match_exact(queries, list_ids, results)
+        self._match_pdq(queries, list_ids, results)
+        for found in results:
+            found.sort(key=lambda m: (m.distance, m.list_name, m.entry_id))
+        return results
+
+    def _list_ids(self, list_names: Sequence[str] | None) -> list[int] | None:
+        if list_names is None:
+            return None
+        with self.store.connect() as conn:
+            return [store_lists.get_list(conn, name).id for name in list_names]
+
+    def _match_exact(
+        self,
+        queries: Sequence[Query],
+        list_ids: list[int] | None,
+        results: list[list[Match]],
+    ) -> None:
+        by_type: dict[str, dict[str, list[int]]] = {}
+        for row, q in enumerate(queries):
+            by_type.setdefault(q.signal_type, {}).setdefault(q.value, []).append(row)
+        with self.store.connect() as conn:
+            for signal_type, rows_by_value in by_type.items():
+                if signal_type == "pdq":
+                    continue
+                for hit in active_entries_by_value(conn, signal_type, rows_by_value, list_ids):
+                    for row in rows_by_value[hit.entry.value]:
+                        results[row].append(_to_match(hit, 0))
+
+    def _match_pdq(
+        self,
+        queries: Sequence[Query],
+        list_ids: list[int] | None,
+        results: list[list[Match]],
+    ) -> None:
+        owners: list[int] = []
+        values: list[str] = []
+        for row, q in enumerate(queries):
+            if q.signal_type == "pdq":
+                for value in (q.value, *q.variants):
+                    owners.append(row)
+                    values.append(value)
+        if not values:
+            return
+        radius = self._max_threshold(list_ids)
+        with self._lock:
+            hits = self._index.search(hex_to_rows(values), radius)
+        if not len(hits):
+            return
+        best: dict[tuple[int, int], int] = {}
+        for q, entry_id, dist in zip(
+            hits.query.tolist(), hits.ids.tolist(), hits.distances.tolist(), strict=True
+        ):
+            key = (owners[q], entry_id)
+            best[key] = min(dist, best.get(key, dist))
+        with self.store.connect() as conn:
+            entries = {
+                h.entry.id: h for h in active_entries_by_id(conn, {e for _, e in best}, list_ids)
+            }
+        for (row, entry_id), dist in best.items():
+            hit = entries.get(entry_id)
+            if hit is not None and dist <= hit.hash_list.pdq_threshold:
+                results[row].append(_to_match(hit, dist))
+
+    def _max_threshold(self, list_ids: list[int] | None) -> int:
+        with self.store.connect() as conn:
+            thresholds = [
+                hl.pdq_threshold
+                for hl in store_lists.all_lists(conn)
+                if list_ids is None or hl.id in list_ids
+            ]
+        return max(thresholds, default=0)
+
+
+def _to_match(hit: EntryHit, distance: int) -> Match:
+    e, hl = hit.entry, hit.hash_list
+    return Match(
+        list_name=hl.name,
+        list_id=hl.id,
+        entry_id=e.id,
+        signal_type=e.signal_type,
+        value=e.value,
+        distance=distance,
+        category=e.category,
+        scheme=hl.scheme,
+        source=e.source,
+        source_id=e.source_id,
+    )
+
+
+def _instance_id(store: Store) -> int:
+    """A random id written when the database was created: tells databases apart."""
+    with store.connect() as conn:
+        query = select(counters.c.value).where(counters.c.name == "instance")
+        return int(conn.execute(query).scalar_one())

@@ -1,0 +1,87 @@
+"""Engine set-up, migrations and the revision counter."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event, text, update
+from sqlalchemy.engine import make_url
+
+from brightline.services.store.tables import counters
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class Store:
+    """A database holding hash lists. Create with a SQLAlchemy URL, then ``migrate()``."""
+
+    def __init__(self, url: str, *, echo: bool = False):
+        self.url = url
+        self.engine: Engine = _make_engine(url, echo)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def migrate(self) -> None:
+        """Bring the schema to the newest revision (idempotent)."""
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A transaction: committed on success, rolled back on any exception."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def next_rev(conn: Connection) -> int:
+    """Take the next revision number; the row lock orders concurrent writers."""
+    result = conn.execute(
+        update(counters)
+        .where(counters.c.name == "rev")
+        .values(value=counters.c.value + 1)
+        .returning(counters.c.value)
+    )
+    return int(result.scalar_one())
+
+
+def current_rev(conn: Connection) -> int:
+    return int(conn.execute(text("SELECT value FROM counters WHERE name = 'rev'")).scalar_one())
+
+
+def _make_engine(url: str, echo: bool) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, echo=echo, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL lets readers (scans, API workers) run while an import writes.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()

@@ -1,0 +1,218 @@
+"""Entries: bulk upsert, lookups, and the change feed indexes follow."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from brightline.core.models import Entry, HashList
+from brightline.errors import NotFoundError
+from brightline.services.store.db import next_rev
+from brightline.services.store.tables import entries, hash_lists, tombstones
+
+#: Columns a caller supplies for each entry in ``upsert_entries``.
+UPSERT_FIELDS = ("signal_type", "value", "category", "source_id", "note")
+
+
+def upsert_entries(
+    conn: Connection,
+    list_id: int,
+    rows: Sequence[dict[str, Any]],
+    *,
+    source: str | None,
+    rev: int,
+) -> None:
+    """Insert entries, or update the ones already in the list (same type and value).
+
+    Re-importing a hash un-withdraws it (its source lists it again) but leaves
+    ``enabled``, a local curator's decision, alone.
+    """
+    if not rows:
+        return
+    now = datetime.now(UTC)
+    payload = [
+        {
+            "list_id": list_id,
+            "signal_type": r["signal_type"],
+            "value": r["value"],
+            "category": r.get("category"),
+            "source_id": r.get("source_id"),
+            "note": r.get("note"),
+            "source": source,
+            "enabled": True,
+            "withdrawn": False,
+            "added_at": now,
+            "updated_at": now,
+            "rev": rev,
+        }
+        for r in rows
+    ]
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    stmt = dialect_insert(entries)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["list_id", "signal_type", "value"],
+        set_={
+            "category": stmt.excluded.category,
+            "source_id": stmt.excluded.source_id,
+            "note": stmt.excluded.note,
+            "source": stmt.excluded.source,
+            "withdrawn": False,
+            "updated_at": stmt.excluded.updated_at,
+            "rev": stmt.excluded.rev,
+        },
+    )
+    conn.execute(stmt, payload)
+
+
+def count_entries(conn: Connection, list_id: int) -> int:
+    query = select(func.count()).select_from(entries).where(entries.c.list_id == list_id)
+    return int(conn.execute(query).scalar_one())
+
+
+def iter_entries(conn: Connection, list_id: int, batch: int = 10_000) -> Iterator[Entry]:
+    """All entries of a list, grouped by source id then id (VICS export needs that)."""
+    query = (
+        select(entries)
+        .where(entries.c.list_id == list_id)
+        .order_by(entries.c.source_id, entries.c.id)
+        .execution_options(yield_per=batch)
+    )
+    for row in conn.execute(query):
+        yield to_entry(row)
+
+
+def get_entry(conn: Connection, entry_id: int) -> Entry:
+    row = conn.execute(select(entries).where(entries.c.id == entry_id)).one_or_none()
+    if row is None:
+        raise NotFoundError(f"no entry with id {entry_id}")
+    return to_entry(row)
+
+
+def set_entry_state(
+    conn: Connection,
+    entry_id: int,
+    *,
+    enabled: bool | None = None,
+    withdrawn: bool | None = None,
+) -> Entry:
+    get_entry(conn, entry_id)
+    values: dict[str, object] = {"updated_at": datetime.now(UTC), "rev": next_rev(conn)}
+    if enabled is not None:
+        values["enabled"] = enabled
+    if withdrawn is not None:
+        values["withdrawn"] = withdrawn
+    conn.execute(update(entries).where(entries.c.id == entry_id).values(**values))
+    return get_entry(conn, entry_id)
+
+
+def delete_entry(conn: Connection, entry_id: int) -> None:
+    entry = get_entry(conn, entry_id)
+    rev = next_rev(conn)
+    conn.execute(
+        tombstones.insert().values(entry_id=entry_id, signal_type=entry.signal_type, rev=rev)
+    )
+    conn.execute(entries.delete().where(entries.c.id == entry_id))
+
+
+@dataclass(frozen=True, slots=True)
+class EntryHit:
+    """An entry with the list it belongs to, as matching needs it."""
+
+    entry: Entry
+    hash_list: HashList
+
+
+def active_entries_by_value(
+    conn: Connection,
+    signal_type: str,
+    values: Iterable[str],
+    list_ids: Sequence[int] | None = None,
+) -> list[EntryHit]:
+    """Enabled, not withdrawn entries with one of ``values`` (exact lookup)."""
+    wanted = sorted(set(values))
+    if not wanted:
+        return []
+    cond = and_(entries.c.signal_type == signal_type, entries.c.value.in_(wanted))
+    return _active_hits(conn, cond, list_ids)
+
+
+def active_entries_by_id(
+    conn: Connection, ids: Iterable[int], list_ids: Sequence[int] | None = None
+) -> list[EntryHit]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    return _active_hits(conn, entries.c.id.in_(wanted), list_ids)
+
+
+def _active_hits(conn: Connection, cond: Any, list_ids: Sequence[int] | None) -> list[EntryHit]:
+    query = (
+        select(
+            entries,
+            hash_lists.c.name,
+            hash_lists.c.scheme,
+            hash_lists.c.pdq_threshold,
+            hash_lists.c.created_at.label("list_created_at"),
+        )
+        .join(hash_lists, hash_lists.c.id == entries.c.list_id)
+        .where(cond, entries.c.enabled.is_(True), entries.c.withdrawn.is_(False))
+    )
+    if list_ids is not None:
+        query = query.where(entries.c.list_id.in_(list(list_ids)))
+    hits = []
+    for row in conn.execute(query):
+        m = row._mapping
+        hl = HashList(
+            id=int(m["list_id"]),
+            name=m["name"],
+            scheme=m["scheme"],
+            pdq_threshold=int(m["pdq_threshold"]),
+            created_at=m["list_created_at"],
+        )
+        hits.append(EntryHit(to_entry(row), hl))
+    return hits
+
+
+def changes_since(
+    conn: Connection, signal_type: str, rev: int, batch: int = 50_000
+) -> Iterator[tuple[int, str, bool]]:
+    """``(entry id, value, active)`` for entries changed after ``rev``, then removals.
+
+    Removals (tombstones) come last as ``(id, "", False)``.
+    """
+    query = (
+        select(entries.c.id, entries.c.value, entries.c.enabled, entries.c.withdrawn)
+        .where(entries.c.signal_type == signal_type, entries.c.rev > rev)
+        .order_by(entries.c.rev, entries.c.id)
+        .execution_options(yield_per=batch)
+    )
+    for row in conn.execute(query):
+        yield int(row.id), str(row.value), bool(row.enabled) and not bool(row.withdrawn)
+    gone = select(tombstones.c.entry_id).where(
+        tombstones.c.signal_type == signal_type, tombstones.c.rev > rev
+    )
+    for (entry_id,) in conn.execute(gone):
+        yield int(entry_id), "", False
+
+
+def to_entry(row: Row[Any]) -> Entry:
+    m = row._mapping
+    return Entry(
+        id=int(m["id"]),
+        list_id=int(m["list_id"]),
+        signal_type=m["signal_type"],
+        value=m["value"],
+        category=m["category"],
+        source=m["source"],
+        source_id=m["source_id"],
+        note=m["note"],
+        enabled=bool(m["enabled"]),
+        withdrawn=bool(m["withdrawn"]),
+        added_at=m["added_at"],
+        updated_at=m["updated_at"],
+    )

@@ -1,0 +1,79 @@
+"""The schema. Changes go through an Alembic migration in ``migrations/versions``.
+
+Every change to an entry bumps its ``rev`` to a value taken from the ``counters``
+row, in the same transaction. Indexes catch up by reading entries and tombstones
+with ``rev`` above the last one they saw, so nothing is ever rebuilt in full.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+
+hash_lists = Table(
+    "hash_lists",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("scheme", String(20), nullable=False),
+    Column("pdq_threshold", Integer, nullable=False),
+    Column("description", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+entries = Table(
+    "entries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("list_id", Id, ForeignKey("hash_lists.id", ondelete="CASCADE"), nullable=False),
+    Column("signal_type", String(32), nullable=False),
+    Column("value", String(512), nullable=False),
+    Column("category", String(64)),
+    Column("source", String(200)),
+    Column("source_id", String(256)),
+    Column("note", Text),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("withdrawn", Boolean, nullable=False, default=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("rev", BigInteger, nullable=False),
+    UniqueConstraint("list_id", "signal_type", "value", name="uq_entries_list_signal_value"),
+    Index("ix_entries_signal_value", "signal_type", "value"),
+    Index("ix_entries_rev", "rev"),
+)
+
+# Entries that left the store (deleted, or their list deleted), for index catch-up.
+tombstones = Table(
+    "tombstones",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("entry_id", BigInteger, nullable=False),
+    Column("signal_type", String(32), nullable=False),
+    Column("rev", BigInteger, nullable=False),
+    Index("ix_tombstones_rev", "rev"),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)

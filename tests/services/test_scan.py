@@ -1,0 +1,109 @@
+"""Scanning folders: every file gets a row, bad files get a reason, the scan goes on."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import ImageOps
+
+from brightline.services.context import Services
+from brightline.services.demo import jpeg, picture
+from brightline.services.hashing import HashOptions, hash_path
+from brightline.services.scan import iter_files, scan
+from brightline.services.store import lists
+from brightline.services.store.db import next_rev
+from brightline.services.store.entries import upsert_entries
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims a huge size: a decompression-bomb shape, a few bytes long."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\0" * 1_000_000, 9)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "scan"
+    (root / "sub").mkdir(parents=True)
+    (root / "a.jpg").write_bytes(jpeg(picture(1)))
+    (root / "sub" / "b.bin").write_bytes(jpeg(picture(2)))  # type from content, not name
+    (root / "empty.jpg").write_bytes(b"")
+    (root / "truncated.jpg").write_bytes(jpeg(picture(3))[:500])
+    (root / "text.jpg").write_text("hello")
+    (root / "bomb.png").write_bytes(png_header_only(100_000, 100_000))
+    return root
+
+
+def by_name(results: list) -> dict:  # type: ignore[type-arg]
+    return {Path(r.path).name: r for r in results}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_every_file_gets_a_row(svc: Services, folder: Path, workers: int) -> None:
+    results = by_name(list(scan([folder], svc.matcher, workers=workers)))
+    assert sorted(results) == [
+        "a.jpg",
+        "b.bin",
+        "bomb.png",
+        "empty.jpg",
+        "text.jpg",
+        "truncated.jpg",
+    ]
+    assert results["a.jpg"].error is None and results["a.jpg"].signals.pdq
+    assert results["b.bin"].signals.media_type == "image/jpeg"
+    assert results["empty.jpg"].error == "empty file"
+    assert "not a recognised image" in results["text.jpg"].error
+    assert results["text.jpg"].signals.md5 == "5d41402abc4b2a76b9719d911017c592"
+    assert "decompression bomb" in results["bomb.png"].error
+    assert "truncated" in results["truncated.jpg"].error.lower()
+
+
+def test_scan_finds_near_duplicates(svc: Services, tmp_path: Path) -> None:
+    known = picture(7)
+    sig = hash_path(_write(tmp_path / "k.jpg", jpeg(known)), HashOptions())
+    assert sig.signals and sig.signals.pdq
+    with svc.store.begin() as conn:
+        hl = lists.create_list(conn, "known")
+        upsert_entries(
+            conn,
+            hl.id,
+            [{"signal_type": "pdq", "value": sig.signals.pdq}],
+            source="t",
+            rev=next_rev(conn),
+        )
+    root = tmp_path / "in"
+    root.mkdir()
+    _write(root / "resized.jpg", jpeg(known.resize((320, 240)), 60))
+    _write(root / "mirrored.jpg", jpeg(ImageOps.mirror(known)))
+    _write(root / "other.jpg", jpeg(picture(8)))
+    plain = by_name(list(scan([root], svc.matcher, workers=1)))
+    assert [bool(plain[n].matches) for n in ("resized.jpg", "mirrored.jpg", "other.jpg")] == [
+        True,
+        False,
+        False,
+    ]
+    turned = by_name(list(scan([root], svc.matcher, workers=1, opts=HashOptions(dihedral=True))))
+    assert turned["mirrored.jpg"].matches and not turned["other.jpg"].matches
+
+
+def test_symlinked_folders_are_not_followed(tmp_path: Path) -> None:
+    root = tmp_path / "r"
+    root.mkdir()
+    (root / "f.txt").write_text("x")
+    (root / "loop").symlink_to(root)
+    assert [p.name for p in iter_files([root])] == ["f.txt"]
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
