@@ -5,6 +5,8 @@ mapping between schemes.
 
 from __future__ import annotations
 
+import functools
+
 from brightline.errors import InvalidCategoryError, UsageError
 
 SCHEMES: dict[str, dict[str, str]] = {
@@ -53,17 +55,8 @@ def check_scheme(scheme: str) -> str:
     return name
 
 
-def normalize_category(scheme: str, category: object) -> str | None:
-    """Return the canonical code of ``category`` under ``scheme``, or None if absent.
-
-    Accepts the usual spellings (``"a"``, ``"Category A"``, ``1`` for ``"1"``).
-    Raises InvalidCategoryError for a value the scheme does not define.
-    """
-    if category is None:
-        return None
-    text = str(category).strip()
-    if not text:
-        return None
+@functools.lru_cache(maxsize=4096)
+def _normalize_text(scheme: str, text: str) -> str | None:
     codes = SCHEMES[scheme]
     if not codes:
         return text
@@ -78,3 +71,17 @@ def normalize_category(scheme: str, category: object) -> str | None:
     raise InvalidCategoryError(
         f"category {text!r} is not defined by the {scheme!r} scheme (allowed: {allowed})"
     )
+
+
+def normalize_category(scheme: str, category: object) -> str | None:
+    """Return the canonical code of ``category`` under ``scheme``, or None if absent.
+
+    Accepts the usual spellings (``"a"``, ``"Category A"``, ``1`` for ``"1"``).
+    Raises InvalidCategoryError for a value the scheme does not define.
+    """
+    if category is None:
+        return None
+    text = str(category).strip()
+    if not text:
+        return None
+    return _normalize_text(scheme, text)

@@ -99,7 +99,7 @@ def _near_duplicates(known: list[Image.Image], scan_dir: Path) -> dict[str, str]
             jpeg(known[1].resize((w // 2, h // 2)), 70),
             "resized to half and recompressed",
         ),
-        "cropped-2.jpg": (jpeg(known[2].crop((16, 12, w - 16, h - 12))), "borders cropped"),
+        "cropped-2.jpg": (jpeg(known[2].crop((6, 4, w - 6, h - 4))), "borders cropped"),
         "watermarked-3.png": (_png(_watermark(known[3])), "watermarked, saved as PNG"),
         "mirrored-4.jpg": (jpeg(ImageOps.mirror(known[4])), "mirrored (needs --dihedral)"),
     }

@@ -23,8 +23,8 @@ from sqlalchemy import select
 
 from brightline.core import index as core_index
 from brightline.core.index.base import hex_to_rows
-from brightline.core.models import Match
-from brightline.errors import IndexCorruptError
+from brightline.core.models import HashList, Match
+from brightline.errors import IndexCorruptError, NotFoundError
 from brightline.services.store import Store
 from brightline.services.store import lists as store_lists
 from brightline.services.store.db import current_rev
@@ -63,6 +63,8 @@ class Matcher:
         self._instance = 0
         self._lock = threading.RLock()
         self._loaded = False
+        self._lists: dict[int, HashList] = {}
+        self._lists_rev = -1
 
     @property
     def ready(self) -> bool:
@@ -89,7 +91,9 @@ class Matcher:
             if head < self._rev:  # the database went back in time: do not trust the index
                 log.warning("database revision %d is behind index revision %d", head, self._rev)
                 self._rebuild()
-                return len(self._index)
+            if head != self._lists_rev:
+                self._lists = {hl.id: hl for hl in store_lists.list_settings(conn)}
+                self._lists_rev = head
             if head == self._rev:
                 return 0
             add_ids: list[int] = []
@@ -167,8 +171,17 @@ class Matcher:
     def _list_ids(self, list_names: Sequence[str] | None) -> list[int] | None:
         if list_names is None:
             return None
-        with self.store.connect() as conn:
-            return [store_lists.get_list(conn, name).id for name in list_names]
+        by_name = {hl.name: hl.id for hl in self._lists.values()}
+        missing = [name for name in list_names if name not in by_name]
+        if missing:
+            self.refresh()  # a list made since the last refresh
+            by_name = {hl.name: hl.id for hl in self._lists.values()}
+        ids = []
+        for name in list_names:
+            if name not in by_name:
+                raise NotFoundError(f"no list named {name!r}")
+            ids.append(by_name[name])
+        return ids
 
     def _match_exact(
         self,
@@ -223,13 +236,9 @@ class Matcher:
                 results[row].append(_to_match(hit, dist))
 
     def _max_threshold(self, list_ids: list[int] | None) -> int:
-        with self.store.connect() as conn:
-            thresholds = [
-                hl.pdq_threshold
-                for hl in store_lists.all_lists(conn)
-                if list_ids is None or hl.id in list_ids
-            ]
-        return max(thresholds, default=0)
+        lists = self._lists
+        wanted = lists.values() if list_ids is None else (lists[i] for i in list_ids if i in lists)
+        return max((hl.pdq_threshold for hl in wanted), default=0)
 
 
 def _to_match(hit: EntryHit, distance: int) -> Match:

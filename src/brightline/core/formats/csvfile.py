@@ -43,7 +43,9 @@ def header_names(line: str) -> list[str]:
     return [name.strip().lower() for name in row]
 
 
-def iter_rows(buf: io.BufferedReader, source: str | None) -> Iterator[tuple[int, Row] | FormatError]:
+def iter_rows(
+    buf: io.BufferedReader, source: str | None
+) -> Iterator[tuple[int, Row] | FormatError]:
     """Yield ``(first line of the row, {header name: stripped cell})`` after the header.
 
     A row that csv cannot parse (an over-long field) becomes a FormatError.

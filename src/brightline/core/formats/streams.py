@@ -57,7 +57,9 @@ def utf8_stream(head: bytes, rest: BinaryIO) -> io.BufferedReader:
     return io.BufferedReader(raw, buffer_size=HEAD_SIZE)
 
 
-def iter_lines(buf: io.BufferedReader, source: str | None) -> Iterator[tuple[int, str | FormatError]]:
+def iter_lines(
+    buf: io.BufferedReader, source: str | None
+) -> Iterator[tuple[int, str | FormatError]]:
     """Yield ``(line number, text with its newline)`` or a FormatError for that line."""
     lineno = 0
     while True:

@@ -58,12 +58,11 @@ def _parse_text(
 ) -> HashRecord | FormatError:
     first, *rest = text.split(None, 1)
     if looks_like_hash(first) or not rest:
-        note = rest[0] if rest else None
-        return _untyped(first, note, location, default_type, source)
+        return _untyped(first, rest[0] if rest else None, location, default_type, source)
     if not TYPE_NAME.fullmatch(first):
         return FormatError("expected 'value' or 'type value'", location, source)
-    value, *note = rest[0].split(None, 1)
-    return HashRecord(first, value, note=note[0] if note else None, location=location)
+    value, *after = rest[0].split(None, 1)
+    return HashRecord(first, value, note=after[0] if after else None, location=location)
 
 
 def _parse_pytx(

@@ -6,8 +6,9 @@ contract-tested against.
 
 from brightline.core.index.base import Hits, Index, hex_to_rows, rows_to_hex
 from brightline.core.index.brute import BruteForceIndex
+from brightline.core.index.mih import MihIndex
 
-__all__ = ["BruteForceIndex", "Hits", "Index", "hex_to_rows", "rows_to_hex"]
+__all__ = ["BruteForceIndex", "Hits", "Index", "MihIndex", "hex_to_rows", "rows_to_hex"]
 
 
 def default_index() -> Index:

@@ -25,9 +25,13 @@
 
 #define HASH_BYTES 32
 #define MAXM 32
+#ifndef PROBE_GROUP
 #define PROBE_GROUP 32
+#endif
 #define CAND_CAP 8192
+#ifndef PREFETCH_AHEAD
 #define PREFETCH_AHEAD 16
+#endif
 
 /* Planner cost units: one random candidate check = 1. */
 #define COST_PROBE 2.0
@@ -127,10 +131,12 @@ static PyObject *out_to_tuple(Out *o) {
         out_free(o);
         return PyErr_NoMemory();
     }
+    /* "y#" turns a NULL pointer into None, so empty results point at "". */
+    const char *none = "";
     PyObject *res = Py_BuildValue(
-        "(y#y#y#)", (const char *)o->q, (Py_ssize_t)(o->len * sizeof(int64_t)),
-        (const char *)o->row, (Py_ssize_t)(o->len * sizeof(int64_t)),
-        (const char *)o->dist, (Py_ssize_t)(o->len * sizeof(int32_t)));
+        "(y#y#y#)", o->q ? (const char *)o->q : none, (Py_ssize_t)(o->len * sizeof(int64_t)),
+        o->row ? (const char *)o->row : none, (Py_ssize_t)(o->len * sizeof(int64_t)),
+        o->dist ? (const char *)o->dist : none, (Py_ssize_t)(o->len * sizeof(int32_t)));
     out_free(o);
     return res;
 }
@@ -174,6 +180,7 @@ typedef struct {
     uint32_t cand_row[CAND_CAP];
     uint8_t cand_k[CAND_CAP];
     int ncand;
+    uint64_t probes, candidates; /* work done, for probe_stats() */
 } Ctx;
 
 static double binom(int n, int k) {
@@ -251,6 +258,7 @@ ALWAYS_INLINE int verify_flush(Ctx *c, const uint64_t q[4], int64_t qi, int radi
     const Segment *s = c->s;
     const uint8_t *rows = c->rows;
     int n = c->ncand;
+    c->candidates += (uint64_t)n;
     for (int i = 0; i < n; i++) {
         if (i + PREFETCH_AHEAD < n)
             __builtin_prefetch(rows + (uint64_t)c->cand_row[i + PREFETCH_AHEAD] * HASH_BYTES);
@@ -294,6 +302,7 @@ ALWAYS_INLINE int probe_query(Ctx *c, const uint8_t *query, int64_t qi, int radi
         const uint32_t *masks = c->masks + c->mask_start[k];
         uint32_t key = chunk_of(q, s->off[k], s->width[k]);
         uint64_t total = c->nmasks[k];
+        c->probes += total;
         for (uint64_t g = 0; g < total; g += PROBE_GROUP) {
             uint32_t bucket[PROBE_GROUP], lo[PROBE_GROUP], hi[PROBE_GROUP];
             int ng = (int)(total - g < PROBE_GROUP ? total - g : PROBE_GROUP);

@@ -45,6 +45,7 @@ def create_list(
     try:
         with conn.begin_nested():
             conn.execute(insert(hash_lists).values(**values))
+            next_rev(conn)  # matchers reload list settings when the revision moves
     except IntegrityError:
         raise ConflictError(f"a list named {name!r} already exists") from None
     return get_list(conn, name)
@@ -62,6 +63,12 @@ def all_lists(conn: Connection) -> list[HashList]:
     return [_to_list(row) for row in rows]
 
 
+def list_settings(conn: Connection) -> list[HashList]:
+    """Every list without counting entries (cheap: for matchers)."""
+    rows = conn.execute(select(hash_lists, literal(0).label("entry_count"))).all()
+    return [_to_list(row) for row in rows]
+
+
 def update_list(
     conn: Connection,
     name: str,
@@ -76,6 +83,7 @@ def update_list(
     if description is not None:
         values["description"] = description
     conn.execute(update(hash_lists).where(hash_lists.c.id == current.id).values(**values))
+    next_rev(conn)
     return get_list(conn, name)
 
 

@@ -55,9 +55,9 @@ entries = Table(
     Column("added_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("rev", BigInteger, nullable=False),
-    UniqueConstraint("list_id", "signal_type", "value", name="uq_entries_list_signal_value"),
-    Index("ix_entries_signal_value", "signal_type", "value"),
+    UniqueConstraint("signal_type", "value", "list_id", name="uq_entries_signal_value_list"),
     Index("ix_entries_rev", "rev"),
+    Index("ix_entries_list", "list_id"),
 )
 
 # Entries that left the store (deleted, or their list deleted), for index catch-up.

@@ -46,9 +46,9 @@ def upgrade() -> None:
         sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("rev", sa.BigInteger, nullable=False),
-        sa.UniqueConstraint("list_id", "signal_type", "value", name="uq_entries_list_signal_value"),
+        sa.UniqueConstraint("signal_type", "value", "list_id", name="uq_entries_signal_value_list"),
     )
-    op.create_index("ix_entries_signal_value", "entries", ["signal_type", "value"])
+    op.create_index("ix_entries_list", "entries", ["list_id"])
     op.create_index("ix_entries_rev", "entries", ["rev"])
     op.create_table(
         "tombstones",

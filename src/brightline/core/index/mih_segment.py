@@ -1,0 +1,208 @@
+"""One immutable multi-index-hashing segment: its layout, build, id lookup and checks.
+
+A segment of ``n`` rows stores:
+
+- ``hashes``: the rows, sorted by chunk 0, so table 0 needs no postings;
+- ``ids``: int64, or uint32 offsets from ``id_base`` when the ids span less than 2^32;
+- ``order``: uint32 row numbers sorting ``ids``, for id lookups by binary search;
+- ``dead``: a bitmap of removed rows (the only mutable part);
+- per chunk k: ``dirs[k]`` (2^width + 1 uint32 offsets) and, for k >= 1, ``posts[k]``
+  (row numbers packed in 3 bytes when ``n`` < 2^24, else 4, plus one spare byte).
+
+Chunks tile the 256 bits; their width is about log2(n) - 1 bits so a bucket holds about
+two rows, which keeps candidate checks per query near the minimum for the directory
+memory spent (see docs/benchmarks.md for the trade-off).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from brightline.core.index import _mih
+from brightline.core.index.base import HASH_BYTES, HashRows, Ids
+
+#: Below this many rows a segment has no tables: a flat scan is as fast as probing.
+MIN_INDEXED_ROWS = 1024
+
+Arrays = dict[str, npt.NDArray[np.generic]]
+
+
+def chunk_layout(n: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(offsets, widths) of the chunks for a segment of ``n`` rows; empty when flat."""
+    if n < MIN_INDEXED_ROWS:
+        return (), ()
+    width = min(24, max(9, round(math.log2(n)) - 1))
+    m = -(-256 // width)
+    base, wider = divmod(256, m)
+    widths = tuple(base + 1 if k < wider else base for k in range(m))
+    offsets = tuple(int(x) for x in np.cumsum((0, *widths[:-1])))
+    return offsets, widths
+
+
+@dataclass(eq=False)
+class Segment:
+    """Rows and tables of one segment; ``native`` searches them in C."""
+
+    hashes: HashRows
+    ids: npt.NDArray[np.int64] | npt.NDArray[np.uint32]
+    id_base: int
+    order: npt.NDArray[np.uint32]
+    dead: npt.NDArray[np.uint8]
+    offsets: tuple[int, ...]
+    widths: tuple[int, ...]
+    dirs: list[npt.NDArray[np.uint32]]
+    posts: list[npt.NDArray[np.uint8]]
+    live: int = -1
+    native: _mih.Segment = field(init=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.hashes)
+        if self.live < 0:
+            self.live = n - int(np.unpackbits(self.dead, bitorder="little")[:n].sum())
+        self.native = _mih.Segment(
+            n, self.offsets, self.widths, self.pbytes, self.hashes, self.dead,
+            tuple(self.dirs), tuple(self.posts),
+        )
+
+    @property
+    def n(self) -> int:
+        return len(self.hashes)
+
+    @property
+    def pbytes(self) -> int:
+        return 3 if self.n <= 0xFFFFFF else 4
+
+    def id_of(self, rows: npt.NDArray[np.int64]) -> Ids:
+        return self.ids[rows].astype(np.int64) + self.id_base
+
+    def live_ids(self) -> Ids:
+        return self.id_of(np.flatnonzero(self.alive()))
+
+    def alive(self) -> npt.NDArray[np.bool_]:
+        return np.unpackbits(self.dead, bitorder="little", count=self.n) == 0
+
+    def find(self, ids: Ids) -> npt.NDArray[np.int64]:
+        """Row of each id in this segment, or -1 (dead rows are still found)."""
+        wide = self.ids.dtype == np.int64
+        keys = np.ascontiguousarray(ids, np.int64)
+        rows = _mih.lookup(self.ids, wide, self.id_base, self.order, keys)
+        return np.frombuffer(rows, np.int64)
+
+    def kill(self, rows: npt.NDArray[np.int64]) -> int:
+        """Mark rows removed; returns how many were alive."""
+        rows = np.unique(rows[rows >= 0])
+        if not len(rows):
+            return 0
+        was_alive = ((self.dead[rows >> 3] >> (rows & 7)) & 1) == 0
+        rows = rows[was_alive]
+        np.bitwise_or.at(self.dead, rows >> 3, (1 << (rows & 7)).astype(np.uint8))
+        self.live -= len(rows)
+        return len(rows)
+
+    def nbytes(self) -> int:
+        parts = [self.hashes, self.ids, self.order, self.dead, *self.dirs, *self.posts]
+        return sum(int(a.nbytes) for a in parts)
+
+    def arrays(self, prefix: str) -> Arrays:
+        out: Arrays = {
+            f"{prefix}hashes": self.hashes.reshape(-1),
+            f"{prefix}ids": self.ids,
+            f"{prefix}order": self.order,
+            f"{prefix}dead": self.dead,
+        }
+        for k, (d, p) in enumerate(zip(self.dirs, self.posts, strict=True)):
+            out[f"{prefix}dir{k}"] = d
+            out[f"{prefix}post{k}"] = p
+        return out
+
+    def meta(self) -> dict[str, object]:
+        return {
+            "n": self.n, "id_base": self.id_base, "offsets": list(self.offsets),
+            "widths": list(self.widths),
+        }
+
+
+def build(ids: Ids, hashes: HashRows) -> Segment:
+    """Index rows (ids unique) into a new segment."""
+    n = len(ids)
+    offsets, widths = chunk_layout(n)
+    pbytes = 3 if n <= 0xFFFFFF else 4
+    dirs: list[npt.NDArray[np.uint32]] = []
+    posts: list[npt.NDArray[np.uint8]] = []
+    if widths:
+        dir0 = np.empty((1 << widths[0]) + 1, np.uint32)
+        perm = np.empty(n, np.uint32)
+        _mih.build_table(hashes, 0, widths[0], dir0, perm, 4)
+        hashes, ids = hashes[perm], ids[perm]
+        dirs.append(dir0)
+        posts.append(np.empty(0, np.uint8))
+        for off, width in zip(offsets[1:], widths[1:], strict=True):
+            d = np.empty((1 << width) + 1, np.uint32)
+            p = np.empty(n * pbytes + (pbytes == 3), np.uint8)
+            _mih.build_table(hashes, off, width, d, p, pbytes)
+            dirs.append(d)
+            posts.append(p)
+    stored, id_base = compact_ids(ids)
+    order = np.argsort(stored, kind="stable").astype(np.uint32)
+    return Segment(
+        np.ascontiguousarray(hashes), stored, id_base, order,
+        np.zeros((n + 7) // 8, np.uint8), offsets, widths, dirs, posts, live=n,
+    )
+
+
+def compact_ids(ids: Ids) -> tuple[npt.NDArray[np.int64] | npt.NDArray[np.uint32], int]:
+    """uint32 offsets from the smallest id when they fit (typical database ids)."""
+    if not len(ids):
+        return np.empty(0, np.uint32), 0
+    lo, hi = int(ids.min()), int(ids.max())
+    if hi - lo < 1 << 32:
+        return (ids - lo).astype(np.uint32), lo
+    return np.ascontiguousarray(ids, np.int64), 0
+
+
+def restore(meta: Mapping[str, object], arrays: Mapping[str, np.ndarray], prefix: str) -> Segment:
+    """Rebuild a segment from saved arrays; raises ValueError/KeyError when they disagree."""
+    n = _int(meta["n"])
+    offsets = tuple(_int(x) for x in _list(meta["offsets"]))
+    widths = tuple(_int(x) for x in _list(meta["widths"]))
+    if (offsets, widths) != chunk_layout(n):
+        raise ValueError("chunk layout does not match the row count")
+    hashes = _typed(arrays[f"{prefix}hashes"], np.uint8).reshape(-1, HASH_BYTES)
+    raw_ids = arrays[f"{prefix}ids"]
+    ids = _typed(raw_ids, np.int64 if raw_ids.dtype == np.int64 else np.uint32)
+    order = _typed(arrays[f"{prefix}order"], np.uint32)
+    dead = np.array(_typed(arrays[f"{prefix}dead"], np.uint8))  # writable copy
+    dirs = [_typed(arrays[f"{prefix}dir{k}"], np.uint32) for k in range(len(widths))]
+    posts = [_typed(arrays[f"{prefix}post{k}"], np.uint8) for k in range(len(widths))]
+    if len(hashes) != n or len(ids) != n or len(order) != n:
+        raise ValueError("array lengths do not match the row count")
+    pbytes = 3 if n <= 0xFFFFFF else 4
+    for k, (d, p) in enumerate(zip(dirs, posts, strict=True)):
+        if not _mih.check_table(n, d, p, pbytes if k else 0):
+            raise ValueError(f"table {k} is inconsistent")
+    if n and int(order.max()) >= n:
+        raise ValueError("id order names rows past the end")
+    return Segment(hashes, ids, _int(meta["id_base"]), order, dead, offsets, widths, dirs, posts)
+
+
+def _typed(a: np.ndarray, dtype: type[np.generic]) -> np.ndarray:
+    if a.dtype != dtype or a.ndim != 1:
+        raise ValueError(f"expected a flat {np.dtype(dtype).name} array, got {a.dtype}")
+    return a
+
+
+def _int(x: object) -> int:
+    if not isinstance(x, int) or isinstance(x, bool):
+        raise ValueError(f"expected an integer, got {x!r}")
+    return x
+
+
+def _list(x: object) -> list[object]:
+    if not isinstance(x, list):
+        raise ValueError(f"expected a list, got {x!r}")
+    return x
