@@ -33,12 +33,19 @@ def write_file(path: Path, n: int, fmt: str) -> None:
             for _ in range(n):
                 fh.write(f"pdq {rng.getrandbits(256):064x}\n")
         else:
-            fh.write('{"@odata.context":"http://github.com/ICMEC/ProjectVic/DataModels/'
-                     '2.0.xml/US/$metadata#Media","value":[')
+            fh.write(
+                '{"@odata.context":"http://github.com/ICMEC/ProjectVic/DataModels/'
+                '2.0.xml/US/$metadata#Media","value":['
+            )
             for i in range(n):
-                media = {"MediaID": i, "MD5": f"{rng.getrandbits(128):032x}", "Category": 1,
-                         "AlternativeHashes": [{"HashName": "PDQ",
-                                                "HashValue": f"{rng.getrandbits(256):064x}"}]}
+                media = {
+                    "MediaID": i,
+                    "MD5": f"{rng.getrandbits(128):032x}",
+                    "Category": 1,
+                    "AlternativeHashes": [
+                        {"HashName": "PDQ", "HashValue": f"{rng.getrandbits(256):064x}"}
+                    ],
+                }
                 fh.write(("," if i else "") + json.dumps(media))
             fh.write("]}")
 
@@ -64,8 +71,10 @@ def raw_executemany(db: Path, n: int) -> float:
     store.dispose()
     rng = random.Random(1)
     now = datetime.now(UTC).isoformat()
-    rows = [(1, "pdq", f"{rng.getrandbits(256):064x}", "B", "raw", f"id-{i}", 1, 0, now, now, 1)
-            for i in range(n)]
+    rows = [
+        (1, "pdq", f"{rng.getrandbits(256):064x}", "B", "raw", f"id-{i}", 1, 0, now, now, 1)
+        for i in range(n)
+    ]
     con = sqlite3.connect(db)
     con.execute("PRAGMA journal_mode=WAL")
     con.execute("PRAGMA synchronous=NORMAL")
@@ -93,8 +102,10 @@ def main() -> None:
         ours = brightline_import(Path(tmp) / "a.db", src, scheme)
         ceiling = raw_executemany(Path(tmp) / "b.db", args.n)
     mb = src.stat().st_size if src.exists() else 0
-    print(f"import {args.n:,} hashes ({args.format}{f', {mb / 1e6:.0f} MB' if mb else ''}) "
-          "into SQLite")
+    print(
+        f"import {args.n:,} hashes ({args.format}{f', {mb / 1e6:.0f} MB' if mb else ''}) "
+        "into SQLite"
+    )
     print(f"  brightline list import : {ours:>10,.0f} hashes/s   (goal >= 100,000)")
     print(f"  raw executemany ceiling: {ceiling:>10,.0f} rows/s")
     print(f"  ratio brightline / ceiling: {ours / ceiling:.2f}")

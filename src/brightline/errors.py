@@ -6,11 +6,15 @@
     ├── UsageError                  the caller asked for something impossible (CLI exit 2)
     ├── NotFoundError               a list, entry or key that does not exist
     ├── ConflictError               a name that is already taken
+    ├── AuthError                   no valid API key was presented (API 401)
+    ├── ForbiddenError              the key's role does not allow this (API 403)
     ├── InputError                  bad input data (CLI exit 2)
     │   ├── InvalidHashError        a hash value that is not valid for its signal type
     │   ├── InvalidCategoryError    a category that the list's scheme does not define
     │   ├── DecodeError             a file that is not a decodable image (corrupt, bomb…)
-    │   └── FormatError             a hash-list file that cannot be read; has a location
+    │   ├── FormatError             a hash-list file that cannot be read; has a location
+    │   ├── TooLargeError           an upload or fetched file over its size limit (API 413)
+    │   └── FetchError              a URL that may not, or could not, be fetched
     └── IndexCorruptError           an on-disk index that cannot be loaded (rebuilt from
                                     the database, never trusted)
 
@@ -35,6 +39,14 @@ class NotFoundError(BrightlineError):
 
 class ConflictError(BrightlineError):
     """The named thing already exists."""
+
+
+class AuthError(BrightlineError):
+    """No API key, or one that is unknown or revoked."""
+
+
+class ForbiddenError(BrightlineError):
+    """The caller is known but may not do this."""
 
 
 class InputError(BrightlineError):
@@ -65,6 +77,14 @@ class FormatError(InputError):
         self.source = source
         where = ", ".join(part for part in (source, location) if part)
         super().__init__(f"{where}: {reason}" if where else reason)
+
+
+class TooLargeError(InputError):
+    """A body or file exceeds its size limit."""
+
+
+class FetchError(InputError):
+    """A URL was refused (not allowed, private address) or could not be fetched."""
 
 
 class IndexCorruptError(BrightlineError):

@@ -7,9 +7,10 @@ the two agree.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -34,6 +35,63 @@ class Settings(BaseSettings):
         default=200_000_000,
         description="Images with more pixels than this are refused as decompression bombs.",
     )
+
+    # -- HTTP API (``brightline serve``) -------------------------------------
+    host: str = Field(default="127.0.0.1", description="Address the API server listens on.")
+    port: int = Field(default=8000, description="Port the API server listens on.")
+    api_workers: int = Field(
+        default=1, description="API server processes (``brightline serve --workers``)."
+    )
+    max_upload_bytes: int = Field(
+        default=100 * 1024 * 1024,
+        description="Largest request body the API accepts for a file or batch (413 above).",
+    )
+    max_import_bytes: int = Field(
+        default=2 * 1024 * 1024 * 1024,
+        description="Largest hash-list file the API accepts for a bulk import.",
+    )
+    upload_max_pixels: int = Field(
+        default=50_000_000,
+        description="Images uploaded to the API with more pixels than this are refused "
+        "(decompression bombs; bounds a worker's memory per decode).",
+    )
+    hash_concurrency: int = Field(
+        default=4,
+        description="Uploads one API worker decodes at once; more wait their turn.",
+    )
+    refresh_interval_s: float = Field(
+        default=1.0,
+        description="How often each API worker picks up list changes made elsewhere.",
+    )
+    fetch_enabled: bool = Field(
+        default=False, description="Let the API fetch media by URL (off by default)."
+    )
+    fetch_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names the API may fetch from, comma-separated; "
+        "``*.example.com`` allows subdomains. Private addresses are refused regardless.",
+    )
+    fetch_timeout_s: float = Field(
+        default=10.0, description="Time allowed for fetching one URL, end to end."
+    )
+    webhook_timeout_s: float = Field(
+        default=5.0, description="Time allowed for one webhook delivery attempt."
+    )
+    webhook_max_attempts: int = Field(
+        default=6, description="Attempts per webhook delivery before it is marked failed."
+    )
+    webhook_backoff_s: float = Field(
+        default=2.0,
+        description="Delay before the first webhook retry; it doubles after each failure.",
+    )
+    log_level: str = Field(default="info", description="Server log level (JSON lines).")
+
+    @field_validator("fetch_allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [h.strip().lower() for h in value.split(",") if h.strip()]
+        return value
 
     @property
     def db_url(self) -> str:

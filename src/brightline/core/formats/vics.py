@@ -24,7 +24,6 @@ import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
-from decimal import Decimal
 from typing import Any, TextIO
 
 import ijson
@@ -70,7 +69,11 @@ def looks_like_vics(head: bytes) -> bool:
 
 
 def read_vics(buf: io.BufferedReader, source: str | None) -> Iterator[HashRecord | FormatError]:
-    events = itertools.chain(_IJSON.basic_parse(buf), _ends_too_early())
+    # use_float: yajl then parses numbers itself and reports overflow as a JSON error;
+    # ijson 3.6's C backend otherwise leaves Python's int-digit-limit error half-raised
+    # (SystemError, then a crash) on integers over 4300 digits.
+    parsed = _IJSON.basic_parse(buf, use_float=True)
+    events = itertools.chain(parsed, _ends_too_early())
     media_iter = _iter_media(events)
     number = 0
     while True:
@@ -80,12 +83,19 @@ def read_vics(buf: io.BufferedReader, source: str | None) -> Iterator[HashRecord
             return
         except FormatError as exc:
             raise FormatError(exc.reason, f"record {number + 1}", source) from None
-        except (ijson.JSONError, UnicodeDecodeError, ValueError) as exc:
-            # ValueError: yajl's numbers past Python's int-to-str digit limit.
-            reason = f"broken JSON: {exc}"
+        except (ijson.JSONError, UnicodeDecodeError) as exc:
+            reason = f"broken JSON: {_first_line(exc)}"
             raise FormatError(reason, f"record {number + 1}", source) from None
         number += 1
         yield from media_records(media, f"record {number}", source)
+
+
+def _first_line(exc: Exception) -> str:
+    # yajl's messages carry a multi-line excerpt of the file, sometimes as bytes.
+    detail = exc.args[0] if exc.args else exc
+    if isinstance(detail, bytes):
+        detail = detail.decode("utf-8", "replace")
+    return str(detail).strip().splitlines()[0] if str(detail).strip() else type(exc).__name__
 
 
 def _ends_too_early() -> Iterator[Event]:
@@ -250,10 +260,8 @@ def _scalar(raw: object) -> str | _Oversized | None:
         return raw.strip() or None
     if isinstance(raw, int):
         return str(raw)
-    if isinstance(raw, Decimal):
-        # 3.0 reads as "3"; a huge exponent is left alone rather than expanded.
-        integral = raw.is_finite() and raw == raw.to_integral_value() and raw.adjusted() < 30
-        return str(int(raw)) if integral else str(raw)
+    if isinstance(raw, float):
+        return str(int(raw)) if raw.is_integer() and abs(raw) < 1e18 else repr(raw)
     return _OVERSIZED
 
 

@@ -374,22 +374,14 @@ static int get_queries(PyObject *obj, Py_buffer *buf, uint64_t *nq) {
     return 0;
 }
 
-static PyObject *Segment_search(Segment *self, PyObject *args) {
-    PyObject *qobj;
-    int radius;
-    if (!PyArg_ParseTuple(args, "Oi", &qobj, &radius)) return NULL;
-    Py_buffer qbuf;
-    uint64_t nq;
-    if (get_queries(qobj, &qbuf, &nq) < 0) return NULL;
-    Out out = {0};
-    if (radius < 0 || self->n == 0 || nq == 0) {
-        PyBuffer_Release(&qbuf);
-        return out_to_tuple(&out);
-    }
+/* Search with the GIL released; stats (probes, candidates) are added to when given. */
+static int run_search(Segment *self, const Py_buffer *qbuf, uint64_t nq, int radius, Out *out,
+                      uint64_t stats[2]) {
+    if (radius < 0 || self->n == 0 || nq == 0) return 0;
     Ctx *c = calloc(1, sizeof *c);
     if (!c) {
-        PyBuffer_Release(&qbuf);
-        return PyErr_NoMemory();
+        PyErr_NoMemory();
+        return -1;
     }
     c->s = self;
     c->rows = self->hashes.buf;
@@ -403,15 +395,55 @@ static PyObject *Segment_search(Segment *self, PyObject *args) {
     if (!flat && ctx_masks(c) < 0) rc = -1;
     if (rc == 0) {
         Py_BEGIN_ALLOW_THREADS
-        rc = have_popcnt ? search_popcnt(c, qbuf.buf, nq, radius, flat, &out)
-                         : search_generic(c, qbuf.buf, nq, radius, flat, &out);
+        rc = have_popcnt ? search_popcnt(c, qbuf->buf, nq, radius, flat, out)
+                         : search_generic(c, qbuf->buf, nq, radius, flat, out);
         Py_END_ALLOW_THREADS
+    }
+    if (stats) {
+        stats[0] += c->probes;
+        stats[1] += flat ? self->n * nq : c->candidates;
     }
     free(c->masks);
     free(c);
+    if (rc < 0) out->failed = 1;
+    return 0;
+}
+
+static PyObject *Segment_search(Segment *self, PyObject *args) {
+    PyObject *qobj;
+    int radius;
+    if (!PyArg_ParseTuple(args, "Oi", &qobj, &radius)) return NULL;
+    Py_buffer qbuf;
+    uint64_t nq;
+    if (get_queries(qobj, &qbuf, &nq) < 0) return NULL;
+    Out out = {0};
+    int rc = run_search(self, &qbuf, nq, radius, &out, NULL);
     PyBuffer_Release(&qbuf);
-    if (rc < 0 && !out.failed) out.failed = 1;
+    if (rc < 0) {
+        out_free(&out);
+        return NULL;
+    }
     return out_to_tuple(&out);
+}
+
+/* probe_stats(queries, radius) -> (bucket probes, candidate checks, hits), summed. */
+static PyObject *Segment_probe_stats(Segment *self, PyObject *args) {
+    PyObject *qobj;
+    int radius;
+    if (!PyArg_ParseTuple(args, "Oi", &qobj, &radius)) return NULL;
+    Py_buffer qbuf;
+    uint64_t nq, stats[2] = {0, 0};
+    if (get_queries(qobj, &qbuf, &nq) < 0) return NULL;
+    Out out = {0};
+    int rc = run_search(self, &qbuf, nq, radius, &out, stats);
+    PyBuffer_Release(&qbuf);
+    size_t hits = out.len;
+    int failed = out.failed;
+    out_free(&out);
+    if (rc < 0) return NULL;
+    if (failed) return PyErr_NoMemory();
+    return Py_BuildValue("(KKK)", (unsigned long long)stats[0], (unsigned long long)stats[1],
+                         (unsigned long long)hits);
 }
 
 static PyObject *Segment_plan(Segment *self, PyObject *args) {
@@ -503,6 +535,8 @@ static int Segment_init(Segment *self, PyObject *args, PyObject *kwds) {
 static PyMethodDef Segment_methods[] = {
     {"search", (PyCFunction)Segment_search, METH_VARARGS,
      "search(queries, radius) -> (query bytes int64, row bytes int64, distance bytes int32)"},
+    {"probe_stats", (PyCFunction)Segment_probe_stats, METH_VARARGS,
+     "probe_stats(queries, radius) -> (bucket probes, candidate checks, hits), summed"},
     {"plan", (PyCFunction)Segment_plan, METH_VARARGS,
      "plan(radius) -> per-table thresholds, or None for a flat scan"},
     {NULL, NULL, 0, NULL},

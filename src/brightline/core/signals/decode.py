@@ -1,18 +1,35 @@
 """Recognise and decode images safely.
 
 File type is sniffed from the first bytes, never the extension. Decoding refuses
-decompression bombs (too many pixels) before any pixel is decoded, takes the first
-frame of animations, and applies the EXIF orientation: **Brightline hashes the image
-as a person sees it** (upright), which is also how platforms re-encode uploads.
+decompression bombs (too many pixels) before any pixel is decoded and takes the first
+frame of animations. Every error is a ``DecodeError`` with a plain reason.
+
+**Orientation.** Brightline hashes the image as a person sees it (upright), which is
+also how platforms re-encode uploads. The orientation is the EXIF Orientation tag
+(1..8) as Pillow's ``getexif()`` reports it, which also covers TIFF's own tag and an
+XMP ``tiff:Orientation``; values outside 1..8 count as 1. HEIC/HEIF files are already
+upright when decoded (libheif applies their rotation and pillow-heif resets the tag
+to 1), so they are never turned twice. Two ways to decode:
+
+- ``load_image`` returns the upright RGB image (``ImageOps.exif_transpose``). It feeds
+  the reference PDQ path, the oracle for the fast one.
+- ``load_plane`` returns the pixels as stored plus the orientation, and leaves the
+  turning to the consumer (the native PDQ kernel folds it into its filter weights,
+  so no pixels are moved). JPEGs in YCbCr or grey decode only their luminance
+  channel, optionally downscaled by libjpeg in the DCT domain (1/2, 1/4, 1/8); other
+  images decode to grey or RGB.
 """
 
 from __future__ import annotations
 
 import io
+import struct
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, JpegImagePlugin, UnidentifiedImageError
 
 from brightline.errors import DecodeError
 
@@ -27,6 +44,16 @@ except ImportError:  # pragma: no cover - pillow-heif is a declared dependency
 Image.MAX_IMAGE_PIXELS = None
 
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif"}
+
+# What Pillow and its plugins raise on bad data while decoding.
+_DECODE_FAILURES = (OSError, ValueError, SyntaxError, EOFError, MemoryError, struct.error)
+
+# Modes handed to the consumer as they are (bytes per pixel when copied out); anything
+# else is converted to RGB first, as the reference path does.
+_BYTES_PER_PIXEL = {"L": 1, "RGB": 3, "RGBA": 4, "RGBX": 4}
+
+#: Chooses libjpeg's DCT-domain downscale (1, 2, 4 or 8) from a JPEG's stored size.
+JpegScale = Callable[[int, int], int]
 
 
 def sniff_media_type(head: bytes) -> str | None:
@@ -77,5 +104,87 @@ def load_image(source: bytes | Path, max_pixels: int) -> Image.Image:
             img.load()
             upright = ImageOps.exif_transpose(img) or img
             return upright.convert("RGB")
-    except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as exc:
+    except _DECODE_FAILURES as exc:
         raise DecodeError(f"image is corrupt or truncated: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Plane:
+    """A decoded first frame as stored, and what it takes to see it upright.
+
+    ``pixels`` holds ``width * height`` pixels row by row: either a bytes object of
+    ``bytes_per_pixel`` bytes each (1 grey, 3 RGB, 4 RGB and an ignored byte) or the
+    pair of Arrow capsules of a Pillow image (zero copy; grey or 4-byte RGB).
+    ``full_width`` x ``full_height`` is the stored image; the plane is that image
+    downscaled by ``scale`` (libjpeg rounds the size up). ``orientation`` is the EXIF
+    value that turns the stored image upright.
+    """
+
+    pixels: bytes | tuple[object, object]
+    bytes_per_pixel: int
+    width: int
+    height: int
+    full_width: int
+    full_height: int
+    scale: int
+    orientation: int
+
+
+def load_plane(source: bytes | Path, max_pixels: int, jpeg_scale: JpegScale | None = None) -> Plane:
+    """Decode the first frame as stored: luminance only for JPEG. Raises DecodeError.
+
+    ``jpeg_scale(width, height)`` may ask libjpeg to downscale a JPEG by 2, 4 or 8 in
+    the DCT domain (much less decoding work); by default JPEGs decode at full size.
+    """
+    img = open_image(source, max_pixels)
+    full_width, full_height = img.size
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            img.seek(0)
+            is_jpeg = isinstance(img, JpegImagePlugin.JpegImageFile)  # MPO too
+            scale = _draft_luminance(img, jpeg_scale) if is_jpeg else 1
+            img.load()
+            orientation = _orientation(img)
+            if img.mode not in _BYTES_PER_PIXEL:
+                img = img.convert("RGB")
+            pixels, bytes_per_pixel = _pixels(img)
+    except _DECODE_FAILURES as exc:
+        raise DecodeError(f"image is corrupt or truncated: {exc}") from exc
+    width, height = img.size
+    return Plane(
+        pixels=pixels,
+        bytes_per_pixel=bytes_per_pixel,
+        width=width,
+        height=height,
+        full_width=full_width,
+        full_height=full_height,
+        scale=scale,
+        orientation=orientation,
+    )
+
+
+def _draft_luminance(img: Image.Image, jpeg_scale: JpegScale | None) -> int:
+    """Ask libjpeg for the Y channel only (and a DCT-domain downscale); the scale used."""
+    if img.mode not in ("RGB", "L"):  # CMYK/YCCK: no luminance channel to take
+        return 1
+    width, height = img.size
+    wanted = jpeg_scale(width, height) if jpeg_scale else 1
+    img.draft("L", (width // wanted, height // wanted) if wanted > 1 else None)
+    for scale in (1, 2, 4, 8):  # the scale libjpeg will decode at, read back from the size
+        if img.size == (-(-width // scale), -(-height // scale)):
+            return scale
+    raise ValueError(f"unexpected JPEG draft size {img.size} for {width}x{height}")
+
+
+def _orientation(img: Image.Image) -> int:
+    value = img.getexif().get(ExifTags.Base.Orientation, 1)
+    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def _pixels(img: Image.Image) -> tuple[bytes | tuple[object, object], int]:
+    """The pixels and bytes per pixel: Arrow capsules if possible, else a copy."""
+    try:  # zero copy when Pillow holds the image in one block (it stores RGB as RGBX)
+        return img.__arrow_c_array__(), 1 if img.mode == "L" else 4
+    except ValueError:  # several blocks (large images)
+        return img.tobytes(), _BYTES_PER_PIXEL[img.mode]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,8 @@ from sqlalchemy.engine import make_url
 from brightline.services.store.tables import counters
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: Advisory lock id that serialises migrations on PostgreSQL ("brightln" in ASCII).
+_LOCK_KEY = 0x6272696768746C6E
 
 
 class Store:
@@ -29,12 +32,28 @@ class Store:
         return self.engine.dialect.name
 
     def migrate(self) -> None:
-        """Bring the schema to the newest revision (idempotent)."""
+        """Bring the schema to the newest revision (idempotent, safe to race: several
+        server workers may start at once on a new database)."""
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
-        with self.engine.begin() as conn:
+        with self._migration_lock(), self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        database = make_url(self.url).database
+        if self.dialect != "sqlite" or not database or database == ":memory:":
+            yield
+            return
+        with open(f"{database}.migrate-lock", "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:

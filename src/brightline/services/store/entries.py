@@ -51,8 +51,20 @@ def upsert_entries(
         # The format SQLAlchemy's SQLite DateTime type reads back.
         now = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # type: ignore[attr-defined]
     params = [
-        (list_id, r["signal_type"], r["value"], r.get("category"), r.get("source_id"),
-         r.get("note"), source, True, False, now, now, rev)
+        (
+            list_id,
+            r["signal_type"],
+            r["value"],
+            r.get("category"),
+            r.get("source_id"),
+            r.get("note"),
+            source,
+            True,
+            False,
+            now,
+            now,
+            rev,
+        )
         for r in rows
     ]
     placeholder = "?" if conn.dialect.paramstyle == "qmark" else "%s"
