@@ -25,7 +25,7 @@ CONTEXT = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/US/$met
 
 def write_file(path: Path, count: int) -> None:
     with path.open("w", encoding="utf-8") as out:
-        out.write('{"@odata.context":%s,"value":[' % json.dumps(CONTEXT))
+        out.write(f'{{"@odata.context":{json.dumps(CONTEXT)},"value":[')
         for i in range(count):
             seed = str(i).encode()
             media = {

@@ -113,3 +113,21 @@ def test_export_vics_round_trips(svc: Services, tmp_path: Path) -> None:
     make_list(svc, "copy", scheme="vic-us")
     ingest.import_file(svc.store, "copy", out)
     assert entries_of(svc, "copy") == entries_of(svc, "known")
+
+
+def test_unusable_and_harmless_records_are_ignored_not_errors(
+    svc: Services, tmp_path: Path
+) -> None:
+    make_list(svc, scheme="none")
+    path = write(
+        tmp_path,
+        "collab,signal_type,signal_str,category,tags\n"
+        f"c,pdq,{PDQ},POSITIVE_CLASS,\n"
+        f"c,md5,{MD5},NEGATIVE_CLASS,\n"
+        f"c,video_md5,{'1' * 32},POSITIVE_CLASS,\n",
+        "dataset.csv",
+    )
+    report = ingest.import_file(svc.store, "known", path)
+    assert (report.imported, report.ignored) == (2, 1)
+    assert "marked harmless" in next(iter(report.ignored_reasons))
+    assert [v for _, v, _ in entries_of(svc)] == ["1" * 32, PDQ]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class HashRecord:
+class HashRecord(NamedTuple):
     """One hash read from a list file, before it is stored.
 
-    ``location`` says where it came from (``"line 3"``) for error messages.
+    ``location`` says where it came from (``"line 3"``) for error messages. A named
+    tuple rather than a dataclass: readers make millions of them, and a tuple is
+    several times cheaper to build.
     """
 
     signal_type: str

@@ -4,7 +4,8 @@ An import is one transaction: a malformed record stops it with the file, locatio
 and reason, and nothing is written. With ``skip_invalid`` the bad records are
 counted (by reason) and the rest imported. Hashes of signal types Brightline
 cannot use (PhotoDNA without a licensed plugin) are never an error: they are
-counted as ignored.
+counted as ignored, and so are hashes their source marks as harmless
+(python-threatexchange's NEGATIVE_CLASS / FALSE_POSITIVE opinions).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ class ImportReport:
     skipped: int = 0
     ignored: int = 0
     skipped_reasons: Counter[str] = field(default_factory=Counter)
-    ignored_types: Counter[str] = field(default_factory=Counter)
+    ignored_reasons: Counter[str] = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
@@ -51,7 +52,7 @@ class ImportReport:
             "skipped": self.skipped,
             "skipped_reasons": dict(self.skipped_reasons),
             "ignored": self.ignored,
-            "ignored_signal_types": dict(self.ignored_types),
+            "ignored_reasons": dict(self.ignored_reasons),
             "examples": self.examples,
         }
 
@@ -114,7 +115,7 @@ def _rows(
             row = _row(hash_list, item, source_name)
         except _Unsupported as exc:
             report.ignored += 1
-            report.ignored_types[exc.signal_type] += 1
+            report.ignored_reasons[exc.reason] += 1
             continue
         except InputError as exc:
             if not skip_invalid:
@@ -125,16 +126,22 @@ def _rows(
 
 
 class _Unsupported(Exception):
-    def __init__(self, signal_type: str):
-        self.signal_type = signal_type
+    """A record that is fine but not for matching here; counted, never an error."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
 
 
 _UNSUPPORTED = {"photodna", "pdna"}
+#: python-threatexchange opinions saying a hash is NOT harmful: never import them as known.
+_HARMLESS = {"NEGATIVE_CLASS", "FALSE_POSITIVE"}
 
 
 def _row(hash_list: HashList, rec: HashRecord, source_name: str) -> dict[str, Any]:
     if rec.signal_type.strip().lower() in _UNSUPPORTED:
-        raise _Unsupported(rec.signal_type.strip().lower())
+        raise _Unsupported(f"signal type {rec.signal_type.strip().lower()} not installed")
+    if rec.category is not None and rec.category.strip().upper() in _HARMLESS:
+        raise _Unsupported(f"marked harmless by its source ({rec.category.strip()})")
     try:
         signal_type, value = signals.normalize(rec.signal_type, rec.value)
         category = normalize_category(hash_list.scheme, rec.category)

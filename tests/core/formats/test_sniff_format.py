@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import io
 import json
 
 import pytest
 
-from brightline.core.formats import sniff_format
+from brightline.core.formats import read_records, sniff_format
 from brightline.errors import FormatError
 
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
@@ -28,7 +29,10 @@ VICS_MEDIA = {
         (b"collab,signal_type,signal_str,category,tags\n", "pytx"),
         (f"pdq {'0' * 64}\nvideo_md5 {MD5}\n".encode(), "pytx"),
         (json.dumps(VICS_MEDIA).encode(), "vics"),
-        (b'  \n{"odata.metadata":"http://github.com/ICMEC/ProjectVic/DataModels/1.3.xml#Cases"', "vics"),
+        (
+            b'  \n{"odata.metadata":"http://github.com/ICMEC/ProjectVic/DataModels/1.3.xml#Cases"',
+            "vics",
+        ),
         (b'{"value":[{"MD5":"AB"', "vics"),
         (codecs.BOM_UTF8 + json.dumps(VICS_MEDIA).encode(), "vics"),
         (json.dumps(VICS_MEDIA).encode("utf-16"), "vics"),
@@ -72,3 +76,30 @@ def test_refuses_what_is_not_a_hash_list(head: bytes, words: str) -> None:
 def test_a_few_stray_control_bytes_do_not_make_text_binary() -> None:
     head = (f"{MD5}\n" * 200).encode() + b"\x01"
     assert sniff_format(head) == "text"
+
+
+def test_read_records_raises_sniff_errors_with_the_source_name() -> None:
+    with pytest.raises(FormatError) as caught:
+        list(read_records(io.BytesIO(gzip.compress(b"x")), source="upload.gz"))
+    assert caught.value.source == "upload.gz"
+    assert str(caught.value).startswith("upload.gz, byte 0: the file is gzip-compressed")
+
+
+def test_read_records_sniffs_past_short_reads() -> None:
+    class Trickle(io.RawIOBase):
+        """Returns one byte a read, as pipes and sockets may."""
+
+        def __init__(self, data: bytes) -> None:
+            self.data = data
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
+            if not self.data:
+                return 0
+            buffer[0:1], self.data = self.data[:1], self.data[1:]
+            return 1
+
+    records = list(read_records(Trickle(f"signal_type,value\nmd5,{MD5}\n".encode())))  # type: ignore[arg-type]
+    assert [r.value for r in records] == [MD5]  # type: ignore[union-attr]

@@ -24,6 +24,9 @@ DEMO_LIST = "demo-known"
 @handle_errors
 def demo(
     folder: Annotated[Path, typer.Option(help="Where to write the demo pictures.")] = Path("demo"),
+    scan_folder: Annotated[
+        bool, typer.Option("--scan/--no-scan", help="Scan the near-duplicates folder.")
+    ] = True,
 ) -> None:
     """Build a demo list from generated pictures and scan a folder of near-duplicates."""
     svc = services()
@@ -38,6 +41,9 @@ def demo(
         f"List [bold]{DEMO_LIST}[/]: {report.imported} hashes (MD5 + PDQ) of "
         f"{report.imported // 2} generated pictures, from {made.list_file}."
     )
+    if not scan_folder:
+        console.print(f"Pictures to try are in {made.scan_dir}.")
+        return
     console.print(
         f"Scanning {made.scan_dir} (copies, near-duplicates, unrelated pictures, "
         "broken files), rotations and flips included:\n"

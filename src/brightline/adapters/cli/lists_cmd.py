@@ -82,11 +82,9 @@ def import_(
         f"({report.added:,} new, {report.updated:,} updated)."
     )
     if report.ignored:
-        kinds = ", ".join(f"{n:,} {t}" for t, n in report.ignored_types.items())
-        console.print(
-            f"Ignored {report.ignored:,} hashes of signal types Brightline does not "
-            f"compute ({kinds})."
-        )
+        console.print(f"Ignored {report.ignored:,} records that are not for matching:")
+        for reason, count in report.ignored_reasons.most_common():
+            console.print(f"  {count:>8,}  {reason}", highlight=False)
     if report.skipped:
         console.print(f"[yellow]Skipped {report.skipped:,} invalid records:[/]")
         for reason, count in report.skipped_reasons.most_common():

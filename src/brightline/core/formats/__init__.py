@@ -12,6 +12,6 @@ gives its format's rules; ``infer`` says how a type is told from a bare value.
 from brightline.core.formats.csvfile import write_csv
 from brightline.core.formats.read import read_records
 from brightline.core.formats.sniff import FORMATS, sniff_format
-from brightline.core.formats.vics import write_vics
+from brightline.core.formats.vics_write import write_vics
 
 __all__ = ["FORMATS", "read_records", "sniff_format", "write_csv", "write_vics"]

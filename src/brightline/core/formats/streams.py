@@ -68,7 +68,7 @@ def iter_lines(
             return
         lineno += 1
         if len(line) > MAX_LINE:
-            _skip_rest_of_line(buf, line)
+            skip_rest_of_line(buf, line)
             yield lineno, FormatError("line longer than 1 MiB", f"line {lineno}", source)
             continue
         try:
@@ -78,7 +78,7 @@ def iter_lines(
             yield lineno, FormatError(reason, f"line {lineno}", source)
 
 
-def _skip_rest_of_line(buf: io.BufferedReader, line: bytes) -> None:
+def skip_rest_of_line(buf: io.BufferedReader, line: bytes) -> None:
     while not line.endswith(b"\n"):
         line = buf.readline(MAX_LINE)
         if not line:

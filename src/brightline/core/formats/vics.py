@@ -1,4 +1,4 @@
-"""VICS JSON (Project VIC's OData v4 model, 2.0; and 1.x): streamed reader, writer.
+"""VICS JSON (Project VIC's OData v4 model, 2.0 and 1.x): the streamed reader.
 
 Two shapes are read, told apart by structure rather than by ``@odata.context`` (which
 may come after a multi-GB ``value`` array, or be missing):
@@ -10,33 +10,34 @@ may come after a multi-GB ``value`` array, or be missing):
 Each Media yields one ``HashRecord`` per hash it carries: ``MD5``, ``SHA1``,
 ``PhotoDNA`` (2.0 keeps it top-level) and every ``AlternativeHashes`` entry (PDQ,
 SHA256, and PhotoDNA in 1.x), all with the Media's ``Category`` (as a string),
-``source_id`` = ``MediaID`` (else the MD5) and ``note`` = ``Comments``. AlternativeHashes
-names are lower-cased with dashes dropped (``SHA-256`` → ``sha256``); a hash repeated
-within one Media (1.x repeats SHA1 there) is read once. Property names match in any
-case; other properties (``MediaFiles``, ``Exifs``, …) are skipped without being built,
-so memory stays bounded by one Media's hashes, whatever the file size.
+``source_id`` = ``MediaID`` (else the MD5) and ``note`` = ``Comments``.
+AlternativeHashes names are lower-cased with dashes dropped (``SHA-256`` → ``sha256``).
+A hash repeated within one Media (1.x repeats SHA1 there; hex compared in any case) is
+read once. Property names match in any case; other properties (``MediaFiles``,
+``Exifs``, …) are skipped without being built, so memory stays bounded by one Media's
+hashes whatever the file size. Numbers are read as floats (``Category: 2.0`` → "2");
+integers past 64 bits or floats past 1e308 make the file unreadable (yajl's limits).
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
-import json
 import re
-from collections.abc import Iterable, Iterator
-from typing import Any, TextIO
+from collections.abc import Iterator
+from typing import Any
 
 import ijson
 
-from brightline.core.models import Entry, HashRecord
-from brightline.errors import FormatError, UsageError
+from brightline.core.models import HashRecord
+from brightline.errors import FormatError
 
 try:
     _IJSON = ijson.get_backend("yajl2_c")
 except ImportError:  # no compiled backend on this platform; the Python one is slower
     _IJSON = ijson
 
-CONTEXT_URL = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/{}/$metadata#Media"
 # One Media property may not exceed these; VICS never nests deeper than ~4.
 MAX_DEPTH = 16
 MAX_FIELD_EVENTS = 20_000
@@ -48,7 +49,7 @@ _WANTED = {
         "Media",  # a case's Media array
     )
 }
-_KNOWN_KEYS: dict[str, str | None] = {name: name for name in _WANTED.values()}
+_HEX_TYPES = frozenset({"md5", "sha1", "sha256", "pdq"})
 _TOP_HASHES = (("MD5", "md5"), ("SHA1", "sha1"), ("PhotoDNA", "photodna"))
 _STARTS = frozenset({"start_map", "start_array"})
 _DEPTH_CHANGE = {"start_map": 1, "start_array": 1, "end_map": -1, "end_array": -1}
@@ -62,6 +63,7 @@ class _Oversized:
 
 
 _OVERSIZED = _Oversized()
+_TOO_BIG = f"nested deeper than {MAX_DEPTH} or longer than {MAX_FIELD_EVENTS} JSON tokens"
 
 
 def looks_like_vics(head: bytes) -> bool:
@@ -154,33 +156,44 @@ def _iter_object(events: Iterator[Event], *, cases: bool) -> Iterator[object]:
         yield fields
 
 
-def _property(key: object) -> str | None:
+@functools.lru_cache(maxsize=1024)  # files repeat a few keys millions of times
+def _property(key: str) -> str | None:
     """The canonical name of a property Brightline reads, matched in any case."""
-    try:
-        return _KNOWN_KEYS[key]  # type: ignore[index]
-    except KeyError:
-        name = _WANTED.get(str(key).lower())
-        if len(_KNOWN_KEYS) < 1000:  # remembered, up to a bound a hostile file cannot pass
-            _KNOWN_KEYS[str(key)] = name
-        return name
+    return _WANTED.get(key.lower())
 
 
 def _build(first: Event, events: Iterator[Event]) -> object:
     """Build one JSON value, or return _OVERSIZED (having consumed it) past the limits."""
     if first[0] not in _STARTS:
         return first[1]
-    builder = ijson.ObjectBuilder()
-    builder.event(*first)
-    depth, count = 1, 1
-    while depth:
-        event = next(events)
-        count += 1
-        depth += _DEPTH_CHANGE.get(event[0], 0)
-        if depth > MAX_DEPTH or count > MAX_FIELD_EVENTS:
-            _skip_to_depth(depth, events)
+    # A plain loop rather than ijson.ObjectBuilder: this runs for every Media.
+    root: list[object] | dict[str, object] = {} if first[0] == "start_map" else []
+    stack = [root]
+    key = ""
+    for count, (kind, value) in enumerate(events):
+        if kind == "map_key":
+            key = value
+            continue
+        if kind == "end_map" or kind == "end_array":
+            stack.pop()
+            if not stack:
+                return root
+            continue
+        new: object = {} if kind == "start_map" else [] if kind == "start_array" else value
+        top = stack[-1]
+        if isinstance(top, list):
+            top.append(new)
+        else:
+            top[key] = new
+        if new is not value:
+            stack.append(new)  # type: ignore[arg-type]
+            if len(stack) > MAX_DEPTH or count > MAX_FIELD_EVENTS:
+                _skip_to_depth(len(stack), events)
+                return _OVERSIZED
+        elif count > MAX_FIELD_EVENTS:
+            _skip_to_depth(len(stack), events)
             return _OVERSIZED
-        builder.event(*event)
-    return builder.value
+    raise FormatError("JSON ends too early")  # pragma: no cover - events end by raising
 
 
 def _skip(first: Event, events: Iterator[Event]) -> None:
@@ -190,15 +203,18 @@ def _skip(first: Event, events: Iterator[Event]) -> None:
 
 def _skip_to_depth(depth: int, events: Iterator[Event]) -> None:
     change = _DEPTH_CHANGE.get
-    while depth:
-        depth += change(next(events)[0], 0)
+    for kind, _ in events:  # a for loop: the hot path when skipping MediaFiles, Exifs
+        depth += change(kind, 0)
+        if not depth:
+            return
 
 
 def media_records(
     media: object, location: str, source: str | None
 ) -> Iterator[HashRecord | FormatError]:
     if not isinstance(media, dict):
-        yield FormatError("Media is not a JSON object", location, source)
+        shape = _TOO_BIG if isinstance(media, _Oversized) else "not a JSON object"
+        yield FormatError(f"Media is {shape}", location, source)
         return
     category = _scalar(media.get("Category"))
     if isinstance(category, _Oversized):
@@ -214,8 +230,8 @@ def media_records(
     for kind, value in hashes:
         if isinstance(value, FormatError):
             yield FormatError(value.reason, location, source)
-        elif (kind, value.lower()) not in seen:
-            seen.add((kind, value.lower()))
+        elif hash_key(kind, value) not in seen:
+            seen.add(hash_key(kind, value))
             yield HashRecord(kind, value, category, source_id, note, location)
     if not hashes:
         yield FormatError("Media carries no hash", location, source)
@@ -230,7 +246,8 @@ def _hashes(media: dict[str, object]) -> Iterator[tuple[str, str | FormatError]]
     if alternatives is None:
         return
     if not isinstance(alternatives, list):
-        yield "", FormatError("AlternativeHashes is not an array")
+        shape = _TOO_BIG if isinstance(alternatives, _Oversized) else "not an array"
+        yield "", FormatError(f"AlternativeHashes is {shape}")
         return
     for alt in alternatives:
         name = alt.get("HashName") if isinstance(alt, dict) else None
@@ -240,6 +257,11 @@ def _hashes(media: dict[str, object]) -> Iterator[tuple[str, str | FormatError]]
         value = _hash_value(alt.get("HashValue"), f"{name.strip()} HashValue")
         if value is not None:
             yield name.strip().lower().replace("-", ""), value
+
+
+def hash_key(kind: str, value: str) -> tuple[str, str]:
+    """Hex types are the same hash in either case; base64 (PhotoDNA) and unknown ones not."""
+    return kind, value.lower() if kind in _HEX_TYPES else value
 
 
 def _hash_value(raw: object, field: str) -> str | FormatError | None:
@@ -263,93 +285,3 @@ def _scalar(raw: object) -> str | _Oversized | None:
     if isinstance(raw, float):
         return str(int(raw)) if raw.is_integer() and abs(raw) < 1e18 else repr(raw)
     return _OVERSIZED
-
-
-# Brightline signal type -> (VICS property, AlternativeHashes name); None = top-level.
-_TOP_PROPERTIES = {"md5": "MD5", "sha1": "SHA1", "photodna": "PhotoDNA"}
-_ALTERNATIVE_NAMES = {"pdq": "PDQ", "sha256": "SHA256"}
-_PROFILE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
-
-
-def write_vics(entries: Iterable[Entry], stream: TextIO, *, profile: str = "HashSet") -> int:
-    """Write a VICS 2.0 hash set (``#Media``); return the number of Media written.
-
-    Consecutive entries with the same ``source_id``, category and note become one Media
-    (``MediaID`` = source_id, integer when it is one). A Media has one MD5, SHA1 and
-    PhotoDNA at most; PDQ, SHA256 and any other type go to ``AlternativeHashes``.
-    A Media without an MD5 omits the property: VICS keys Media by MD5, so strict
-    consumers may refuse such a Media, but dropping the hash would lose it silently.
-    """
-    if not _PROFILE.fullmatch(profile):
-        raise UsageError(f"VICS profile must be letters, digits, '_', '.', '-': {profile!r}")
-    context = json.dumps(CONTEXT_URL.format(profile))
-    stream.write(f'{{"@odata.context":{context},"value":[')
-    count = 0
-    for media in _group(entries):
-        stream.write(("," if count else "") + "\n" + json.dumps(media, separators=(",", ":")))
-        count += 1
-    stream.write("\n]}\n")
-    return count
-
-
-def _group(entries: Iterable[Entry]) -> Iterator[dict[str, object]]:
-    media: _Media | None = None
-    for entry in entries:
-        if media is None or not media.accepts(entry):
-            if media is not None:
-                yield media.as_json()
-            media = _Media(entry)
-        media.add(entry)
-    if media is not None:
-        yield media.as_json()
-
-
-class _Media:
-    """One Media being filled from consecutive entries."""
-
-    def __init__(self, first: Entry) -> None:
-        self.key = (first.source_id, first.category, first.note)
-        self.properties = _new_media(first)
-        self.alternatives: list[dict[str, str]] = []
-        self.seen: set[tuple[str, str]] = set()
-
-    def accepts(self, entry: Entry) -> bool:
-        slot = _TOP_PROPERTIES.get(entry.signal_type)
-        return (
-            entry.source_id is not None
-            and (entry.source_id, entry.category, entry.note) == self.key
-            and (slot is None or slot not in self.properties)
-            and (entry.signal_type, entry.value) not in self.seen
-        )
-
-    def add(self, entry: Entry) -> None:
-        self.seen.add((entry.signal_type, entry.value))
-        slot = _TOP_PROPERTIES.get(entry.signal_type)
-        if slot is not None:
-            self.properties[slot] = entry.value
-        else:
-            name = _ALTERNATIVE_NAMES.get(entry.signal_type, entry.signal_type)
-            self.alternatives.append({"HashName": name, "HashValue": entry.value})
-
-    def as_json(self) -> dict[str, object]:
-        if self.alternatives:
-            return {**self.properties, "AlternativeHashes": self.alternatives}
-        return self.properties
-
-
-def _new_media(entry: Entry) -> dict[str, object]:
-    media: dict[str, object] = {}
-    if entry.source_id is not None:
-        media["MediaID"] = _int_if_integer(entry.source_id)
-    if entry.category is not None:
-        media["Category"] = _int_if_integer(entry.category)
-    if entry.note is not None:
-        media["Comments"] = entry.note
-    return media
-
-
-def _int_if_integer(text: str) -> int | str:
-    """``"3"`` -> 3, but ``"03"`` and ``"3.0"`` stay text so that they read back the same."""
-    if text.isascii() and text.isdigit() and len(text) < 19 and str(int(text)) == text:
-        return int(text)
-    return text

@@ -2,8 +2,11 @@
  *
  * A segment holds n hash rows (32 bytes each) and m tables.  Table k indexes the
  * bit range [off[k], off[k] + width[k]) of every row (bits of the hash read as four
- * little-endian uint64 words).  Its directory dir_k has 2^width + 1 uint32 offsets; the
- * rows whose chunk equals b are postings dir_k[b] .. dir_k[b+1]-1.  Rows are stored
+ * little-endian uint64 words).  Its directory gives offset(b) for b in 0 .. 2^width; the
+ * rows whose chunk equals b are postings offset(b) .. offset(b+1)-1.  The directory is
+ * stored in two parts, offset(b) = hi[b >> shift] + lo[b] with uint32 hi and uint16 lo,
+ * which halves its size (shift 6: one hi per 64 buckets); shift 0 with lo = 0 holds
+ * data so skewed that a block of 64 buckets has more than 65535 rows.  Rows are stored
  * sorted by chunk 0, so table 0 needs no postings: its postings are the row numbers.
  * Postings of the other tables are packed little-endian integers of pbytes (3 or 4)
  * bytes, with one spare byte at the end so a 3-byte entry can be read as 4 bytes.
@@ -30,7 +33,7 @@
 #endif
 #define CAND_CAP 8192
 #ifndef PREFETCH_AHEAD
-#define PREFETCH_AHEAD 16
+#define PREFETCH_AHEAD 32
 #endif
 
 /* Planner cost units: one random candidate check = 1. */
@@ -163,15 +166,21 @@ typedef struct {
     uint64_t n;
     int m, pbytes;
     int off[MAXM], width[MAXM];
+    int shift[MAXM];
     Py_buffer hashes, dead;
-    Py_buffer dirs[MAXM], posts[MAXM];
-    int have[2 + 2 * MAXM]; /* which buffers are held, for dealloc */
+    Py_buffer dhi[MAXM], dlo[MAXM], posts[MAXM];
+    int have[2 + 3 * MAXM]; /* which buffers are held, for dealloc */
 } Segment;
+
+ALWAYS_INLINE uint32_t dir_at(const uint32_t *hi, const uint16_t *lo, int shift, uint32_t b) {
+    return hi[b >> shift] + lo[b];
+}
 
 typedef struct {
     const Segment *s;
     const uint8_t *rows, *dead;
-    const uint32_t *dir[MAXM];
+    const uint32_t *dhi[MAXM];
+    const uint16_t *dlo[MAXM];
     const uint8_t *post[MAXM];
     int t[MAXM];
     uint32_t *masks;      /* masks by width: all masks of popcount <= tmax, by popcount */
@@ -191,8 +200,8 @@ static double binom(int n, int k) {
 }
 
 /* Spread r + 1 units over the chunks (t_k starts at -1).  Returns 1 if a flat scan is
- * estimated cheaper, 0 with t filled otherwise. */
-static int plan(const Segment *s, int radius, int t[MAXM]) {
+ * estimated cheaper (or, with always_probe, if no plan exists), 0 with t filled. */
+static int plan(const Segment *s, int radius, int always_probe, int t[MAXM]) {
     double est = 0.0, flat = (double)s->n * COST_FLAT_ROW;
     for (int k = 0; k < s->m; k++) t[k] = -1;
     for (int unit = 0; unit <= radius; unit++) {
@@ -211,7 +220,7 @@ static int plan(const Segment *s, int radius, int t[MAXM]) {
         if (best < 0) return 1;
         t[best]++;
         est += best_cost;
-        if (est > flat) return 1;
+        if (est > flat && !always_probe) return 1;
     }
     return 0;
 }
@@ -298,7 +307,9 @@ ALWAYS_INLINE int probe_query(Ctx *c, const uint8_t *query, int64_t qi, int radi
     c->ncand = 0;
     for (int k = 0; k < s->m; k++) {
         if (c->t[k] < 0) continue;
-        const uint32_t *dir = c->dir[k];
+        const uint32_t *dhi = c->dhi[k];
+        const uint16_t *dlo = c->dlo[k];
+        int shift = s->shift[k];
         const uint32_t *masks = c->masks + c->mask_start[k];
         uint32_t key = chunk_of(q, s->off[k], s->width[k]);
         uint64_t total = c->nmasks[k];
@@ -309,11 +320,12 @@ ALWAYS_INLINE int probe_query(Ctx *c, const uint8_t *query, int64_t qi, int radi
             /* Three passes so the directory and postings misses overlap. */
             for (int j = 0; j < ng; j++) {
                 bucket[j] = key ^ masks[g + j];
-                __builtin_prefetch(dir + bucket[j]);
+                __builtin_prefetch(dlo + bucket[j]);
+                __builtin_prefetch(dhi + (bucket[j] >> shift));
             }
             for (int j = 0; j < ng; j++) {
-                lo[j] = dir[bucket[j]];
-                hi[j] = dir[bucket[j] + 1];
+                lo[j] = dir_at(dhi, dlo, shift, bucket[j]);
+                hi[j] = dir_at(dhi, dlo, shift, bucket[j] + 1);
                 if (k && lo[j] < hi[j])
                     __builtin_prefetch(c->post[k] + (uint64_t)lo[j] * s->pbytes);
             }
@@ -375,8 +387,8 @@ static int get_queries(PyObject *obj, Py_buffer *buf, uint64_t *nq) {
 }
 
 /* Search with the GIL released; stats (probes, candidates) are added to when given. */
-static int run_search(Segment *self, const Py_buffer *qbuf, uint64_t nq, int radius, Out *out,
-                      uint64_t stats[2]) {
+static int run_search(Segment *self, const Py_buffer *qbuf, uint64_t nq, int radius,
+                      int always_probe, Out *out, uint64_t stats[2]) {
     if (radius < 0 || self->n == 0 || nq == 0) return 0;
     Ctx *c = calloc(1, sizeof *c);
     if (!c) {
@@ -387,10 +399,11 @@ static int run_search(Segment *self, const Py_buffer *qbuf, uint64_t nq, int rad
     c->rows = self->hashes.buf;
     c->dead = self->dead.buf;
     for (int k = 0; k < self->m; k++) {
-        c->dir[k] = self->dirs[k].buf;
+        c->dhi[k] = self->dhi[k].buf;
+        c->dlo[k] = self->dlo[k].buf;
         c->post[k] = k ? self->posts[k].buf : NULL;
     }
-    int flat = self->m == 0 || plan(self, radius, c->t);
+    int flat = self->m == 0 || plan(self, radius, always_probe, c->t);
     int rc = 0;
     if (!flat && ctx_masks(c) < 0) rc = -1;
     if (rc == 0) {
@@ -411,13 +424,13 @@ static int run_search(Segment *self, const Py_buffer *qbuf, uint64_t nq, int rad
 
 static PyObject *Segment_search(Segment *self, PyObject *args) {
     PyObject *qobj;
-    int radius;
-    if (!PyArg_ParseTuple(args, "Oi", &qobj, &radius)) return NULL;
+    int radius, always_probe = 0;
+    if (!PyArg_ParseTuple(args, "Oi|p", &qobj, &radius, &always_probe)) return NULL;
     Py_buffer qbuf;
     uint64_t nq;
     if (get_queries(qobj, &qbuf, &nq) < 0) return NULL;
     Out out = {0};
-    int rc = run_search(self, &qbuf, nq, radius, &out, NULL);
+    int rc = run_search(self, &qbuf, nq, radius, always_probe, &out, NULL);
     PyBuffer_Release(&qbuf);
     if (rc < 0) {
         out_free(&out);
@@ -435,7 +448,7 @@ static PyObject *Segment_probe_stats(Segment *self, PyObject *args) {
     uint64_t nq, stats[2] = {0, 0};
     if (get_queries(qobj, &qbuf, &nq) < 0) return NULL;
     Out out = {0};
-    int rc = run_search(self, &qbuf, nq, radius, &out, stats);
+    int rc = run_search(self, &qbuf, nq, radius, 0, &out, stats);
     PyBuffer_Release(&qbuf);
     size_t hits = out.len;
     int failed = out.failed;
@@ -449,7 +462,7 @@ static PyObject *Segment_probe_stats(Segment *self, PyObject *args) {
 static PyObject *Segment_plan(Segment *self, PyObject *args) {
     int radius, t[MAXM];
     if (!PyArg_ParseTuple(args, "i", &radius)) return NULL;
-    if (radius < 0 || self->m == 0 || plan(self, radius, t)) Py_RETURN_NONE;
+    if (radius < 0 || self->m == 0 || plan(self, radius, 0, t)) Py_RETURN_NONE;
     PyObject *res = PyTuple_New(self->m);
     if (!res) return NULL;
     for (int k = 0; k < self->m; k++) PyTuple_SET_ITEM(res, k, PyLong_FromLong(t[k]));
@@ -460,8 +473,9 @@ static void Segment_dealloc(Segment *self) {
     if (self->have[0]) PyBuffer_Release(&self->hashes);
     if (self->have[1]) PyBuffer_Release(&self->dead);
     for (int k = 0; k < MAXM; k++) {
-        if (self->have[2 + k]) PyBuffer_Release(&self->dirs[k]);
+        if (self->have[2 + k]) PyBuffer_Release(&self->dhi[k]);
         if (self->have[2 + MAXM + k]) PyBuffer_Release(&self->posts[k]);
+        if (self->have[2 + 2 * MAXM + k]) PyBuffer_Release(&self->dlo[k]);
     }
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
@@ -476,7 +490,7 @@ static int grab(PyObject *obj, Py_buffer *buf, int *have, Py_ssize_t want, const
     return 0;
 }
 
-/* Segment(n, offsets, widths, pbytes, hashes, dead, dirs, posts)
+/* Segment(n, offsets, widths, shifts, pbytes, hashes, dead, dir_his, dir_los, posts)
  * Buffer sizes are checked here; directory and posting contents by check_table(). */
 static int Segment_init(Segment *self, PyObject *args, PyObject *kwds) {
     unsigned long long n;
@@ -534,7 +548,8 @@ static int Segment_init(Segment *self, PyObject *args, PyObject *kwds) {
 
 static PyMethodDef Segment_methods[] = {
     {"search", (PyCFunction)Segment_search, METH_VARARGS,
-     "search(queries, radius) -> (query bytes int64, row bytes int64, distance bytes int32)"},
+     "search(queries, radius, always_probe=False) -> (query int64, row int64, distance int32)"
+     " as bytes; always_probe uses the tables whenever a plan exists (for tests)"},
     {"probe_stats", (PyCFunction)Segment_probe_stats, METH_VARARGS,
      "probe_stats(queries, radius) -> (bucket probes, candidate checks, hits), summed"},
     {"plan", (PyCFunction)Segment_plan, METH_VARARGS,
@@ -749,11 +764,46 @@ done:
     return res;
 }
 
+/* random_reads(rows, count, seed) -> int: reads `count` rows at pseudo-random positions
+ * with the same prefetch distance as candidate checks and returns a checksum.  The
+ * benchmark times it to state the machine's random-read limit next to the figures. */
+static PyObject *mod_random_reads(PyObject *mod, PyObject *args) {
+    PyObject *robj;
+    unsigned long long count, seed;
+    if (!PyArg_ParseTuple(args, "OKK", &robj, &count, &seed)) return NULL;
+    Py_buffer rbuf;
+    uint64_t n;
+    if (get_queries(robj, &rbuf, &n) < 0) return NULL;
+    uint64_t sum = 0;
+    if (n) {
+        Py_BEGIN_ALLOW_THREADS
+        const uint8_t *rows = rbuf.buf;
+        uint64_t idx[PREFETCH_AHEAD], x = seed | 1;
+        for (int i = 0; i < PREFETCH_AHEAD; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            idx[i] = (uint64_t)(((unsigned __int128)x * n) >> 64);
+            __builtin_prefetch(rows + idx[i] * HASH_BYTES);
+        }
+        for (uint64_t i = 0; i < count; i++) {
+            uint64_t at = idx[i % PREFETCH_AHEAD];
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            idx[i % PREFETCH_AHEAD] = (uint64_t)(((unsigned __int128)x * n) >> 64);
+            __builtin_prefetch(rows + idx[i % PREFETCH_AHEAD] * HASH_BYTES);
+            sum += load_le64(rows + at * HASH_BYTES) ^ load_le64(rows + at * HASH_BYTES + 24);
+        }
+        Py_END_ALLOW_THREADS
+    }
+    PyBuffer_Release(&rbuf);
+    return PyLong_FromUnsignedLongLong(sum);
+}
+
 static PyMethodDef module_methods[] = {
     {"scan", mod_scan, METH_VARARGS, "scan(rows, queries, radius) -> (q, row, dist) bytes"},
     {"build_table", mod_build_table, METH_VARARGS,
      "build_table(rows, off, width, dir_out, posts_out, pbytes)"},
     {"check_table", mod_check_table, METH_VARARGS, "check_table(n, dir, posts, pbytes) -> bool"},
+    {"random_reads", mod_random_reads, METH_VARARGS,
+     "random_reads(rows, count, seed) -> checksum (times the random-read limit)"},
     {"lookup", mod_lookup, METH_VARARGS, "lookup(ids, wide, base, order, keys) -> int64 rows"},
     {NULL, NULL, 0, NULL},
 };

@@ -53,13 +53,25 @@ class MihIndex:
     ``tail_rows``: rows kept unindexed (scanned flat) before they become a segment.
     ``merge_factor``: a segment absorbs newer ones while it is at most this many times
     their size; larger means fewer merges and more segments to probe.
+    ``min_indexed_rows``: smaller segments get no tables (a scan is as fast).
+    ``always_probe``: use the tables even where a scan is estimated cheaper, so tests
+    exercise them on small data.
     """
 
-    def __init__(self, *, tail_rows: int = 4096, merge_factor: int = 4) -> None:
-        if tail_rows < 1 or merge_factor < 1:
-            raise ValueError("tail_rows and merge_factor must be positive")
+    def __init__(
+        self,
+        *,
+        tail_rows: int = 4096,
+        merge_factor: int = 4,
+        min_indexed_rows: int = mih_segment.MIN_INDEXED_ROWS,
+        always_probe: bool = False,
+    ) -> None:
+        if tail_rows < 1 or merge_factor < 1 or min_indexed_rows < 1:
+            raise ValueError("tail_rows, merge_factor and min_indexed_rows must be positive")
         self._tail_rows = tail_rows
         self._merge_factor = merge_factor
+        self._min_indexed_rows = min_indexed_rows
+        self._always_probe = always_probe
         self._segments: list[Segment] = []
         self._tail_ids: Ids = np.empty(0, np.int64)
         self._tail_hashes: HashRows = np.empty((0, HASH_BYTES), np.uint8)
@@ -103,20 +115,20 @@ class MihIndex:
             self._tail_ids, self._tail_hashes = self._tail_ids[keep], self._tail_hashes[keep]
         for i, seg in enumerate(self._segments):
             if seg.kill(seg.find(ids)) and seg.live * 2 < seg.n:
-                self._segments[i] = _rebuilt(seg)
+                self._segments[i] = self._rebuilt(seg)
         self._segments = [s for s in self._segments if s.live]
 
     def compact(self) -> None:
-        """Merge everything into one segment with no dead rows (e.g. before ``save``)."""
+        """Merge everything into one segment with no dead rows."""
         self._seal_tail()
         while len(self._segments) > 1:
             self._merge_last_two()
         if self._segments and self._segments[0].live < self._segments[0].n:
-            self._segments[0] = _rebuilt(self._segments[0])
+            self._segments[0] = self._rebuilt(self._segments[0])
 
     def _seal_tail(self) -> None:
         if len(self._tail_ids):
-            self._segments.append(mih_segment.build(self._tail_ids, self._tail_hashes))
+            self._segments.append(self._build(self._tail_ids, self._tail_hashes))
             self._tail_ids = np.empty(0, np.int64)
             self._tail_hashes = np.empty((0, HASH_BYTES), np.uint8)
         segs = self._segments
@@ -127,7 +139,13 @@ class MihIndex:
         older, newer = self._segments[-2], self._segments[-1]
         ids = np.concatenate([older.live_ids(), newer.live_ids()])
         rows = np.concatenate([older.hashes[older.alive()], newer.hashes[newer.alive()]])
-        self._segments[-2:] = [mih_segment.build(ids, rows)]
+        self._segments[-2:] = [self._build(ids, rows)]
+
+    def _rebuilt(self, seg: Segment) -> Segment:
+        return self._build(seg.live_ids(), seg.hashes[seg.alive()])
+
+    def _build(self, ids: Ids, rows: HashRows) -> Segment:
+        return mih_segment.build(ids, rows, self._min_indexed_rows)
 
     # -- search ----------------------------------------------------------------------
 
@@ -151,15 +169,28 @@ class MihIndex:
         dist = np.concatenate([p[2] for p in parts])[order]
         return Hits(q[order], ids, dist)
 
-    def search_one(self, query: bytes | npt.NDArray[np.uint8], radius: int) -> list[tuple[int, int]]:
+    def search_one(
+        self, query: bytes | npt.NDArray[np.uint8], radius: int
+    ) -> list[tuple[int, int]]:
         """``[(id, distance), …]`` within ``radius`` of one hash (32 bytes)."""
         row = np.frombuffer(query, np.uint8) if isinstance(query, bytes) else query
         hits = self.search(np.asarray(row, np.uint8).reshape(1, HASH_BYTES), radius)
         return list(zip(hits.ids.tolist(), hits.distances.tolist(), strict=True))
 
-    @staticmethod
-    def _search_segment(seg: Segment, rows: HashRows, radius: int) -> _Part:
-        q, row, dist = _decode(seg.native.search(rows, radius))
+    def probe_stats(self, queries: HashRows, radius: int) -> tuple[int, int]:
+        """(bucket probes, candidate checks) a search makes, summed over the queries.
+
+        A flat-scanned segment or tail counts every row as a candidate check.
+        """
+        rows = as_rows(queries)
+        probes, checks = 0, len(self._tail_ids) * len(rows)
+        for seg in self._segments:
+            p, c, _ = seg.native.probe_stats(rows, min(int(radius), HASH_BYTES * 8))
+            probes, checks = probes + p, checks + c
+        return probes, checks
+
+    def _search_segment(self, seg: Segment, rows: HashRows, radius: int) -> _Part:
+        q, row, dist = _decode(seg.native.search(rows, radius, self._always_probe))
         return q, seg.id_of(row), dist
 
     # -- persistence -----------------------------------------------------------------
@@ -172,8 +203,7 @@ class MihIndex:
         for i, seg in enumerate(self._segments):
             arrays.update(seg.arrays(f"s{i}."))
             metas.append(seg.meta())
-        meta = {"format": _FORMAT, "merge_factor": self._merge_factor,
-                "tail_rows": self._tail_rows, "segments": metas}
+        meta = {"format": _FORMAT, "settings": self._settings(), "segments": metas}
         mih_file.write(Path(path), meta, arrays)
 
     @classmethod
@@ -186,13 +216,10 @@ class MihIndex:
             meta, arrays = mih_file.read(Path(path), mmap=mmap)
             if meta.get("format") != _FORMAT:
                 raise ValueError(f"unknown index format {meta.get('format')!r}")
-            tail_rows, merge_factor = meta["tail_rows"], meta["merge_factor"]
-            if not isinstance(tail_rows, int) or not isinstance(merge_factor, int):
-                raise ValueError("index settings are malformed")
-            index = cls(tail_rows=tail_rows, merge_factor=merge_factor)
-            seg_metas = meta["segments"]
-            if not isinstance(seg_metas, list):
-                raise ValueError("segment list is malformed")
+            settings, seg_metas = meta["settings"], meta["segments"]
+            if not isinstance(settings, dict) or not isinstance(seg_metas, list):
+                raise ValueError("index header is malformed")
+            index = cls(**settings)
             for i, seg_meta in enumerate(seg_metas):
                 if not isinstance(seg_meta, dict):
                     raise ValueError("segment entry is malformed")
@@ -201,9 +228,13 @@ class MihIndex:
             raise IndexCorruptError(f"cannot load index {path}: {exc}") from exc
         return index
 
-
-def _rebuilt(seg: Segment) -> Segment:
-    return mih_segment.build(seg.live_ids(), seg.hashes[seg.alive()])
+    def _settings(self) -> dict[str, int | bool]:
+        return {
+            "tail_rows": self._tail_rows,
+            "merge_factor": self._merge_factor,
+            "min_indexed_rows": self._min_indexed_rows,
+            "always_probe": self._always_probe,
+        }
 
 
 _Part = tuple[npt.NDArray[np.int64], Ids, npt.NDArray[np.int32]]

@@ -54,7 +54,10 @@ def read(path: Path, *, mmap: bool) -> tuple[dict[str, object], dict[str, np.nda
     Raises ValueError, KeyError or OSError when the file is not a sound container.
     """
     with open(path, "rb") as fh:
-        magic, size, crc = _FIXED.unpack(fh.read(_FIXED.size))
+        fixed = fh.read(_FIXED.size)
+        if len(fixed) != _FIXED.size:
+            raise ValueError("not a Brightline MIH index file")
+        magic, size, crc = _FIXED.unpack(fixed)
         if magic != MAGIC or size > _MAX_HEADER:
             raise ValueError("not a Brightline MIH index file")
         header = fh.read(size)
@@ -66,10 +69,7 @@ def read(path: Path, *, mmap: bool) -> tuple[dict[str, object], dict[str, np.nda
         raise ValueError("index header is malformed")
     data_start = _aligned(_FIXED.size + size)
     blob: npt.NDArray[np.uint8]
-    if mmap:
-        blob = np.memmap(path, np.uint8, mode="r")
-    else:
-        blob = np.fromfile(path, np.uint8)
+    blob = np.memmap(path, np.uint8, mode="r") if mmap else np.fromfile(path, np.uint8)
     arrays = {name: _array(blob, data_start, spec) for name, spec in table.items()}
     return meta, arrays
 

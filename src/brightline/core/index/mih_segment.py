@@ -26,15 +26,17 @@ import numpy.typing as npt
 from brightline.core.index import _mih
 from brightline.core.index.base import HASH_BYTES, HashRows, Ids
 
-#: Below this many rows a segment has no tables: a flat scan is as fast as probing.
+#: Below this many rows a segment has no tables by default: a scan is as fast as probing.
 MIN_INDEXED_ROWS = 1024
 
 Arrays = dict[str, npt.NDArray[np.generic]]
 
 
-def chunk_layout(n: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def chunk_layout(
+    n: int, min_rows: int = MIN_INDEXED_ROWS
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """(offsets, widths) of the chunks for a segment of ``n`` rows; empty when flat."""
-    if n < MIN_INDEXED_ROWS:
+    if n < max(1, min_rows):
         return (), ()
     width = min(24, max(9, round(math.log2(n)) - 1))
     m = -(-256 // width)
@@ -65,8 +67,14 @@ class Segment:
         if self.live < 0:
             self.live = n - int(np.unpackbits(self.dead, bitorder="little")[:n].sum())
         self.native = _mih.Segment(
-            n, self.offsets, self.widths, self.pbytes, self.hashes, self.dead,
-            tuple(self.dirs), tuple(self.posts),
+            n,
+            self.offsets,
+            self.widths,
+            self.pbytes,
+            self.hashes,
+            self.dead,
+            tuple(self.dirs),
+            tuple(self.posts),
         )
 
     @property
@@ -84,7 +92,8 @@ class Segment:
         return self.id_of(np.flatnonzero(self.alive()))
 
     def alive(self) -> npt.NDArray[np.bool_]:
-        return np.unpackbits(self.dead, bitorder="little", count=self.n) == 0
+        bits = np.unpackbits(self.dead, bitorder="little", count=self.n)
+        return ~bits.astype(np.bool_)
 
     def find(self, ids: Ids) -> npt.NDArray[np.int64]:
         """Row of each id in this segment, or -1 (dead rows are still found)."""
@@ -122,15 +131,17 @@ class Segment:
 
     def meta(self) -> dict[str, object]:
         return {
-            "n": self.n, "id_base": self.id_base, "offsets": list(self.offsets),
+            "n": self.n,
+            "id_base": self.id_base,
+            "offsets": list(self.offsets),
             "widths": list(self.widths),
         }
 
 
-def build(ids: Ids, hashes: HashRows) -> Segment:
-    """Index rows (ids unique) into a new segment."""
+def build(ids: Ids, hashes: HashRows, min_rows: int = MIN_INDEXED_ROWS) -> Segment:
+    """Index rows (ids unique) into a new segment; below ``min_rows`` it has no tables."""
     n = len(ids)
-    offsets, widths = chunk_layout(n)
+    offsets, widths = chunk_layout(n, min_rows)
     pbytes = 3 if n <= 0xFFFFFF else 4
     dirs: list[npt.NDArray[np.uint32]] = []
     posts: list[npt.NDArray[np.uint8]] = []
@@ -150,8 +161,16 @@ def build(ids: Ids, hashes: HashRows) -> Segment:
     stored, id_base = compact_ids(ids)
     order = np.argsort(stored, kind="stable").astype(np.uint32)
     return Segment(
-        np.ascontiguousarray(hashes), stored, id_base, order,
-        np.zeros((n + 7) // 8, np.uint8), offsets, widths, dirs, posts, live=n,
+        np.ascontiguousarray(hashes),
+        stored,
+        id_base,
+        order,
+        np.zeros((n + 7) // 8, np.uint8),
+        offsets,
+        widths,
+        dirs,
+        posts,
+        live=n,
     )
 
 
@@ -170,7 +189,7 @@ def restore(meta: Mapping[str, object], arrays: Mapping[str, np.ndarray], prefix
     n = _int(meta["n"])
     offsets = tuple(_int(x) for x in _list(meta["offsets"]))
     widths = tuple(_int(x) for x in _list(meta["widths"]))
-    if (offsets, widths) != chunk_layout(n):
+    if widths and (offsets, widths) != chunk_layout(n, 1):
         raise ValueError("chunk layout does not match the row count")
     hashes = _typed(arrays[f"{prefix}hashes"], np.uint8).reshape(-1, HASH_BYTES)
     raw_ids = arrays[f"{prefix}ids"]

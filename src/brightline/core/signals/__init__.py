@@ -19,6 +19,7 @@ _ALIASES = {
     "pdq_hash": "pdq",
     "pdqhash": "pdq",
     "photo_pdq": "pdq",
+    "video_md5": "md5",  # python-threatexchange's name for a whole-file video MD5
 }
 
 
@@ -27,6 +28,10 @@ def register(signal: SignalType) -> None:
 
 
 def get(name: str) -> SignalType:
+    try:
+        return _REGISTRY[name]  # the common case: already canonical
+    except KeyError:
+        pass
     key = name.strip().lower()
     key = _ALIASES.get(key, key)
     try:

@@ -476,8 +476,9 @@ static int arrow_pixels(PyObject *pair, const uint8_t **data, int64_t *count, in
         *bpp = 1;
         return 0;
     }
-    if (strcmp(s->format, "+w:4") == 0 && s->n_children == 1 && s->children[0]->format &&
-        strcmp(s->children[0]->format, "C") == 0 && a->n_children == 1 && a->offset == 0) {
+    if (strcmp(s->format, "+w:4") == 0 && s->n_children == 1 && s->children &&
+        s->children[0] && s->children[0]->format && strcmp(s->children[0]->format, "C") == 0 &&
+        a->n_children == 1 && a->children && a->offset == 0) {
         struct ArrowArray *c = a->children[0];
         if (!c || c->n_buffers != 2 || !c->buffers || !c->buffers[1] || c->length < 4 * a->length)
             goto bad;

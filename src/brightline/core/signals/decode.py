@@ -7,9 +7,11 @@ frame of animations. Every error is a ``DecodeError`` with a plain reason.
 **Orientation.** Brightline hashes the image as a person sees it (upright), which is
 also how platforms re-encode uploads. The orientation is the EXIF Orientation tag
 (1..8) as Pillow's ``getexif()`` reports it, which also covers TIFF's own tag and an
-XMP ``tiff:Orientation``; values outside 1..8 count as 1. HEIC/HEIF files are already
-upright when decoded (libheif applies their rotation and pillow-heif resets the tag
-to 1), so they are never turned twice. Two ways to decode:
+XMP ``tiff:Orientation``; values outside 1..8 count as 1. HEIC/HEIF differ, as their
+standard says: the container's transforms (``irot``/``imir``) turn the image and
+libheif applies them while decoding, while an EXIF Orientation inside is informative
+only (pillow-heif resets it to 1), so such files are never turned twice. Two ways to
+decode, which agree on all of this:
 
 - ``load_image`` returns the upright RGB image (``ImageOps.exif_transpose``). It feeds
   the reference PDQ path, the oracle for the fast one.

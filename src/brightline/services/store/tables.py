@@ -77,3 +77,72 @@ counters = Table(
     Column("name", String(64), primary_key=True),
     Column("value", BigInteger, nullable=False),
 )
+
+# -- HTTP API (migration 0002) ------------------------------------------------
+
+# API keys: the token is shown once; only its SHA-256 is kept, found by its prefix.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("prefix", String(16), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+# What a match on a list triggers: a record in the match log, a signed webhook.
+list_actions = Table(
+    "list_actions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("list_id", Id, ForeignKey("hash_lists.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("url", String(2000)),
+    Column("secret", String(200)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_list_actions_list", "list_id"),
+)
+
+# Matches recorded by "log" actions. Names, not foreign keys: the record outlives
+# the list or entry it names.
+match_log = Table(
+    "match_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("list_name", String(200), nullable=False),
+    Column("entry_id", BigInteger, nullable=False),
+    Column("signal_type", String(32), nullable=False),
+    Column("value", String(512), nullable=False),
+    Column("distance", Integer, nullable=False),
+    Column("category", String(64)),
+    Column("source", String(200)),
+    Column("key_prefix", String(16)),
+    Column("request_id", String(64)),
+    Column("ref", String(256)),
+    Index("ix_match_log_list_at", "list_name", "at"),
+)
+
+# The webhook outbox and delivery log: one row per (action, request), retried with
+# backoff by whichever worker claims it first.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("action_id", BigInteger, nullable=False),
+    Column("list_name", String(200), nullable=False),
+    Column("url", String(2000), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True)),
+    Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+)

@@ -1,0 +1,164 @@
+"""Lists and entries: create, read, change, delete, bulk import."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, status
+from starlette.concurrency import run_in_threadpool
+
+from brightline.adapters.api.deps import CuratorKey, ServicesDep
+from brightline.adapters.api.schemas import (
+    EntryIn,
+    EntryOut,
+    EntryPage,
+    EntryPatch,
+    ImportOut,
+    ListDeleted,
+    ListIn,
+    ListOut,
+    ListPatch,
+)
+from brightline.adapters.api.uploads import ONE_FILE, spooled_body
+from brightline.core.models import Entry, HashList
+from brightline.services import curation, ingest
+from brightline.services.store import lists as store_lists
+
+router = APIRouter(prefix="/v1", tags=["lists"])
+
+AfterId = Annotated[int, Query(ge=0, le=2**62, description="Entries with a larger id.")]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+EntryId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+def list_out(hl: HashList) -> dict[str, object]:
+    return {
+        "id": hl.id,
+        "name": hl.name,
+        "scheme": hl.scheme,
+        "pdq_threshold": hl.pdq_threshold,
+        "entries": hl.entry_count,
+        "created_at": hl.created_at,
+    }
+
+
+def entry_out(e: Entry, list_name: str) -> dict[str, object]:
+    return {
+        "id": e.id,
+        "list": list_name,
+        "signal_type": e.signal_type,
+        "value": e.value,
+        "category": e.category,
+        "source": e.source,
+        "source_id": e.source_id,
+        "note": e.note,
+        "enabled": e.enabled,
+        "withdrawn": e.withdrawn,
+        "added_at": e.added_at,
+        "updated_at": e.updated_at,
+    }
+
+
+@router.get("/lists", response_model=list[ListOut])
+def get_lists(svc: ServicesDep, _key: CuratorKey) -> list[dict[str, object]]:
+    with svc.store.connect() as conn:
+        return [list_out(hl) for hl in store_lists.all_lists(conn)]
+
+
+@router.post("/lists", response_model=ListOut, status_code=status.HTTP_201_CREATED)
+def create_list(body: ListIn, svc: ServicesDep, _key: CuratorKey) -> dict[str, object]:
+    with svc.store.begin() as conn:
+        hl = store_lists.create_list(
+            conn, body.name, body.scheme, body.pdq_threshold, body.description
+        )
+    return list_out(hl)
+
+
+@router.get("/lists/{name}", response_model=ListOut)
+def get_list(name: str, svc: ServicesDep, _key: CuratorKey) -> dict[str, object]:
+    with svc.store.connect() as conn:
+        return list_out(store_lists.get_list(conn, name))
+
+
+@router.patch("/lists/{name}", response_model=ListOut)
+def update_list(
+    name: str, body: ListPatch, svc: ServicesDep, _key: CuratorKey
+) -> dict[str, object]:
+    """Change a list's PDQ threshold or description; matching follows within seconds."""
+    with svc.store.begin() as conn:
+        hl = store_lists.update_list(
+            conn, name, pdq_threshold=body.pdq_threshold, description=body.description
+        )
+    return list_out(hl)
+
+
+@router.delete("/lists/{name}", response_model=ListDeleted)
+def delete_list(name: str, svc: ServicesDep, _key: CuratorKey) -> dict[str, object]:
+    with svc.store.begin() as conn:
+        gone = store_lists.delete_list(conn, name)
+    return {"deleted": name, "entries": gone}
+
+
+@router.get("/lists/{name}/entries", response_model=EntryPage)
+def get_entries(
+    name: str, svc: ServicesDep, _key: CuratorKey, after_id: AfterId = 0, limit: Limit = 100
+) -> dict[str, object]:
+    """A page of a list's entries in id order; follow ``next_after_id``."""
+    found = curation.entries_page(svc.store, name, after_id, limit)
+    next_after = found[-1].id if len(found) == limit else None
+    return {"entries": [entry_out(e, name) for e in found], "next_after_id": next_after}
+
+
+@router.post("/lists/{name}/entries", response_model=EntryOut, status_code=201)
+def add_entry(name: str, body: EntryIn, svc: ServicesDep, _key: CuratorKey) -> dict[str, object]:
+    """Add one hash (or update it, if the list has it); matchable within seconds."""
+    new = curation.NewEntry(**body.model_dump())
+    [entry] = curation.add_entries(svc.store, name, [new])
+    return entry_out(entry, name)
+
+
+@router.post("/lists/{name}/import", response_model=ImportOut, openapi_extra=ONE_FILE)
+async def import_file(
+    name: str,
+    request: Request,
+    svc: ServicesDep,
+    _key: CuratorKey,
+    skip_invalid: bool = False,
+    source: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict[str, object]:
+    """Bulk import a hash-list file, read by the same readers as ``brightline list
+    import`` (text, CSV, python-threatexchange, VICS JSON; recognised from content).
+    One bad record stops the import and nothing is written, unless ``skip_invalid``."""
+    async with spooled_body(request) as stream:
+        report = await run_in_threadpool(
+            ingest.import_stream,
+            svc.store,
+            name,
+            stream,
+            source_name="upload",
+            skip_invalid=skip_invalid,
+            source=source or "api-import",
+        )
+    return report.as_dict()
+
+
+@router.get("/entries/{entry_id}", response_model=EntryOut)
+def get_entry(entry_id: EntryId, svc: ServicesDep, _key: CuratorKey) -> dict[str, object]:
+    return entry_out(*curation.get_entry(svc.store, entry_id))
+
+
+@router.patch("/entries/{entry_id}", response_model=EntryOut)
+def change_entry(
+    entry_id: EntryId, body: EntryPatch, svc: ServicesDep, _key: CuratorKey
+) -> dict[str, object]:
+    """Enable or disable an entry (a local decision), or mark it withdrawn by its source."""
+    return entry_out(
+        *curation.set_entry_state(
+            svc.store, entry_id, enabled=body.enabled, withdrawn=body.withdrawn
+        )
+    )
+
+
+@router.delete("/entries/{entry_id}", status_code=204)
+def delete_entry(entry_id: EntryId, svc: ServicesDep, _key: CuratorKey) -> None:
+    curation.delete_entry(svc.store, entry_id)

@@ -1,0 +1,163 @@
+"""What one API worker process holds: the services, the matcher (loaded in the
+background, so the worker answers health checks at once), the key checker, the
+URL fetch guard, and two background threads: one keeps the index in step with the
+database (changes made by other workers or the CLI become matchable within about
+``refresh_interval_s``), one sends webhook deliveries."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+from starlette.concurrency import run_in_threadpool
+
+from brightline.adapters.api.errors import ApiError
+from brightline.core.models import ScanResult
+from brightline.services.auth import KeyChecker
+from brightline.services.context import Services, index_dir_for, open_services
+from brightline.services.fetch import FetchGuard
+from brightline.services.hashing import HashOptions, hash_bytes
+from brightline.services.matching import Matcher
+from brightline.services.webhooks import Deliverer
+from brightline.settings import Settings
+
+log = logging.getLogger("brightline.api")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class Runtime:
+    def __init__(self, settings: Settings, services: Services):
+        self.settings = settings
+        self.services = services
+        self.keys = KeyChecker(services.store)
+        self.fetch: FetchGuard | None = None
+        if settings.fetch_enabled:
+            self.fetch = FetchGuard(
+                settings.fetch_allowed_hosts,
+                max_bytes=settings.max_upload_bytes,
+                timeout_s=settings.fetch_timeout_s,
+            )
+        self.kick = threading.Event()  # wakes the webhook sender when a match queued work
+        self._hash_slots = threading.BoundedSemaphore(max(1, settings.hash_concurrency))
+        self._matcher: Matcher | None = None
+        # Held by the background refresh; ``run_light`` runs on the loop only without it.
+        self._refreshing = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def start(self) -> None:
+        for target in (self._index_loop, self._webhook_loop):
+            thread = threading.Thread(target=target, name=target.__name__, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.kick.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self.services.close()
+
+    @property
+    def ready(self) -> bool:
+        return self._matcher is not None
+
+    @property
+    def matcher(self) -> Matcher:
+        if self._matcher is None:
+            raise ApiError(503, "not_ready", "the index is still loading; try again shortly")
+        return self._matcher
+
+    # -- work --------------------------------------------------------------------
+
+    def hash(self, data: bytes, dihedral: bool = False, name: str = "<upload>") -> ScanResult:
+        """Hash an upload; at most ``hash_concurrency`` decodes at once bound memory."""
+        opts = HashOptions(self.settings.upload_max_pixels, dihedral)
+        with self._hash_slots:
+            return hash_bytes(data, opts, name)
+
+    async def run_light(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run a quick, non-blocking call (an index probe) right on the event loop,
+        unless the index is being refreshed: then in a thread, so the loop never
+        waits for the refresh. Holding the lock meanwhile keeps a refresh from
+        starting under the call."""
+        if self._refreshing.acquire(blocking=False):
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self._refreshing.release()
+        return await run_in_threadpool(fn, *args, **kwargs)
+
+    def _index_loop(self) -> None:
+        interval = self.settings.refresh_interval_s
+        while self._matcher is None and not self._stop.is_set():
+            try:
+                self._matcher = self._open_matcher()
+                log.info("index loaded", extra={"hashes": self._matcher.size})
+            except Exception:
+                log.exception("could not load the index; retrying")
+                self._stop.wait(max(interval, 1.0))
+        while not self._stop.wait(interval):
+            try:
+                assert self._matcher is not None
+                with self._refreshing:
+                    self._matcher.refresh(save=False)
+            except Exception:
+                log.exception("index refresh failed; retrying")
+
+    def _open_matcher(self) -> Matcher:
+        index_dir = index_dir_for(self.settings)
+        # Workers starting together take turns: the first saves the caught-up index,
+        # the others load that file instead of writing the same one at once.
+        with _file_lock(index_dir / "open.lock"):
+            return Matcher(self.services.store, index_dir).open()
+
+    def _webhook_loop(self) -> None:
+        s = self.settings
+        deliverer = Deliverer(
+            self.services.store,
+            timeout_s=s.webhook_timeout_s,
+            max_attempts=s.webhook_max_attempts,
+            backoff_s=s.webhook_backoff_s,
+        )
+        try:
+            while not self._stop.is_set():
+                try:
+                    while deliverer.run_due():
+                        pass
+                except Exception:
+                    log.exception("webhook delivery round failed")
+                self.kick.wait(1.0)
+                self.kick.clear()
+        finally:
+            deliverer.close()
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def warm_index(settings: Settings) -> int:
+    """Load and catch up the saved index (saving it), before workers start."""
+    services = open_services(settings)
+    try:
+        index_dir = index_dir_for(settings)
+        with _file_lock(index_dir / "open.lock"):
+            return Matcher(services.store, index_dir).open().size
+    finally:
+        services.close()

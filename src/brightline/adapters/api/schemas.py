@@ -1,0 +1,288 @@
+"""Request and response bodies (they make the OpenAPI document)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: Most items one batch call may carry.
+BATCH_MAX = 100
+
+ListName = Field(min_length=1, max_length=200)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+
+# -- hashing and matching -------------------------------------------------------
+
+
+class Signals(_Out):
+    md5: str
+    sha1: str
+    sha256: str
+    size: int
+    media_type: str | None = None
+    pdq: str | None = None
+    pdq_quality: int | None = None
+    pdq_dihedral: list[str] | None = None
+
+
+class MatchOut(_Out):
+    list_name: str = Field(alias="list")
+    entry_id: int
+    signal_type: str
+    value: str
+    distance: int
+    category: str | None
+    scheme: str
+    source: str | None
+    source_id: str | None
+
+
+class HashOut(_Out):
+    request_id: str | None
+    name: str | None
+    signals: Signals
+
+
+class FileHashItem(_Out):
+    name: str | None
+    signals: Signals | None
+    error: str | None
+
+
+class FileHashBatchOut(_Out):
+    request_id: str | None
+    results: list[FileHashItem]
+
+
+class FileMatchOut(_Out):
+    request_id: str | None
+    name: str | None
+    matched: bool
+    signals: Signals | None
+    matches: list[MatchOut]
+    error: str | None = Field(
+        description="Set when the file could not be fully hashed but a digest matched."
+    )
+
+
+class FileMatchItem(_Out):
+    name: str | None
+    matched: bool
+    signals: Signals | None
+    matches: list[MatchOut]
+    error: str | None
+
+
+class FileMatchBatchOut(_Out):
+    request_id: str | None
+    results: list[FileMatchItem]
+
+
+class HashQuery(BaseModel):
+    signal_type: str = Field(max_length=32, examples=["pdq"])
+    value: str = Field(max_length=512)
+
+
+class Scope(BaseModel):
+    lists: list[str] | None = Field(
+        default=None, max_length=100, description="Match only these lists (default: all)."
+    )
+    ref: str | None = Field(
+        default=None, max_length=256, description="Your id for the content; kept in the match log."
+    )
+
+
+class HashMatchIn(HashQuery, Scope):
+    pass
+
+
+class HashMatchOut(_Out):
+    request_id: str | None
+    signal_type: str
+    value: str
+    matched: bool
+    matches: list[MatchOut]
+
+
+class HashBatchIn(Scope):
+    hashes: list[HashQuery] = Field(min_length=1, max_length=BATCH_MAX)
+
+
+class HashBatchItem(_Out):
+    signal_type: str
+    value: str
+    matched: bool
+    matches: list[MatchOut]
+    error: str | None
+
+
+class HashBatchOut(_Out):
+    request_id: str | None
+    results: list[HashBatchItem]
+
+
+class UrlMatchIn(Scope):
+    url: str = Field(max_length=2000)
+    dihedral: bool = False
+
+
+# -- curation -------------------------------------------------------------------
+
+
+class ListIn(BaseModel):
+    name: str = ListName
+    scheme: str = Field(default="none", max_length=20)
+    pdq_threshold: int = Field(default=31, ge=0, le=256)
+    description: str | None = Field(default=None, max_length=10_000)
+
+
+class ListPatch(BaseModel):
+    pdq_threshold: int | None = Field(default=None, ge=0, le=256)
+    description: str | None = Field(default=None, max_length=10_000)
+
+
+class ListOut(_Out):
+    id: int
+    name: str
+    scheme: str
+    pdq_threshold: int
+    entries: int
+    created_at: datetime
+
+
+class ListDeleted(_Out):
+    deleted: str
+    entries: int
+
+
+class EntryIn(BaseModel):
+    signal_type: str = Field(max_length=32, examples=["pdq"])
+    value: str = Field(max_length=512)
+    category: str | None = Field(default=None, max_length=64)
+    source: str | None = Field(default=None, max_length=200)
+    source_id: str | None = Field(default=None, max_length=256)
+    note: str | None = Field(default=None, max_length=10_000)
+
+
+class EntryPatch(BaseModel):
+    enabled: bool | None = None
+    withdrawn: bool | None = None
+
+
+class EntryOut(_Out):
+    id: int
+    list_name: str = Field(alias="list")
+    signal_type: str
+    value: str
+    category: str | None
+    source: str | None
+    source_id: str | None
+    note: str | None
+    enabled: bool
+    withdrawn: bool
+    added_at: datetime
+    updated_at: datetime
+
+
+class EntryPage(_Out):
+    entries: list[EntryOut]
+    next_after_id: int | None = Field(description="Pass as after_id for the next page.")
+
+
+class ImportOut(_Out):
+    list_name: str = Field(alias="list")
+    read: int
+    imported: int
+    added: int
+    updated: int
+    skipped: int
+    skipped_reasons: dict[str, int]
+    ignored: int
+    ignored_signal_types: dict[str, int]
+    examples: list[str]
+
+
+class ActionIn(BaseModel):
+    kind: Literal["log", "webhook"]
+    url: str | None = Field(default=None, max_length=2000, description="Webhooks only.")
+    secret: str | None = Field(
+        default=None,
+        min_length=16,
+        max_length=200,
+        description="Webhook signing secret; one is made for you when omitted.",
+    )
+
+
+class ActionOut(_Out):
+    id: int
+    list_name: str = Field(alias="list")
+    kind: str
+    url: str | None
+    created_at: datetime
+
+
+class ActionCreated(_Out):
+    action: ActionOut
+    secret: str | None = Field(description="The webhook signing secret; shown only now.")
+
+
+class MatchLogRow(_Out):
+    id: int
+    at: datetime
+    list_name: str = Field(alias="list")
+    entry_id: int
+    signal_type: str
+    value: str
+    distance: int
+    category: str | None
+    source: str | None
+    key_prefix: str | None
+    request_id: str | None
+    ref: str | None
+
+
+class DeliveryRow(_Out):
+    id: int
+    action_id: int
+    list_name: str = Field(alias="list")
+    url: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime | None
+    delivered_at: datetime | None
+
+
+# -- keys and settings ------------------------------------------------------------
+
+
+class KeyIn(BaseModel):
+    role: Literal["scanner", "curator", "admin"]
+    name: str = Field(default="", max_length=200)
+
+
+class KeyOut(_Out):
+    id: int
+    prefix: str
+    name: str
+    role: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class KeyCreated(_Out):
+    key: KeyOut
+    token: str = Field(description="The API key itself; shown only now, stored only hashed.")
+
+
+class Health(_Out):
+    status: str
+    index_hashes: int | None = None

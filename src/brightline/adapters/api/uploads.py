@@ -1,0 +1,90 @@
+"""Reading uploaded files: one multipart ``file`` part, or the raw request body.
+
+Size limits are enforced as the body streams in (``middleware.RequestContext``).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, BinaryIO, cast
+
+from fastapi import Request
+from starlette.datastructures import UploadFile
+
+from brightline.adapters.api.errors import ApiError
+
+# Spool a bulk import to disk past this size instead of holding it in memory.
+_SPOOL_BYTES = 8 * 1024 * 1024
+
+
+def _file_body(batch: bool) -> dict[str, Any]:
+    part = {"type": "string", "format": "binary"}
+    files = {"type": "array", "items": part, "maxItems": 100} if batch else part
+    content: dict[str, Any] = {
+        "multipart/form-data": {
+            "schema": {"type": "object", "properties": {"file": files}, "required": ["file"]}
+        }
+    }
+    if not batch:
+        content["application/octet-stream"] = {"schema": part}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+#: ``openapi_extra`` for routes taking one file (multipart or raw body).
+ONE_FILE = _file_body(batch=False)
+#: ``openapi_extra`` for routes taking several files (multipart, repeated ``file``).
+MANY_FILES = _file_body(batch=True)
+
+
+def _is_multipart(request: Request) -> bool:
+    return request.headers.get("content-type", "").lower().startswith("multipart/form-data")
+
+
+async def read_files(request: Request, max_files: int) -> list[tuple[str | None, bytes]]:
+    """``(file name, bytes)`` of each file part, in order."""
+    form = await request.form(max_files=max_files, max_fields=max_files + 10)
+    try:
+        return [(u.filename, await u.read()) for u in _uploads(form.multi_items())]
+    finally:
+        await form.close()
+
+
+def _uploads(items: list[tuple[str, UploadFile | str]]) -> list[UploadFile]:
+    uploads = [v for _, v in items if isinstance(v, UploadFile)]
+    if not uploads:
+        raise ApiError(400, "no_file", "the multipart body has no file part")
+    return uploads
+
+
+async def read_one_file(request: Request) -> tuple[str | None, bytes]:
+    if _is_multipart(request):
+        files = await read_files(request, max_files=1)
+        name, data = files[0]
+    else:
+        name, data = None, await request.body()
+    if not data:
+        raise ApiError(400, "empty_file", "the upload is empty")
+    return name, data
+
+
+@asynccontextmanager
+async def spooled_body(request: Request) -> AsyncIterator[BinaryIO]:
+    """The uploaded file (multipart part or raw body), spooled for a sync reader."""
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as out:
+        if _is_multipart(request):
+            form = await request.form(max_files=1, max_fields=10)
+            try:
+                upload = _uploads(form.multi_items())[0]
+                while chunk := await upload.read(1 << 20):
+                    out.write(chunk)
+            finally:
+                await form.close()
+        else:
+            async for chunk in request.stream():
+                out.write(chunk)
+        if out.tell() == 0:
+            raise ApiError(400, "empty_file", "the upload is empty")
+        out.seek(0)
+        yield cast(BinaryIO, out)
