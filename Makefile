@@ -20,8 +20,13 @@ install: $(STAMP) native
 native: $(STAMP) $(NATIVE)
 	$(PY) setup.py -q build_ext --inplace
 
+# A demo list, a demo admin key (printed once), then the API on http://127.0.0.1:8000.
 run: install
-	BRIGHTLINE_HOME=$${BRIGHTLINE_HOME:-demo/home} $(VENV)/bin/brightline demo --folder demo/files
+	@export BRIGHTLINE_HOME=$${BRIGHTLINE_HOME:-demo/home}; \
+	$(VENV)/bin/brightline demo --folder demo/files --no-scan && \
+	$(VENV)/bin/brightline keys create --role admin --name "make run" && \
+	echo "Try: curl -H 'Authorization: Bearer <key>' --data-binary @demo/files/scan/copy-0.jpg http://127.0.0.1:8000/v1/match" && \
+	exec $(VENV)/bin/brightline serve
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench

@@ -128,7 +128,8 @@ def _array_span(path: Path, name: str) -> tuple[int, int]:
     ("array", "at", "value"),
     [
         ("s0.post3", 30, b"\xff\xff\xff"),  # a posting past the last row
-        ("s0.dir2", 4 * 100, b"\xff\xff\xff\x7f"),  # offsets no longer ascend
+        ("s0.dirlo2", 2 * 100, b"\xff\xff"),  # offsets no longer ascend
+        ("s0.dirhi0", 4 * 7, b"\xff\xff\xff\x0f"),  # offsets run past the rows
         ("s0.order", 0, b"\xff\xff\xff\xff"),  # id order names a missing row
     ],
 )
@@ -159,3 +160,37 @@ def test_damaged_header_is_refused(tmp_path: Path) -> None:
     path.write_bytes(bytes(blob))
     with pytest.raises(IndexCorruptError):
         MihIndex.load(path)
+
+
+def test_skewed_buckets_keep_full_directories() -> None:
+    rng = np.random.default_rng(2)
+    data = np.zeros((70_000, 32), np.uint8)
+    data[:4_000] = rng.integers(0, 256, (4_000, 32), dtype=np.uint8)
+    data[4_000:8_000, 20:] = rng.integers(0, 256, (4_000, 12), dtype=np.uint8)
+    mih, brute = MihIndex(), BruteForceIndex()
+    mih.add(np.arange(len(data)), data)
+    brute.add(np.arange(len(data)), data)
+    seg = mih_segment.build(np.arange(len(data)), data)
+    assert {t.shift for t in seg.tables} == {0, 6}  # 66,000 rows in one bucket
+    queries = np.concatenate([data[:3], data[4_000:4_003], np.zeros((1, 32), np.uint8)])
+    queries[:, 0] ^= 1
+    for radius in (3, 31, 47):
+        hits = mih.search(queries, radius)
+        assert hits.as_sets(7) == brute.search(queries, radius).as_sets(7)
+
+
+def test_search_one_matches_search_across_segments_and_tail(
+    dataset: tuple[np.ndarray, np.ndarray],
+) -> None:
+    data, queries = dataset
+    mih = MihIndex(tail_rows=2_000, merge_factor=1)
+    for start in [*range(0, 9_000, 1_500), 9_000]:  # two segments and a 1,000-row tail
+        mih.add(np.arange(start, start + 1_500), data[start : start + 1_500])
+    assert mih.segment_sizes == [6_000, 3_000, 1_500]
+    hits = mih.search(queries, 40).as_sets(len(queries))
+    for i, q in enumerate(queries):
+        one = mih.search_one(bytes(q), 40)
+        assert len(one) == len(set(one)) and set(one) == hits[i]
+        assert mih.search_one(q, 40) == one
+    with pytest.raises(ValueError):
+        mih.search_one(bytes(31), 3)

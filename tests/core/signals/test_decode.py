@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pillow_heif
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from brightline.core.signals.decode import load_image, load_plane, sniff_media_type
@@ -197,3 +199,43 @@ def test_invalid_orientation_values_are_ignored(coffee: Image.Image, value: int)
     blob = encode(coffee, "PNG", exif=exif)
     assert load_plane(blob, MAX).orientation == 1
     assert pdq_of_file(blob, MAX).hash == pdq_of_image(coffee).hash
+
+
+@pytest.fixture(scope="module")
+def small_files(coffee: Image.Image) -> list[bytes]:
+    img = coffee.resize((120, 80))
+    formats = [("JPEG", {}), ("PNG", {}), ("GIF", {}), ("WEBP", {}), ("BMP", {}), ("TIFF", {})]
+    formats += [("TIFF", {"compression": "tiff_lzw"})]
+    if HAS_HEIC_ENCODER:
+        formats.append(("HEIF", {}))
+    return [encode(img, fmt, **params) for fmt, params in formats]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_damaged_files_raise_only_decode_error(
+    small_files: list[bytes], data: st.DataObject
+) -> None:
+    """A bad file must become a DecodeError (a row in a batch), never another error."""
+    blob = bytearray(data.draw(st.sampled_from(small_files)))
+    for _ in range(data.draw(st.integers(1, 8))):
+        blob[data.draw(st.integers(0, len(blob) - 1))] = data.draw(st.integers(0, 255))
+    blob = blob[: data.draw(st.integers(1, len(blob)))]
+    try:
+        result = pdq_of_file(bytes(blob), MAX)
+    except DecodeError:
+        return
+    assert len(result.hash) == 64 and 0 <= result.quality <= 100
+
+
+def test_images_in_several_pillow_blocks_are_copied_out() -> None:
+    """Pillow keeps images over 16 MB in several blocks, which Arrow cannot export."""
+    rng = np.random.default_rng(7)
+    small = Image.fromarray(rng.integers(0, 256, (40, 52, 3), np.uint8))
+    big = small.resize((2600, 2000), Image.Resampling.BICUBIC)  # 20.8 MB as RGBX
+    blob = encode(big, "BMP")
+    plane = load_plane(blob, MAX)
+    assert isinstance(plane.pixels, bytes) and plane.bytes_per_pixel == 3
+    assert pdq_of_file(blob, MAX).hash == pdq_of_image(big).hash

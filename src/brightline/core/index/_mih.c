@@ -494,18 +494,19 @@ static int grab(PyObject *obj, Py_buffer *buf, int *have, Py_ssize_t want, const
  * Buffer sizes are checked here; directory and posting contents by check_table(). */
 static int Segment_init(Segment *self, PyObject *args, PyObject *kwds) {
     unsigned long long n;
-    PyObject *offs, *widths, *hashes, *dead, *dirs, *posts;
+    PyObject *offs, *widths, *shifts, *hashes, *dead, *his, *los, *posts;
     int pbytes;
-    if (!PyArg_ParseTuple(args, "KO!O!iOOO!O!", &n, &PyTuple_Type, &offs, &PyTuple_Type,
-                          &widths, &pbytes, &hashes, &dead, &PyTuple_Type, &dirs,
-                          &PyTuple_Type, &posts))
+    if (!PyArg_ParseTuple(args, "KO!O!O!iOOO!O!O!", &n, &PyTuple_Type, &offs, &PyTuple_Type,
+                          &widths, &PyTuple_Type, &shifts, &pbytes, &hashes, &dead,
+                          &PyTuple_Type, &his, &PyTuple_Type, &los, &PyTuple_Type, &posts))
         return -1;
     Py_ssize_t m = PyTuple_GET_SIZE(offs);
     if (self->m || self->have[0]) {
         PyErr_SetString(PyExc_RuntimeError, "Segment is already initialised");
         return -1;
     }
-    if (m > MAXM || PyTuple_GET_SIZE(widths) != m || PyTuple_GET_SIZE(dirs) != m ||
+    if (m > MAXM || PyTuple_GET_SIZE(widths) != m || PyTuple_GET_SIZE(shifts) != m ||
+        PyTuple_GET_SIZE(his) != m || PyTuple_GET_SIZE(los) != m ||
         PyTuple_GET_SIZE(posts) != m || (pbytes != 3 && pbytes != 4) ||
         (pbytes == 3 && n > 0xFFFFFFu) || n > 0xFFFFFFFFu) {
         PyErr_SetString(PyExc_ValueError, "inconsistent segment layout");
@@ -515,13 +516,15 @@ static int Segment_init(Segment *self, PyObject *args, PyObject *kwds) {
     for (Py_ssize_t k = 0; k < m; k++) {
         long o = PyLong_AsLong(PyTuple_GET_ITEM(offs, k));
         long w = PyLong_AsLong(PyTuple_GET_ITEM(widths, k));
+        long sh = PyLong_AsLong(PyTuple_GET_ITEM(shifts, k));
         if (PyErr_Occurred()) return -1;
-        if (o != covered || w < 1 || w > 30 || o + w > 256) {
+        if (o != covered || w < 1 || w > 30 || o + w > 256 || sh < 0 || sh > w) {
             PyErr_SetString(PyExc_ValueError, "chunks must tile the 256 bits in order");
             return -1;
         }
         self->off[k] = (int)o;
         self->width[k] = (int)w;
+        self->shift[k] = (int)sh;
         covered += (int)w;
     }
     if (m && covered != 256) {
@@ -534,11 +537,14 @@ static int Segment_init(Segment *self, PyObject *args, PyObject *kwds) {
         return -1;
     if (grab(dead, &self->dead, &self->have[1], (Py_ssize_t)((n + 7) / 8), "dead")) return -1;
     for (Py_ssize_t k = 0; k < m; k++) {
-        Py_ssize_t dlen = (Py_ssize_t)(((1ull << self->width[k]) + 1) * 4);
-        if (grab(PyTuple_GET_ITEM(dirs, k), &self->dirs[k], &self->have[2 + k], dlen, "dir"))
-            return -1;
+        uint64_t buckets = 1ull << self->width[k];
+        Py_ssize_t hlen = (Py_ssize_t)(((buckets >> self->shift[k]) + 1) * 4);
+        Py_ssize_t llen = (Py_ssize_t)((buckets + 1) * 2);
         Py_ssize_t plen = k ? (Py_ssize_t)(n * pbytes + (pbytes == 3)) : 0;
-        if (grab(PyTuple_GET_ITEM(posts, k), &self->posts[k], &self->have[2 + MAXM + k], plen,
+        if (grab(PyTuple_GET_ITEM(his, k), &self->dhi[k], &self->have[2 + k], hlen, "dir hi") ||
+            grab(PyTuple_GET_ITEM(los, k), &self->dlo[k], &self->have[2 + 2 * MAXM + k], llen,
+                 "dir lo") ||
+            grab(PyTuple_GET_ITEM(posts, k), &self->posts[k], &self->have[2 + MAXM + k], plen,
                  "postings"))
             return -1;
     }
@@ -669,40 +675,54 @@ done:
     return res;
 }
 
-/* check_table(n, dir, posts, pbytes) -> bool: offsets ascend from 0 to n and every
- * posting names a row < n, so searching a loaded file cannot read out of bounds. */
+/* check_table(n, dir_hi, dir_lo, shift, posts, pbytes) -> bool: the directory's offsets
+ * ascend from 0 to n and every posting names a row < n (pbytes 0: no postings), so
+ * searching a loaded file cannot read out of bounds. */
 static PyObject *mod_check_table(PyObject *mod, PyObject *args) {
     unsigned long long n;
-    PyObject *dobj, *pobj;
-    int pbytes;
-    if (!PyArg_ParseTuple(args, "KOOi", &n, &dobj, &pobj, &pbytes)) return NULL;
-    Py_buffer dbuf, pbuf;
-    if (PyObject_GetBuffer(dobj, &dbuf, PyBUF_SIMPLE) < 0) return NULL;
-    if (PyObject_GetBuffer(pobj, &pbuf, PyBUF_SIMPLE) < 0) {
-        PyBuffer_Release(&dbuf);
+    PyObject *hobj, *lobj, *pobj;
+    int shift, pbytes;
+    if (!PyArg_ParseTuple(args, "KOOiOi", &n, &hobj, &lobj, &shift, &pobj, &pbytes))
+        return NULL;
+    Py_buffer hb, lb, pb;
+    if (PyObject_GetBuffer(hobj, &hb, PyBUF_SIMPLE) < 0) return NULL;
+    if (PyObject_GetBuffer(lobj, &lb, PyBUF_SIMPLE) < 0) {
+        PyBuffer_Release(&hb);
         return NULL;
     }
-    int ok = dbuf.len >= 8 && dbuf.len % 4 == 0 && (pbytes == 3 || pbytes == 4 || pbytes == 0);
+    if (PyObject_GetBuffer(pobj, &pb, PyBUF_SIMPLE) < 0) {
+        PyBuffer_Release(&hb);
+        PyBuffer_Release(&lb);
+        return NULL;
+    }
+    uint64_t nlo = (uint64_t)lb.len / 2, buckets = nlo - 1;
+    int ok = lb.len % 2 == 0 && nlo >= 2 && (buckets & (buckets - 1)) == 0 && shift >= 0 &&
+             shift <= 30 && (uint64_t)hb.len == ((buckets >> shift) + 1) * 4 &&
+             (pbytes == 3 || pbytes == 4 || pbytes == 0);
     if (ok) {
         Py_BEGIN_ALLOW_THREADS
-        const uint8_t *d = dbuf.buf;
-        uint64_t nd = (uint64_t)dbuf.len / 4;
-        uint32_t prev = 0, v = 0;
-        for (uint64_t i = 0; ok && i < nd; i++) {
-            memcpy(&v, d + 4 * i, 4);
-            ok = v >= prev && (i || v == 0);
+        const uint8_t *hi = hb.buf, *lo = lb.buf;
+        uint64_t prev = 0, v = 0;
+        for (uint64_t b = 0; ok && b <= buckets; b++) {
+            uint32_t h;
+            uint16_t l;
+            memcpy(&h, hi + 4 * (b >> shift), 4);
+            memcpy(&l, lo + 2 * b, 2);
+            v = (uint64_t)h + l;
+            ok = v >= prev && (b || v == 0);
             prev = v;
         }
         ok = ok && v == n;
         if (ok && pbytes) {
-            const uint8_t *p = pbuf.buf;
-            ok = (uint64_t)pbuf.len == n * pbytes + (pbytes == 3);
+            const uint8_t *p = pb.buf;
+            ok = (uint64_t)pb.len == n * pbytes + (pbytes == 3);
             for (uint64_t i = 0; ok && i < n; i++) ok = posting(p, pbytes, i) < n;
         }
         Py_END_ALLOW_THREADS
     }
-    PyBuffer_Release(&dbuf);
-    PyBuffer_Release(&pbuf);
+    PyBuffer_Release(&hb);
+    PyBuffer_Release(&lb);
+    PyBuffer_Release(&pb);
     return PyBool_FromLong(ok);
 }
 
@@ -801,7 +821,8 @@ static PyMethodDef module_methods[] = {
     {"scan", mod_scan, METH_VARARGS, "scan(rows, queries, radius) -> (q, row, dist) bytes"},
     {"build_table", mod_build_table, METH_VARARGS,
      "build_table(rows, off, width, dir_out, posts_out, pbytes)"},
-    {"check_table", mod_check_table, METH_VARARGS, "check_table(n, dir, posts, pbytes) -> bool"},
+    {"check_table", mod_check_table, METH_VARARGS,
+     "check_table(n, dir_hi, dir_lo, shift, posts, pbytes) -> bool"},
     {"random_reads", mod_random_reads, METH_VARARGS,
      "random_reads(rows, count, seed) -> checksum (times the random-read limit)"},
     {"lookup", mod_lookup, METH_VARARGS, "lookup(ids, wide, base, order, keys) -> int64 rows"},

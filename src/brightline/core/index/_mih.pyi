@@ -13,10 +13,12 @@ class Segment:
         n: int,
         offsets: tuple[int, ...],
         widths: tuple[int, ...],
+        shifts: tuple[int, ...],
         pbytes: int,
         hashes: Buffer,
         dead: Buffer,
-        dirs: tuple[Buffer, ...],
+        dir_his: tuple[Buffer, ...],
+        dir_los: tuple[Buffer, ...],
         posts: tuple[Buffer, ...],
         /,
     ) -> None: ...
@@ -30,6 +32,8 @@ def scan(rows: Buffer, queries: Buffer, radius: int, /) -> tuple[bytes, bytes, b
 def build_table(
     rows: Buffer, off: int, width: int, dir_out: Buffer, posts_out: Buffer, pbytes: int, /
 ) -> None: ...
-def check_table(n: int, dir: Buffer, posts: Buffer, pbytes: int, /) -> bool: ...
+def check_table(
+    n: int, dir_hi: Buffer, dir_lo: Buffer, shift: int, posts: Buffer, pbytes: int, /
+) -> bool: ...
 def lookup(ids: Buffer, wide: bool, base: int, order: Buffer, keys: Buffer, /) -> bytes: ...
 def random_reads(rows: Buffer, count: int, seed: int, /) -> int: ...

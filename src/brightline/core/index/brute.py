@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 from typing import Self
 
@@ -72,7 +73,7 @@ class BruteForceIndex:
         try:
             with np.load(path) as data:
                 ids, hashes = data["ids"], data["hashes"]
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             raise IndexCorruptError(f"cannot load index {path}: {exc}") from exc
         index = cls()
         index._ids = ids.astype(np.int64)

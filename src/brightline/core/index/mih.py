@@ -56,6 +56,9 @@ class MihIndex:
     ``min_indexed_rows``: smaller segments get no tables (a scan is as fast).
     ``always_probe``: use the tables even where a scan is estimated cheaper, so tests
     exercise them on small data.
+
+    Searches release the GIL, so threads can search at once; a thread that adds or
+    removes needs the others to wait (segments are swapped as it merges).
     """
 
     def __init__(
@@ -172,10 +175,27 @@ class MihIndex:
     def search_one(
         self, query: bytes | npt.NDArray[np.uint8], radius: int
     ) -> list[tuple[int, int]]:
-        """``[(id, distance), …]`` within ``radius`` of one hash (32 bytes)."""
-        row = np.frombuffer(query, np.uint8) if isinstance(query, bytes) else query
-        hits = self.search(np.asarray(row, np.uint8).reshape(1, HASH_BYTES), radius)
-        return list(zip(hits.ids.tolist(), hits.distances.tolist(), strict=True))
+        """``[(id, distance), …]`` within ``radius`` of one hash (32 bytes).
+
+        Same results as ``search`` on one row, without building ``Hits``: for callers
+        that match one hash at a time and care about latency.
+        """
+        raw = np.frombuffer(query, np.uint8) if isinstance(query, bytes) else np.asarray(query)
+        row = as_rows(raw.reshape(1, -1))
+        radius = min(int(radius), HASH_BYTES * 8)
+        if radius < 0:
+            return []
+        out: list[tuple[int, int]] = []
+        for seg in self._segments:
+            _, rows, dist = seg.native.search(row, radius, self._always_probe)
+            if rows:
+                found = seg.id_of(np.frombuffer(rows, np.int64)).tolist()
+                out += zip(found, np.frombuffer(dist, np.int32).tolist(), strict=True)
+        if len(self._tail_ids):
+            _, rows, dist = _mih.scan(self._tail_hashes, row, radius)
+            found = self._tail_ids[np.frombuffer(rows, np.int64)].tolist()
+            out += zip(found, np.frombuffer(dist, np.int32).tolist(), strict=True)
+        return out
 
     def probe_stats(self, queries: HashRows, radius: int) -> tuple[int, int]:
         """(bucket probes, candidate checks) a search makes, summed over the queries.

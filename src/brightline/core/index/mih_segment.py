@@ -6,8 +6,10 @@ A segment of ``n`` rows stores:
 - ``ids``: int64, or uint32 offsets from ``id_base`` when the ids span less than 2^32;
 - ``order``: uint32 row numbers sorting ``ids``, for id lookups by binary search;
 - ``dead``: a bitmap of removed rows (the only mutable part);
-- per chunk k: ``dirs[k]`` (2^width + 1 uint32 offsets) and, for k >= 1, ``posts[k]``
-  (row numbers packed in 3 bytes when ``n`` < 2^24, else 4, plus one spare byte).
+- per chunk k, a ``Table``: its directory, offset(b) = hi[b >> shift] + lo[b] for
+  bucket b in 0 .. 2^width (uint32 hi per 64 buckets, uint16 lo per bucket: 2.06 bytes a
+  bucket instead of 4), and for k >= 1 its postings (row numbers packed in 3 bytes when
+  ``n`` < 2^24, else 4, plus one spare byte).
 
 Chunks tile the 256 bits; their width is about log2(n) - 1 bits so a bucket holds about
 two rows, which keeps candidate checks per query near the minimum for the directory
@@ -31,6 +33,9 @@ MIN_INDEXED_ROWS = 1024
 
 Arrays = dict[str, npt.NDArray[np.generic]]
 
+#: Buckets per directory block: the uint16 parts count rows from the block's start.
+_BLOCK_SHIFT = 6
+
 
 def chunk_layout(
     n: int, min_rows: int = MIN_INDEXED_ROWS
@@ -46,6 +51,33 @@ def chunk_layout(
     return offsets, widths
 
 
+@dataclass(frozen=True, eq=False)
+class Table:
+    """One chunk's directory and postings (table 0 has no postings)."""
+
+    offset: int
+    width: int
+    shift: int
+    dir_hi: npt.NDArray[np.uint32]
+    dir_lo: npt.NDArray[np.uint16]
+    posts: npt.NDArray[np.uint8]
+
+    @classmethod
+    def from_offsets(
+        cls, offset: int, width: int, full: npt.NDArray[np.uint32], posts: npt.NDArray[np.uint8]
+    ) -> Table:
+        """Split a full directory; a block holding 65536+ rows keeps every offset in hi."""
+        for shift in (_BLOCK_SHIFT, 0):
+            hi = full[:: 1 << shift].copy()
+            lo = full - np.repeat(hi, 1 << shift)[: len(full)]
+            if int(lo.max()) <= 0xFFFF:
+                return cls(offset, width, shift, hi, lo.astype(np.uint16), posts)
+        raise AssertionError("unreachable: shift 0 leaves lo all zero")
+
+    def arrays(self) -> list[np.ndarray]:
+        return [self.dir_hi, self.dir_lo, self.posts]
+
+
 @dataclass(eq=False)
 class Segment:
     """Rows and tables of one segment; ``native`` searches them in C."""
@@ -55,10 +87,7 @@ class Segment:
     id_base: int
     order: npt.NDArray[np.uint32]
     dead: npt.NDArray[np.uint8]
-    offsets: tuple[int, ...]
-    widths: tuple[int, ...]
-    dirs: list[npt.NDArray[np.uint32]]
-    posts: list[npt.NDArray[np.uint8]]
+    tables: list[Table]
     live: int = -1
     native: _mih.Segment = field(init=False)
 
@@ -66,16 +95,23 @@ class Segment:
         n = len(self.hashes)
         if self.live < 0:
             self.live = n - int(np.unpackbits(self.dead, bitorder="little")[:n].sum())
+        t = self.tables
         self.native = _mih.Segment(
             n,
-            self.offsets,
+            tuple(x.offset for x in t),
             self.widths,
+            tuple(x.shift for x in t),
             self.pbytes,
             self.hashes,
             self.dead,
-            tuple(self.dirs),
-            tuple(self.posts),
+            tuple(x.dir_hi for x in t),
+            tuple(x.dir_lo for x in t),
+            tuple(x.posts for x in t),
         )
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        return tuple(x.width for x in self.tables)
 
     @property
     def n(self) -> int:
@@ -114,7 +150,8 @@ class Segment:
         return len(rows)
 
     def nbytes(self) -> int:
-        parts = [self.hashes, self.ids, self.order, self.dead, *self.dirs, *self.posts]
+        parts = [self.hashes, self.ids, self.order, self.dead]
+        parts += [a for t in self.tables for a in t.arrays()]
         return sum(int(a.nbytes) for a in parts)
 
     def arrays(self, prefix: str) -> Arrays:
@@ -124,17 +161,18 @@ class Segment:
             f"{prefix}order": self.order,
             f"{prefix}dead": self.dead,
         }
-        for k, (d, p) in enumerate(zip(self.dirs, self.posts, strict=True)):
-            out[f"{prefix}dir{k}"] = d
-            out[f"{prefix}post{k}"] = p
+        for k, t in enumerate(self.tables):
+            out[f"{prefix}dirhi{k}"] = t.dir_hi
+            out[f"{prefix}dirlo{k}"] = t.dir_lo
+            out[f"{prefix}post{k}"] = t.posts
         return out
 
     def meta(self) -> dict[str, object]:
         return {
             "n": self.n,
             "id_base": self.id_base,
-            "offsets": list(self.offsets),
             "widths": list(self.widths),
+            "shifts": [t.shift for t in self.tables],
         }
 
 
@@ -143,21 +181,18 @@ def build(ids: Ids, hashes: HashRows, min_rows: int = MIN_INDEXED_ROWS) -> Segme
     n = len(ids)
     offsets, widths = chunk_layout(n, min_rows)
     pbytes = 3 if n <= 0xFFFFFF else 4
-    dirs: list[npt.NDArray[np.uint32]] = []
-    posts: list[npt.NDArray[np.uint8]] = []
+    tables: list[Table] = []
     if widths:
         dir0 = np.empty((1 << widths[0]) + 1, np.uint32)
         perm = np.empty(n, np.uint32)
         _mih.build_table(hashes, 0, widths[0], dir0, perm, 4)
         hashes, ids = hashes[perm], ids[perm]
-        dirs.append(dir0)
-        posts.append(np.empty(0, np.uint8))
+        tables.append(Table.from_offsets(0, widths[0], dir0, np.empty(0, np.uint8)))
         for off, width in zip(offsets[1:], widths[1:], strict=True):
             d = np.empty((1 << width) + 1, np.uint32)
             p = np.empty(n * pbytes + (pbytes == 3), np.uint8)
             _mih.build_table(hashes, off, width, d, p, pbytes)
-            dirs.append(d)
-            posts.append(p)
+            tables.append(Table.from_offsets(off, width, d, p))
     stored, id_base = compact_ids(ids)
     order = np.argsort(stored, kind="stable").astype(np.uint32)
     return Segment(
@@ -166,10 +201,7 @@ def build(ids: Ids, hashes: HashRows, min_rows: int = MIN_INDEXED_ROWS) -> Segme
         id_base,
         order,
         np.zeros((n + 7) // 8, np.uint8),
-        offsets,
-        widths,
-        dirs,
-        posts,
+        tables,
         live=n,
     )
 
@@ -187,26 +219,36 @@ def compact_ids(ids: Ids) -> tuple[npt.NDArray[np.int64] | npt.NDArray[np.uint32
 def restore(meta: Mapping[str, object], arrays: Mapping[str, np.ndarray], prefix: str) -> Segment:
     """Rebuild a segment from saved arrays; raises ValueError/KeyError when they disagree."""
     n = _int(meta["n"])
-    offsets = tuple(_int(x) for x in _list(meta["offsets"]))
     widths = tuple(_int(x) for x in _list(meta["widths"]))
-    if widths and (offsets, widths) != chunk_layout(n, 1):
+    shifts = [_int(x) for x in _list(meta["shifts"])]
+    offsets, expected = chunk_layout(n, 1)
+    if (widths and widths != expected) or len(shifts) != len(widths):
         raise ValueError("chunk layout does not match the row count")
     hashes = _typed(arrays[f"{prefix}hashes"], np.uint8).reshape(-1, HASH_BYTES)
     raw_ids = arrays[f"{prefix}ids"]
     ids = _typed(raw_ids, np.int64 if raw_ids.dtype == np.int64 else np.uint32)
     order = _typed(arrays[f"{prefix}order"], np.uint32)
     dead = np.array(_typed(arrays[f"{prefix}dead"], np.uint8))  # writable copy
-    dirs = [_typed(arrays[f"{prefix}dir{k}"], np.uint32) for k in range(len(widths))]
-    posts = [_typed(arrays[f"{prefix}post{k}"], np.uint8) for k in range(len(widths))]
     if len(hashes) != n or len(ids) != n or len(order) != n:
         raise ValueError("array lengths do not match the row count")
     pbytes = 3 if n <= 0xFFFFFF else 4
-    for k, (d, p) in enumerate(zip(dirs, posts, strict=True)):
-        if not _mih.check_table(n, d, p, pbytes if k else 0):
+    tables = []
+    for k, (width, shift) in enumerate(zip(widths, shifts, strict=True)):
+        hi = _typed(arrays[f"{prefix}dirhi{k}"], np.uint32)
+        lo = _typed(arrays[f"{prefix}dirlo{k}"], np.uint16)
+        posts = _typed(arrays[f"{prefix}post{k}"], np.uint8)
+        if len(lo) != (1 << width) + 1 or not _mih.check_table(
+            n, hi, lo, shift, posts, pbytes if k else 0
+        ):
             raise ValueError(f"table {k} is inconsistent")
+        tables.append(Table(offsets[k], width, shift, hi, lo, posts))
     if n and int(order.max()) >= n:
         raise ValueError("id order names rows past the end")
-    return Segment(hashes, ids, _int(meta["id_base"]), order, dead, offsets, widths, dirs, posts)
+    id_base = _int(meta["id_base"])
+    top = id_base + (int(ids.max()) if n and ids.dtype == np.uint32 else 0)
+    if not -(2**63) <= id_base <= top < 2**63:
+        raise ValueError("ids fall outside int64")
+    return Segment(hashes, ids, id_base, order, dead, tables)
 
 
 def _typed(a: np.ndarray, dtype: type[np.generic]) -> np.ndarray:

@@ -186,7 +186,7 @@ def _orientation(img: Image.Image) -> int:
 
 def _pixels(img: Image.Image) -> tuple[bytes | tuple[object, object], int]:
     """The pixels and bytes per pixel: Arrow capsules if possible, else a copy."""
-    try:  # zero copy when Pillow holds the image in one block (it stores RGB as RGBX)
+    try:  # zero copy (Pillow >= 11.2) when the image is in one block; RGB is kept as RGBX
         return img.__arrow_c_array__(), 1 if img.mode == "L" else 4
-    except ValueError:  # several blocks (large images)
+    except (ValueError, AttributeError):  # several blocks (large images), older Pillow
         return img.tobytes(), _BYTES_PER_PIXEL[img.mode]

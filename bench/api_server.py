@@ -1,0 +1,50 @@
+"""Server launcher for bench_api.py: ``brightline serve`` with the PDQ index chosen
+by ``BENCH_INDEX`` (default or mih). Each spawned worker imports this module, so the
+choice reaches every worker.
+
+    BENCH_INDEX=mih python bench/api_server.py PORT WORKERS
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from fastapi import FastAPI
+
+from brightline.core import index as core_index
+from brightline.settings import Settings
+
+INDEXES = {"default": core_index.default_index, "mih": core_index.MihIndex}
+
+
+def _use_chosen_index() -> None:
+    core_index.default_index = INDEXES[os.environ.get("BENCH_INDEX", "default")]  # type: ignore[assignment]
+
+
+def app() -> FastAPI:
+    from brightline.adapters.api.app import create_app
+
+    _use_chosen_index()
+    return create_app(Settings())
+
+
+if __name__ == "__main__":
+    import uvicorn
+
+    from brightline.adapters.api.logs import log_config
+    from brightline.adapters.api.runtime import warm_index
+
+    port, workers = int(sys.argv[1]), int(sys.argv[2])
+    _use_chosen_index()
+    warm_index(Settings())  # as `brightline serve` does, before the workers start
+    uvicorn.run(
+        "api_server:app",
+        app_dir=os.path.dirname(os.path.abspath(__file__)),
+        factory=True,
+        host="127.0.0.1",
+        port=port,
+        workers=workers,
+        log_config=log_config(os.environ.get("BRIGHTLINE_LOG_LEVEL", "info")),
+        access_log=False,
+    )
