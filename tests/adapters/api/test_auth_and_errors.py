@@ -213,3 +213,15 @@ def test_openapi_and_docs(server: Any) -> None:
         assert c.get("/docs").status_code == 200
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
     assert {"/v1/match", "/v1/match/hash", "/compat/hma/m/lookup"} <= set(spec["paths"])
+
+
+def test_values_the_database_refuses_are_4xx(server: Any, assert_error: Any) -> None:
+    """PostgreSQL refuses NUL characters in text (SQLite stores them): a 422, not a 500."""
+    with server.client("admin") as c:
+        log = c.get("/v1/match-log", params={"list": "a\x00b"})
+        made = c.post("/v1/lists", json={"name": "nul\x00name"})
+    if server.settings.db_url.startswith("postgresql"):
+        assert_error(log, 422, "invalid_input")
+        assert_error(made, 422, "invalid_input")
+    else:
+        assert log.status_code == 200 and made.status_code == 201

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from brightline import errors
@@ -114,6 +115,13 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(_request_id(request), status, code, message, exc.headers)
 
 
+async def _data_error(request: Request, exc: Exception) -> JSONResponse:
+    # The driver's verdict on a value (PostgreSQL refuses NUL characters in text, for
+    # one): bad input, not a server fault. The value itself is not echoed.
+    message = "a value was refused by the database (a NUL character, or out of range)"
+    return error_response(_request_id(request), 422, "invalid_input", message)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error", exc_info=exc)
     return error_response(
@@ -125,4 +133,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.BrightlineError, _brightline_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(Exception, _unexpected)

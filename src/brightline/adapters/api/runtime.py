@@ -7,8 +7,10 @@ database (changes made by other workers or the CLI become matchable within about
 from __future__ import annotations
 
 import fcntl
+import functools
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +29,8 @@ from brightline.services.webhooks import Deliverer
 from brightline.settings import Settings
 
 log = logging.getLogger("brightline.api")
+#: ``run_light`` calls slower than this on average go to the thread pool.
+LIGHT_CALL_S = 0.001
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -48,6 +52,7 @@ class Runtime:
         self._matcher: Matcher | None = None
         # Held by the background refresh; ``run_light`` runs on the loop only without it.
         self._refreshing = threading.Lock()
+        self._light_cost = 0.0  # seconds, moving average of ``run_light`` calls
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -85,16 +90,29 @@ class Runtime:
             return hash_bytes(data, opts, name)
 
     async def run_light(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-        """Run a quick, non-blocking call (an index probe) right on the event loop,
-        unless the index is being refreshed: then in a thread, so the loop never
-        waits for the refresh. Holding the lock meanwhile keeps a refresh from
-        starting under the call."""
-        if self._refreshing.acquire(blocking=False):
+        """Run a call that is usually quick (a PDQ index probe: tens of microseconds,
+        less than a hand-off to a thread costs) right on the event loop.
+
+        It goes to the thread pool instead while the index is being refreshed (the
+        loop must never wait for that) and while such calls have lately been slow
+        (an index that scans, a list full of near-duplicates): the loop stays free
+        for other requests. Holding the refresh lock during the call keeps a
+        refresh from starting under it.
+        """
+        if self._light_cost < LIGHT_CALL_S and self._refreshing.acquire(blocking=False):
             try:
-                return fn(*args, **kwargs)
+                return self._timed(fn, *args, **kwargs)
             finally:
                 self._refreshing.release()
-        return await run_in_threadpool(fn, *args, **kwargs)
+        return await run_in_threadpool(functools.partial(self._timed, fn, *args, **kwargs))
+
+    def _timed(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        started = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            spent = time.perf_counter() - started
+            self._light_cost += (spent - self._light_cost) * 0.1  # moving average
 
     def _index_loop(self) -> None:
         interval = self.settings.refresh_interval_s

@@ -204,7 +204,7 @@ class ImportOut(_Out):
     skipped: int
     skipped_reasons: dict[str, int]
     ignored: int
-    ignored_signal_types: dict[str, int]
+    ignored_reasons: dict[str, int]
     examples: list[str]
 
 

@@ -70,13 +70,15 @@ async def read_one_file(request: Request) -> tuple[str | None, bytes]:
 
 
 @asynccontextmanager
-async def spooled_body(request: Request) -> AsyncIterator[BinaryIO]:
-    """The uploaded file (multipart part or raw body), spooled for a sync reader."""
+async def spooled_body(request: Request) -> AsyncIterator[tuple[str | None, BinaryIO]]:
+    """The uploaded file's name (multipart only) and content, spooled for a sync reader."""
+    name = None
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as out:
         if _is_multipart(request):
             form = await request.form(max_files=1, max_fields=10)
             try:
                 upload = _uploads(form.multi_items())[0]
+                name = upload.filename
                 while chunk := await upload.read(1 << 20):
                     out.write(chunk)
             finally:
@@ -87,4 +89,4 @@ async def spooled_body(request: Request) -> AsyncIterator[BinaryIO]:
         if out.tell() == 0:
             raise ApiError(400, "empty_file", "the upload is empty")
         out.seek(0)
-        yield cast(BinaryIO, out)
+        yield name, cast(BinaryIO, out)

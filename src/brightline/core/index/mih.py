@@ -10,13 +10,14 @@ there against the full hash. Nothing is approximate: every row within r is found
 each is reported once because a row found through table k counts only when no earlier
 table reaches it.
 
-The lead's 16 x 16-bit layout needs ~41,000 candidate checks per radius-31 query at
-10 M rows (153 rows per bucket x 272 buckets). Here the chunk width follows the segment
-size instead (about log2(n) - 1 bits, so ~2 rows per bucket): at 10 M, 12 chunks of
-21-22 bits with thresholds planned per query need ~7,000 checks and ~2,000 bucket
-probes. Each check is a random 32-byte read, so the cost is memory latency; the C
-kernel collects candidates and prefetches ahead to keep many reads in flight, which
-Python (or numpy gathers) cannot do at this grain. That is why the kernel is native.
+The 16 x 16-bit layout (faiss's MultiHash as HMA uses it) needs ~41,000 candidate
+checks per radius-31 query at 10 M rows (153 rows per bucket x 272 buckets). Here the
+chunk width follows the segment size instead (about log2(n) - 1 bits, so ~2 rows per
+bucket): at 10 M, 12 chunks of 21-22 bits with thresholds planned per query need ~7,000
+checks and ~2,000 bucket probes. Each check is a random 32-byte read, so the cost is
+memory latency; the C kernel collects candidates and prefetches ahead to keep many
+reads in flight, which Python (or numpy gathers) cannot do at this grain. That is why
+the kernel is native.
 For large radii, where probing would touch more rows than a scan, a segment is scanned
 flat instead; the planner decides per query from the segment's size.
 
@@ -29,6 +30,10 @@ a good fraction of it. Removal sets a bit in the segment's dead bitmap, checked 
 candidate is verified, so it takes effect at once; a segment more than half dead is
 rebuilt from its live rows. ``save`` writes one file (``mih_file``) whose arrays are
 page aligned; ``load`` memory-maps it, so loading costs a validation pass, not a build.
+
+At 10 M rows the index holds ~80 bytes per hash: the hash (32), 11 x 3-byte postings
+(33), directories (~7), ids as uint32 offsets and their sort order (8). Figures and the
+physical limits are in docs/benchmarks.md, section "PDQ index (issue 3)".
 """
 
 from __future__ import annotations

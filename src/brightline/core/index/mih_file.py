@@ -34,6 +34,22 @@ def write(path: Path, meta: Mapping[str, object], arrays: Mapping[str, np.ndarra
     header = json.dumps({"meta": meta, "arrays": table}).encode()
     data_start = _aligned(_FIXED.size + len(header))
     tmp = path.with_name(path.name + ".tmp")
+    try:
+        _write_body(tmp, header, data_start, total, table, arrays)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, path)
+
+
+def _write_body(
+    tmp: Path,
+    header: bytes,
+    data_start: int,
+    total: int,
+    table: Mapping[str, Mapping[str, object]],
+    arrays: Mapping[str, np.ndarray],
+) -> None:
     with open(tmp, "wb") as fh:
         fh.write(_FIXED.pack(MAGIC, len(header), zlib.crc32(header)))
         fh.write(header)
@@ -45,7 +61,6 @@ def write(path: Path, meta: Mapping[str, object], arrays: Mapping[str, np.ndarra
         fh.truncate(data_start + total)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def read(path: Path, *, mmap: bool) -> tuple[dict[str, object], dict[str, np.ndarray]]:

@@ -182,19 +182,24 @@ def build(ids: Ids, hashes: HashRows, min_rows: int = MIN_INDEXED_ROWS) -> Segme
     offsets, widths = chunk_layout(n, min_rows)
     pbytes = 3 if n <= 0xFFFFFF else 4
     tables: list[Table] = []
+    perm = np.arange(n, dtype=np.uint32)
     if widths:
         dir0 = np.empty((1 << widths[0]) + 1, np.uint32)
-        perm = np.empty(n, np.uint32)
         _mih.build_table(hashes, 0, widths[0], dir0, perm, 4)
-        hashes, ids = hashes[perm], ids[perm]
+        hashes = hashes[perm]
         tables.append(Table.from_offsets(0, widths[0], dir0, np.empty(0, np.uint8)))
         for off, width in zip(offsets[1:], widths[1:], strict=True):
             d = np.empty((1 << width) + 1, np.uint32)
             p = np.empty(n * pbytes + (pbytes == 3), np.uint8)
             _mih.build_table(hashes, off, width, d, p, pbytes)
             tables.append(Table.from_offsets(off, width, d, p))
-    stored, id_base = compact_ids(ids)
-    order = np.argsort(stored, kind="stable").astype(np.uint32)
+    stored, id_base = compact_ids(ids[perm])
+    if np.all(ids[1:] > ids[:-1]):
+        # Ids arrived sorted (a bulk load in id order): the order is perm inverted.
+        order = np.empty(n, np.uint32)
+        order[perm] = np.arange(n, dtype=np.uint32)
+    else:
+        order = np.argsort(stored, kind="stable").astype(np.uint32)
     return Segment(
         np.ascontiguousarray(hashes),
         stored,

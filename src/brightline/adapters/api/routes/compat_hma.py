@@ -22,6 +22,7 @@ from brightline.adapters.api import matching
 from brightline.adapters.api.deps import CuratorKey, RuntimeDep, ScannerKey, ServicesDep
 from brightline.adapters.api.errors import ApiError
 from brightline.adapters.api.routes.scanning import fetch
+from brightline.adapters.api.runtime import Runtime
 from brightline.adapters.api.uploads import read_files
 from brightline.core.models import HashList, Match, ScanResult
 from brightline.services import curation
@@ -85,7 +86,7 @@ async def _upload(request: Request) -> tuple[str | None, bytes]:
     return name, data
 
 
-def _hash(runtime: RuntimeDep, data: bytes) -> ScanResult:
+def _hash(runtime: Runtime, data: bytes) -> ScanResult:
     result = runtime.hash(data)
     matching.refuse_unhashable(result)
     return result
@@ -121,7 +122,7 @@ async def hash_upload(request: Request, runtime: RuntimeDep, _key: ScannerKey) -
 
 
 async def _lookup_signal(
-    runtime: RuntimeDep, signal_type: str, signal: str, ctx: MatchContext
+    runtime: Runtime, signal_type: str, signal: str, ctx: MatchContext
 ) -> list[Match]:
     signal_type = _TYPE_NAMES.get(signal_type, signal_type)
     [(_, _, found, error)] = await matching.match_hashes(
@@ -264,7 +265,7 @@ def add_signal(
     return _bank_signals(runtime, bank_name, body)
 
 
-def _bank_signals(runtime: RuntimeDep, bank_name: str, hashes: dict[str, str]) -> dict[str, Any]:
+def _bank_signals(runtime: Runtime, bank_name: str, hashes: dict[str, str]) -> dict[str, Any]:
     if not hashes:
         raise ApiError(400, "bad_request", "No signals given")
     # One content id ties the signals of one upload together (deleted together).

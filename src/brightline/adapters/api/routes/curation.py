@@ -22,6 +22,7 @@ from brightline.adapters.api.schemas import (
 from brightline.adapters.api.uploads import ONE_FILE, spooled_body
 from brightline.core.models import Entry, HashList
 from brightline.services import curation, ingest
+from brightline.services.actions import aware
 from brightline.services.store import lists as store_lists
 
 router = APIRouter(prefix="/v1", tags=["lists"])
@@ -38,7 +39,7 @@ def list_out(hl: HashList) -> dict[str, object]:
         "scheme": hl.scheme,
         "pdq_threshold": hl.pdq_threshold,
         "entries": hl.entry_count,
-        "created_at": hl.created_at,
+        "created_at": aware(hl.created_at),
     }
 
 
@@ -54,8 +55,8 @@ def entry_out(e: Entry, list_name: str) -> dict[str, object]:
         "note": e.note,
         "enabled": e.enabled,
         "withdrawn": e.withdrawn,
-        "added_at": e.added_at,
-        "updated_at": e.updated_at,
+        "added_at": aware(e.added_at),
+        "updated_at": aware(e.updated_at),
     }
 
 
@@ -128,16 +129,17 @@ async def import_file(
 ) -> dict[str, object]:
     """Bulk import a hash-list file, read by the same readers as ``brightline list
     import`` (text, CSV, python-threatexchange, VICS JSON; recognised from content).
-    One bad record stops the import and nothing is written, unless ``skip_invalid``."""
-    async with spooled_body(request) as stream:
+    One bad record stops the import and nothing is written, unless ``skip_invalid``.
+    Entries' ``source`` is ``source``, else the uploaded file's name."""
+    async with spooled_body(request) as (filename, stream):
         report = await run_in_threadpool(
             ingest.import_stream,
             svc.store,
             name,
             stream,
-            source_name="upload",
+            source_name=filename or "upload",
             skip_invalid=skip_invalid,
-            source=source or "api-import",
+            source=source or filename or "api-import",
         )
     return report.as_dict()
 

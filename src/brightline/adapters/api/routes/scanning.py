@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from brightline.adapters.api import matching
 from brightline.adapters.api.deps import RuntimeDep, ScannerKey
 from brightline.adapters.api.errors import ApiError
+from brightline.adapters.api.runtime import Runtime
 from brightline.adapters.api.schemas import (
     BATCH_MAX,
     FileHashBatchOut,
@@ -190,7 +191,7 @@ def match_url(
     return {"request_id": ctx.request_id, **_file_row(result)}
 
 
-def fetch(runtime: RuntimeDep, url: str) -> bytes:
+def fetch(runtime: Runtime, url: str) -> bytes:
     if runtime.fetch is None:
         raise ForbiddenError("fetching by URL is disabled on this server")
     return runtime.fetch.fetch(url)
