@@ -1,8 +1,8 @@
 """Server launcher for bench_api.py: ``brightline serve`` with the PDQ index chosen
-by ``BENCH_INDEX`` (default or mih). Each spawned worker imports this module, so the
-choice reaches every worker.
+by ``BENCH_INDEX`` (``default``, ``mih`` or ``brute``, the oracle). Each spawned
+worker imports this module, so the choice reaches every worker.
 
-    BENCH_INDEX=mih python bench/api_server.py PORT WORKERS
+    BENCH_INDEX=brute python bench/api_server.py PORT WORKERS
 """
 
 from __future__ import annotations
@@ -15,7 +15,11 @@ from fastapi import FastAPI
 from brightline.core import index as core_index
 from brightline.settings import Settings
 
-INDEXES = {"default": core_index.default_index, "mih": core_index.MihIndex}
+INDEXES = {
+    "default": core_index.default_index,
+    "mih": core_index.MihIndex,
+    "brute": core_index.BruteForceIndex,
+}
 
 
 def _use_chosen_index() -> None:

@@ -9,7 +9,7 @@ measured on this machine for the issue; HMA cannot be installed from a package
 registry, so its figures are quoted rather than re-measured in this run.
 
     apt-get install -y wrk
-    .venv/bin/python bench/bench_api.py [--hashes 1000000] [--index default|mih]
+    .venv/bin/python bench/bench_api.py [--hashes 1000000] [--index default|mih|brute]
         [--duration 15] [--home DIR (reuse a built database)] [--analyze]
 """
 
@@ -208,7 +208,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--hashes", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--index", choices=("default", "mih"), default="default")
+    parser.add_argument("--index", choices=("default", "mih", "brute"), default="default")
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--home", type=Path, help="reuse (or keep) the database here")
     parser.add_argument(

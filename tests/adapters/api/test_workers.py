@@ -18,6 +18,7 @@ import pytest
 
 from brightline.services import auth
 from brightline.services.context import open_services
+from brightline.settings import Settings
 
 PDQ = "9e1d" * 16
 
@@ -69,19 +70,13 @@ def env(database_url: str, tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def tokens(env: dict[str, str], settings: Any) -> dict[str, str]:
+def tokens(settings: Settings) -> dict[str, str]:
+    """Keys made in the servers' database (``settings`` shares their home)."""
     svc = open_services(settings)
     try:
         return {r: auth.create_key(svc.store, r)[1] for r in ("scanner", "curator")}
     finally:
         svc.close()
-
-
-@pytest.fixture
-def settings(env: dict[str, str], database_url: str, tmp_path: Path) -> Any:
-    from brightline.settings import Settings
-
-    return Settings(home=tmp_path / "home", database_url=database_url)
 
 
 def _client(url: str, token: str) -> httpx.Client:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from brightline.core.formats.infer import cannot_infer, infer_signal_type
-from brightline.core.formats.streams import MAX_LINE, iter_lines, skip_rest_of_line
+from brightline.core.formats.streams import MAX_LINE, skip_rest_of_line
 from brightline.core.models import Entry, HashRecord
 from brightline.errors import FormatError
 
@@ -138,12 +138,19 @@ def _columns(header: list[str], source: str | None) -> tuple[int, int, int, int,
     def find(names: tuple[str, ...]) -> int:
         return next((header.index(n) for n in names if n in header), -1)
 
-    return (find(TYPE_COLUMNS), find(VALUE_COLUMNS), find(("category",)),
-            find(("source_id",)), find(("note",)))
+    return (
+        find(TYPE_COLUMNS),
+        find(VALUE_COLUMNS),
+        find(("category",)),
+        find(("source_id",)),
+        find(("note",)),
+    )
 
 
 def _record(
-    row: list[str], columns: tuple[int, int, int, int, int], location: str,
+    row: list[str],
+    columns: tuple[int, int, int, int, int],
+    location: str,
     source: str | None,
 ) -> HashRecord | FormatError:
     type_at, value_at, category_at, source_id_at, note_at = columns

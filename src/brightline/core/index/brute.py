@@ -18,7 +18,8 @@ _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 def hamming(queries: HashRows, hashes: HashRows) -> np.ndarray:
     """Distances between every query and every hash, shape (len(queries), len(hashes))."""
     xor = np.bitwise_xor(queries[:, None, :], hashes[None, :, :])
-    return _POPCOUNT[xor].sum(axis=2, dtype=np.int32)
+    distances: np.ndarray = _POPCOUNT[xor].sum(axis=2, dtype=np.int32)
+    return distances
 
 
 class BruteForceIndex:

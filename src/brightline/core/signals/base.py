@@ -8,9 +8,15 @@ from typing import Protocol
 class SignalType(Protocol):
     """A kind of hash. ``distance`` is the brute-force oracle fast indexes are tested against."""
 
-    name: str
-    #: True when only identical values match (cryptographic hashes).
-    exact: bool
+    @property
+    def name(self) -> str:
+        """Canonical lower-case name (``md5``, ``pdq``)."""
+        ...
+
+    @property
+    def exact(self) -> bool:
+        """True when only identical values match (cryptographic hashes)."""
+        ...
 
     def normalize(self, value: str) -> str:
         """Canonical text of ``value``; raises InvalidHashError if it is not valid."""

@@ -101,8 +101,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # WAL lets readers (scans, API workers) run while an import writes.
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    # 64 MiB page cache: index pages of big lists stay in memory during imports.
-    cur.execute("PRAGMA cache_size=-65536")
+    # A 256 MiB page cache (an upper bound, allocated as used): the unique index of a
+    # list of millions stays in memory while it is imported into.
+    cur.execute("PRAGMA cache_size=-262144")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
