@@ -78,6 +78,10 @@ class FormatError(InputError):
         where = ", ".join(part for part in (source, location) if part)
         super().__init__(f"{where}: {reason}" if where else reason)
 
+    def __reduce__(self) -> tuple[type[FormatError], tuple[str, str | None, str | None]]:
+        # Keep the fields when the error crosses a process boundary (parallel import).
+        return (type(self), (self.reason, self.location, self.source))
+
 
 class TooLargeError(InputError):
     """A body or file exceeds its size limit."""

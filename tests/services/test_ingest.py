@@ -131,3 +131,36 @@ def test_unusable_and_harmless_records_are_ignored_not_errors(
     assert (report.imported, report.ignored) == (2, 1)
     assert "marked harmless" in next(iter(report.ignored_reasons))
     assert [v for _, v, _ in entries_of(svc)] == ["1" * 32, PDQ]
+
+
+@pytest.fixture
+def parse_in_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Send even small files through the second-process reader big files use."""
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)
+
+
+@pytest.mark.usefixtures("parse_in_child")
+def test_child_reader_imports_and_counts(svc: Services, tmp_path: Path) -> None:
+    make_list(svc)
+    rows = "".join(f"pdq,{i:064x},A\n" for i in range(1, 120_001))
+    path = write(tmp_path, "signal_type,value,category\n" + rows + "md5,bad\n")
+    report = ingest.import_file(svc.store, "known", path, skip_invalid=True)
+    assert (report.read, report.imported, report.added, report.skipped) == (
+        120_001,
+        120_000,
+        120_000,
+        1,
+    )
+    assert report.examples and "line 120002" in report.examples[0]
+
+
+@pytest.mark.usefixtures("parse_in_child")
+def test_child_reader_error_keeps_location_and_writes_nothing(
+    svc: Services, tmp_path: Path
+) -> None:
+    make_list(svc)
+    path = write(tmp_path, f"signal_type,value\nmd5,{MD5}\nmd5,bad\n")
+    with pytest.raises(FormatError) as info:
+        ingest.import_file(svc.store, "known", path)
+    assert info.value.location == "line 3" and info.value.source == str(path)
+    assert entries_of(svc) == []

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from brightline.core import index as core_index
 from brightline.core.index.base import hex_to_rows
@@ -31,7 +31,7 @@ from brightline.services.store.db import current_rev
 from brightline.services.store.entries import (
     EntryHit,
     active_entries_by_id,
-    active_entries_by_value,
+    active_entries_by_values,
     changes_since,
 )
 from brightline.services.store.tables import counters
@@ -61,7 +61,8 @@ class Matcher:
         self._index: core_index.Index = core_index.default_index()
         self._rev = 0
         self._instance = 0
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # guards the index: searches and changes
+        self._refresh_lock = threading.Lock()  # one catch-up at a time
         self._loaded = False
         self._lists: dict[int, HashList] = {}
         self._lists_rev = -1
@@ -76,49 +77,45 @@ class Matcher:
 
     def open(self) -> Matcher:
         """Load the saved index (or build it), then catch up with the database."""
-        with self._lock:
+        with self._refresh_lock:
             self._instance = _instance_id(self.store)
-            if not self._load_saved():
-                self._rebuild()
-            self.refresh()
-            self._loaded = True
+            self._load_saved()
+        self.refresh()
+        self._loaded = True
         return self
 
     def refresh(self, save: bool = True) -> int:
-        """Apply changes made since the index's revision; returns how many."""
-        with self._lock, self.store.connect() as conn:
-            head = current_rev(conn)
-            if head < self._rev:  # the database went back in time: do not trust the index
-                log.warning("database revision %d is behind index revision %d", head, self._rev)
-                self._rebuild()
-            if head != self._lists_rev:
-                self._lists = {hl.id: hl for hl in store_lists.list_settings(conn)}
-                self._lists_rev = head
-            if head == self._rev:
-                return 0
-            add_ids: list[int] = []
-            add_values: list[str] = []
-            remove: list[int] = []
-            for entry_id, value, active in changes_since(conn, "pdq", self._rev):
-                if active:
-                    add_ids.append(entry_id)
-                    add_values.append(value)
-                else:
-                    remove.append(entry_id)
-        self._apply(add_ids, add_values, remove)
-        with self._lock:
-            self._rev = head
-            changed = len(add_ids) + len(remove)
-            if save and changed >= SAVE_AFTER_CHANGES:
-                self.save()
-            return changed
+        """Apply changes made since the index's revision; returns how many.
 
-    def _apply(self, add_ids: list[int], add_values: list[str], remove: list[int]) -> None:
-        with self._lock:
-            if remove:
-                self._index.remove(np.asarray(remove, np.int64))
-            if add_ids:
-                self._index.add(np.asarray(add_ids, np.int64), hex_to_rows(add_values))
+        The database is read without holding the index lock, so matching goes on
+        during a large catch-up; only applying the changes takes the lock.
+        """
+        with self._refresh_lock:
+            with self.store.connect() as conn:
+                head = current_rev(conn)
+                since = self._rev
+                if head < since:  # the database went back in time: do not trust the index
+                    log.warning("database revision %d is behind index revision %d", head, since)
+                    since = 0
+                lists = self._lists
+                if head != self._lists_rev:
+                    lists = {hl.id: hl for hl in store_lists.list_settings(conn)}
+                if head == since:
+                    self._lists, self._lists_rev = lists, head
+                    return 0
+                changes = _Changes.read(conn, since)
+            fresh = core_index.default_index() if since == 0 else None
+            if fresh is not None:
+                changes.apply(fresh)  # a full build happens off the lock too
+            with self._lock:
+                if fresh is not None:
+                    self._index = fresh
+                else:
+                    changes.apply(self._index)
+                self._lists, self._lists_rev, self._rev = lists, head, head
+            if save and len(changes):
+                self.save()
+            return len(changes)
 
     def save(self) -> None:
         if self.index_dir is None:
@@ -132,9 +129,9 @@ class Matcher:
                 if m and old != path and int(m["rev"]) < self._rev:
                     old.unlink(missing_ok=True)
 
-    def _load_saved(self) -> bool:
+    def _load_saved(self) -> None:
         if self.index_dir is None or not self.index_dir.is_dir():
-            return False
+            return
         candidates = []
         for path in self.index_dir.iterdir():
             m = _FILE.match(path.name)
@@ -147,12 +144,7 @@ class Matcher:
                 log.warning("ignoring damaged index %s: %s", path, exc)
                 continue
             self._rev = rev
-            return True
-        return False
-
-    def _rebuild(self) -> None:
-        self._index = core_index.default_index()
-        self._rev = 0
+            return
 
     # -- matching -------------------------------------------------------------
 
@@ -189,16 +181,17 @@ class Matcher:
         list_ids: list[int] | None,
         results: list[list[Match]],
     ) -> None:
-        by_type: dict[str, dict[str, list[int]]] = {}
+        rows_by_key: dict[tuple[str, str], list[int]] = {}
         for row, q in enumerate(queries):
-            by_type.setdefault(q.signal_type, {}).setdefault(q.value, []).append(row)
+            if q.signal_type != "pdq":
+                rows_by_key.setdefault((q.signal_type, q.value), []).append(row)
+        if not rows_by_key:
+            return  # PDQ only: no database round trip
         with self.store.connect() as conn:
-            for signal_type, rows_by_value in by_type.items():
-                if signal_type == "pdq":
-                    continue
-                for hit in active_entries_by_value(conn, signal_type, rows_by_value, list_ids):
-                    for row in rows_by_value[hit.entry.value]:
-                        results[row].append(_to_match(hit, 0))
+            hits = active_entries_by_values(conn, rows_by_key, list_ids)
+        for hit in hits:
+            for row in rows_by_key.get((hit.entry.signal_type, hit.entry.value), ()):
+                results[row].append(_to_match(hit, 0))
 
     def _match_pdq(
         self,
@@ -239,6 +232,56 @@ class Matcher:
         lists = self._lists
         wanted = lists.values() if list_ids is None else (lists[i] for i in list_ids if i in lists)
         return max((hl.pdq_threshold for hl in wanted), default=0)
+
+
+class _Changes:
+    """PDQ entries to add and ids to drop, gathered as compact arrays (a first build
+    of ten million entries must not become ten million Python tuples)."""
+
+    _CHUNK = 65_536
+
+    def __init__(self) -> None:
+        self.add_ids: list[np.ndarray] = []
+        self.add_rows: list[np.ndarray] = []
+        self.remove: list[int] = []
+
+    @classmethod
+    def read(cls, conn: Connection, since: int) -> _Changes:
+        out = cls()
+        ids: list[int] = []
+        values: list[str] = []
+        for entry_id, value, active in changes_since(conn, "pdq", since):
+            if not active:
+                out.remove.append(entry_id)
+                continue
+            ids.append(entry_id)
+            values.append(value)
+            if len(ids) >= cls._CHUNK:
+                out._flush(ids, values)
+        out._flush(ids, values)
+        return out
+
+    def _flush(self, ids: list[int], values: list[str]) -> None:
+        if ids:
+            self.add_ids.append(np.asarray(ids, np.int64))
+            self.add_rows.append(hex_to_rows(values))
+            ids.clear()
+            values.clear()
+
+    def __len__(self) -> int:
+        return sum(len(a) for a in self.add_ids) + len(self.remove)
+
+    def apply(self, index: core_index.Index) -> None:
+        # Removals first: an id both changed and removed since ``since`` is gone.
+        if self.remove:
+            index.remove(np.asarray(self.remove, np.int64))
+        if self.add_ids:
+            ids = np.concatenate(self.add_ids)
+            rows = np.concatenate(self.add_rows)
+            if self.remove:
+                keep = ~np.isin(ids, np.asarray(self.remove, np.int64))
+                ids, rows = ids[keep], rows[keep]
+            index.add(ids, rows)
 
 
 def _to_match(hit: EntryHit, distance: int) -> Match:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, Self
@@ -73,6 +75,12 @@ class Index(Protocol):
     def load(cls, path: Path) -> Self:
         """Raises IndexCorruptError when the file cannot be trusted."""
         ...
+
+
+def temp_path(path: Path) -> Path:
+    """A private temporary name beside ``path``: concurrent writers (several CLI
+    commands, server workers) never write into each other's file before the rename."""
+    return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
 
 
 def hex_to_rows(values: list[str]) -> HashRows:

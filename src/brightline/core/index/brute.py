@@ -9,7 +9,7 @@ from typing import Self
 
 import numpy as np
 
-from brightline.core.index.base import HASH_BYTES, HashRows, Hits, Ids, as_rows
+from brightline.core.index.base import HASH_BYTES, HashRows, Hits, Ids, as_rows, temp_path
 from brightline.errors import IndexCorruptError
 
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
@@ -64,7 +64,7 @@ class BruteForceIndex:
         return Hits(np.concatenate(parts_q), np.concatenate(parts_i), np.concatenate(parts_d))
 
     def save(self, path: Path) -> None:
-        tmp = path.with_name(path.name + ".tmp")
+        tmp = temp_path(path)
         with open(tmp, "wb") as fh:
             np.savez(fh, ids=self._ids, hashes=self._hashes)
         os.replace(tmp, path)

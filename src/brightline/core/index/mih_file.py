@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from brightline.core.index.base import temp_path
+
 MAGIC = b"BLMIH\x00v1"
 _FIXED = struct.Struct("<8sQI")
 _ALIGN = 4096
@@ -33,7 +35,7 @@ def write(path: Path, meta: Mapping[str, object], arrays: Mapping[str, np.ndarra
         total = _aligned(total + a.nbytes)
     header = json.dumps({"meta": meta, "arrays": table}).encode()
     data_start = _aligned(_FIXED.size + len(header))
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = temp_path(path)
     try:
         _write_body(tmp, header, data_start, total, table, arrays)
     except BaseException:

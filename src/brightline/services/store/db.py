@@ -18,6 +18,9 @@ from brightline.services.store.tables import counters
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: Advisory lock id that serialises migrations on PostgreSQL ("brightln" in ASCII).
 _LOCK_KEY = 0x6272696768746C6E
+#: SQLite page cache (negative: KiB): 16 MiB normally, 256 MiB during bulk imports.
+_CACHE_KIB = -16384
+_BULK_CACHE_KIB = -262144
 
 
 class Store:
@@ -56,10 +59,20 @@ class Store:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     @contextmanager
-    def begin(self) -> Iterator[Connection]:
-        """A transaction: committed on success, rolled back on any exception."""
+    def begin(self, *, bulk: bool = False) -> Iterator[Connection]:
+        """A transaction: committed on success, rolled back on any exception.
+
+        ``bulk`` gives a SQLite connection a big page cache for the transaction, so
+        the unique index of a list of millions stays in memory while it is written.
+        """
         with self.engine.begin() as conn:
-            yield conn
+            if bulk and self.dialect == "sqlite":
+                conn.exec_driver_sql(f"PRAGMA cache_size={_BULK_CACHE_KIB}")
+            try:
+                yield conn
+            finally:
+                if bulk and self.dialect == "sqlite":
+                    conn.exec_driver_sql(f"PRAGMA cache_size={_CACHE_KIB}")
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -101,9 +114,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # WAL lets readers (scans, API workers) run while an import writes.
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
-    # A 256 MiB page cache (an upper bound, allocated as used): the unique index of a
-    # list of millions stays in memory while it is imported into.
-    cur.execute("PRAGMA cache_size=-262144")
+    cur.execute(f"PRAGMA cache_size={_CACHE_KIB}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()

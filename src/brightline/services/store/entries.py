@@ -44,29 +44,33 @@ def upsert_entries(
     it goes straight to the driver's ``executemany`` with tuples: SQLAlchemy's
     per-row parameter processing cost more than SQLite's own work.
     """
+    upsert_rows(
+        conn,
+        list_id,
+        [
+            (r["signal_type"], r["value"], r.get("category"), r.get("source_id"), r.get("note"))
+            for r in rows
+        ],
+        source=source,
+        rev=rev,
+    )
+
+
+#: ``(signal_type, value, category, source_id, note)``, already validated.
+EntryRow = tuple[str, str, str | None, str | None, str | None]
+
+
+def upsert_rows(
+    conn: Connection, list_id: int, rows: Sequence[EntryRow], *, source: str | None, rev: int
+) -> None:
+    """``upsert_entries`` for rows as tuples: the bulk import's form."""
     if not rows:
         return
     now: object = datetime.now(UTC)
     if conn.dialect.name == "sqlite":
         # The format SQLAlchemy's SQLite DateTime type reads back.
         now = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # type: ignore[attr-defined]
-    params = [
-        (
-            list_id,
-            r["signal_type"],
-            r["value"],
-            r.get("category"),
-            r.get("source_id"),
-            r.get("note"),
-            source,
-            True,
-            False,
-            now,
-            now,
-            rev,
-        )
-        for r in rows
-    ]
+    params = [(list_id, *r, source, True, False, now, now, rev) for r in rows]
     placeholder = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = _UPSERT_SQL.format(p=placeholder)
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -134,18 +138,24 @@ class EntryHit:
     hash_list: HashList
 
 
-def active_entries_by_value(
+def active_entries_by_values(
     conn: Connection,
-    signal_type: str,
-    values: Iterable[str],
+    keys: Iterable[tuple[str, str]],
     list_ids: Sequence[int] | None = None,
 ) -> list[EntryHit]:
-    """Enabled, not withdrawn entries with one of ``values`` (exact lookup)."""
-    wanted = sorted(set(values))
+    """Enabled, not withdrawn entries whose ``(signal type, value)`` is in ``keys``.
+
+    One query for every signal type (the unique index leads with type and value);
+    the few rows that pair a type with another type's value are dropped here.
+    """
+    wanted = set(keys)
     if not wanted:
         return []
-    cond = and_(entries.c.signal_type == signal_type, entries.c.value.in_(wanted))
-    return _active_hits(conn, cond, list_ids)
+    types = sorted({t for t, _ in wanted})
+    values = sorted({v for _, v in wanted})
+    cond = and_(entries.c.signal_type.in_(types), entries.c.value.in_(values))
+    hits = _active_hits(conn, cond, list_ids)
+    return [h for h in hits if (h.entry.signal_type, h.entry.value) in wanted]
 
 
 def active_entries_by_id(

@@ -56,7 +56,7 @@ entries = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("rev", BigInteger, nullable=False),
     UniqueConstraint("signal_type", "value", "list_id", name="uq_entries_signal_value_list"),
-    Index("ix_entries_rev", "rev"),
+    Index("ix_entries_signal_rev", "signal_type", "rev"),
     Index("ix_entries_list", "list_id"),
 )
 
@@ -68,7 +68,7 @@ tombstones = Table(
     Column("entry_id", BigInteger, nullable=False),
     Column("signal_type", String(32), nullable=False),
     Column("rev", BigInteger, nullable=False),
-    Index("ix_tombstones_rev", "rev"),
+    Index("ix_tombstones_signal_rev", "signal_type", "rev"),
 )
 
 counters = Table(

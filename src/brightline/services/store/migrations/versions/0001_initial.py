@@ -49,7 +49,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("signal_type", "value", "list_id", name="uq_entries_signal_value_list"),
     )
     op.create_index("ix_entries_list", "entries", ["list_id"])
-    op.create_index("ix_entries_rev", "entries", ["rev"])
+    # The change feed asks "signal type X, rev above N": one index answers it.
+    op.create_index("ix_entries_signal_rev", "entries", ["signal_type", "rev"])
     op.create_table(
         "tombstones",
         sa.Column("id", Id, primary_key=True, autoincrement=True),
@@ -57,7 +58,7 @@ def upgrade() -> None:
         sa.Column("signal_type", sa.String(32), nullable=False),
         sa.Column("rev", sa.BigInteger, nullable=False),
     )
-    op.create_index("ix_tombstones_rev", "tombstones", ["rev"])
+    op.create_index("ix_tombstones_signal_rev", "tombstones", ["signal_type", "rev"])
     counters = op.create_table(
         "counters",
         sa.Column("name", sa.String(64), primary_key=True),
