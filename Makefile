@@ -42,8 +42,12 @@ test-slow: install
 
 bench: install
 	$(PY) bench/bench_pdq.py
-	$(PY) bench/bench_index.py
+	$(PY) bench/bench_scan.py
 	$(PY) bench/bench_import.py
+	$(PY) bench/bench_index.py
+	$(PY) bench/bench_cli_match.py
+	$(PY) bench/bench_vics_read.py
+	$(PY) bench/bench_api.py   # needs wrk: apt-get install -y wrk
 
 clean:
 	rm -rf $(VENV) build demo .pytest_cache .mypy_cache .ruff_cache
