@@ -20,10 +20,11 @@ install: $(STAMP) native
 native: $(STAMP) $(NATIVE)
 	$(PY) setup.py -q build_ext --inplace
 
-# A demo list, a demo admin key (printed once), then the API on http://127.0.0.1:8000.
+# The demo (a list of generated pictures, a scan of near-duplicates with what matched
+# and why), a demo admin key (printed once), then the API on http://127.0.0.1:8000.
 run: install
 	@export BRIGHTLINE_HOME=$${BRIGHTLINE_HOME:-demo/home}; \
-	$(VENV)/bin/brightline demo --folder demo/files --no-scan && \
+	$(VENV)/bin/brightline demo --folder demo/files && \
 	$(VENV)/bin/brightline keys create --role admin --name "make run" && \
 	echo "Try: curl -H 'Authorization: Bearer <key>' --data-binary @demo/files/scan/copy-0.jpg http://127.0.0.1:8000/v1/match" && \
 	exec $(VENV)/bin/brightline serve
