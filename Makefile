@@ -9,7 +9,7 @@ NATIVE := $(shell find src -name '_*.c')
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q --upgrade pip "setuptools>=77" wheel
 	$(VENV)/bin/pip install -q -e ".[dev]"
 	rm -f $(VENV)/.installed-*
 	touch $@

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,13 +18,13 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import create_engine, text
 
 from brightline.adapters.api import create_app
 from brightline.adapters.api.testing import serve_in_thread
 from brightline.services import auth
 from brightline.services.context import open_services
-from brightline.settings import Settings, normalize_database_url
+from brightline.services.store.testing import temporary_database
+from brightline.settings import Settings
 
 PG_URL = os.environ.get("BRIGHTLINE_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -36,22 +35,9 @@ T = TypeVar("T")
 @pytest.fixture(scope="module", params=BACKENDS)
 def api_database_url(request: pytest.FixtureRequest, tmp_path_factory: Any) -> Iterator[str]:
     """A fresh database for one test module (a SQLite file, or a PostgreSQL schema)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'brightline.db'}"
-        return
-    assert PG_URL
-    base = normalize_database_url(PG_URL)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    pg = PG_URL if request.param == "postgresql" else None
+    with temporary_database(tmp_path_factory.mktemp("db"), pg) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

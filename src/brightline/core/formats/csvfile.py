@@ -46,13 +46,33 @@ def header_names(line: str) -> list[str]:
 def iter_rows(
     buf: io.BufferedReader, source: str | None
 ) -> Iterator[tuple[int, Row] | FormatError]:
-    """Yield ``(first line of the row, {header name: stripped cell})`` after the header.
+    """Yield ``(first line of the row, {header name: stripped cell})`` after the header."""
+    header: list[str] | None = None
+    for item in _raw_rows(buf, source):
+        if isinstance(item, FormatError):
+            yield item
+            continue
+        first_line, row = item
+        if header is None:
+            header = [name.strip().lower() for name in row]
+            continue
+        cells: Row = {}
+        for index, name in enumerate(header):
+            # A short row leaves its last columns empty; extra cells are ignored.
+            cells.setdefault(name, row[index].strip() if index < len(row) else "")
+        yield first_line, cells
 
-    A row that csv cannot parse (an over-long field) becomes a FormatError.
+
+def _raw_rows(
+    buf: io.BufferedReader, source: str | None
+) -> Iterator[tuple[int, list[str]] | FormatError]:
+    """``(first line of the row, cells)`` for every non-blank row, header included.
+
+    A row that csv cannot parse (an over-long field) or a line that is not UTF-8
+    becomes a FormatError at its line; reading goes on.
     """
     line_errors: list[FormatError] = []
     reader = csv.reader(_feed(buf, source, line_errors))
-    header: list[str] | None = None
     last_line = 0
     while True:
         try:
@@ -62,19 +82,12 @@ def iter_rows(
         except csv.Error as exc:
             yield FormatError(f"unreadable CSV row: {exc}", f"line {last_line + 1}", source)
             row = []
-        yield from line_errors
-        line_errors.clear()
+        if line_errors:
+            yield from line_errors
+            line_errors.clear()
         first_line, last_line = last_line + 1, reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if header is None:
-            header = [name.strip().lower() for name in row]
-            continue
-        cells: Row = {}
-        for index, name in enumerate(header):
-            # A short row leaves its last columns empty; extra cells are ignored.
-            cells.setdefault(name, row[index].strip() if index < len(row) else "")
-        yield first_line, cells
+        if "".join(row).strip():
+            yield first_line, row
     yield from line_errors
 
 
@@ -105,29 +118,14 @@ class _TooLong(Exception):
 
 def read_csv(buf: io.BufferedReader, source: str | None) -> Iterator[HashRecord | FormatError]:
     """The import hot path: columns resolved once from the header, one tuple a row."""
-    line_errors: list[FormatError] = []
-    reader = csv.reader(_feed(buf, source, line_errors))
     columns: tuple[int, int, int, int, int] | None = None
-    last_line = 0
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            yield FormatError(f"unreadable CSV row: {exc}", f"line {last_line + 1}", source)
-            row = []
-        if line_errors:
-            yield from line_errors
-            line_errors.clear()
-        first_line, last_line = last_line + 1, reader.line_num
-        if not row or not any(row):
-            continue
-        if columns is None:
-            columns = _columns([name.strip().lower() for name in row], source)
-            continue
-        yield _record(row, columns, f"line {first_line}", source)
-    yield from line_errors
+    for item in _raw_rows(buf, source):
+        if isinstance(item, FormatError):
+            yield item
+        elif columns is None:
+            columns = _columns([name.strip().lower() for name in item[1]], source)
+        else:
+            yield _record(item[1], columns, f"line {item[0]}", source)
 
 
 def _columns(header: list[str], source: str | None) -> tuple[int, int, int, int, int]:
