@@ -30,8 +30,12 @@ def flip(value: int, bits: int, rng: random.Random) -> int:
 def run(home: Path, *args: str) -> tuple[float, str]:
     env = {"BRIGHTLINE_HOME": str(home), "PATH": ""}
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-m", "brightline.adapters.cli.main", *args],
-                         env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "brightline.adapters.cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if out.returncode not in (0, 1):
         raise SystemExit(out.stderr)
     return time.perf_counter() - t0, out.stdout
@@ -44,8 +48,10 @@ def main() -> None:
     args = ap.parse_args()
     rng = random.Random(0)
     listed = [rng.getrandbits(256) for _ in range(args.n)]
-    near = [flip(listed[rng.randrange(args.n)], rng.randint(1, 31), rng)
-            for _ in range(args.queries // 2)]
+    near = [
+        flip(listed[rng.randrange(args.n)], rng.randint(1, 31), rng)
+        for _ in range(args.queries // 2)
+    ]
     other = [rng.getrandbits(256) for _ in range(args.queries - len(near))]
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
@@ -54,7 +60,7 @@ def main() -> None:
         query_file.write_text("".join(f"pdq {v:064x}\n" for v in near + other))
         run(home, "list", "create", "bench")
         t_import, _ = run(home, "list", "import", "bench", str(list_file))
-        t_first, out = run(home, "match", "--hashes", str(query_file), "--json")
+        t_first, _ = run(home, "match", "--hashes", str(query_file), "--json")
         t_second, out2 = run(home, "match", "--hashes", str(query_file), "--json")
         matched = sum('"matches":[{' in line for line in out2.splitlines())
     codes = np.frombuffer(b"".join(v.to_bytes(32, "big") for v in listed), np.uint8)
@@ -73,10 +79,14 @@ def main() -> None:
     print(f"{args.n:,} PDQ hashes, {q:,} queries ({len(near):,} near-duplicates), radius 31")
     print(f"  list import (CLI process):          {t_import:7.1f} s")
     print(f"  match --hashes, first run:          {t_first:7.1f} s (builds and saves the index)")
-    print(f"  match --hashes, second run:         {t_second:7.1f} s "
-          f"({q / t_second:,.0f} queries/s incl. start-up; {matched:,} matched)")
-    print(f"  anchor faiss MIH build + search:    {t_faiss_build + t_faiss:7.1f} s "
-          f"(search alone {q / t_faiss:,.0f} q/s; {faiss_matched:,} matched)")
+    print(
+        f"  match --hashes, second run:         {t_second:7.1f} s "
+        f"({q / t_second:,.0f} queries/s incl. start-up; {matched:,} matched)"
+    )
+    print(
+        f"  anchor faiss MIH build + search:    {t_faiss_build + t_faiss:7.1f} s "
+        f"(search alone {q / t_faiss:,.0f} q/s; {faiss_matched:,} matched)"
+    )
 
 
 if __name__ == "__main__":
