@@ -158,3 +158,18 @@ def test_disabled_entries_do_not_match(svc: Services) -> None:
     with svc.store.begin() as conn:
         set_entry_state(conn, entry.id, enabled=False)
     assert svc.matcher.match([Query("md5", MD5)]) == [[]]
+
+
+def test_entry_ids_are_never_reused_so_catch_up_is_exact(svc: Services) -> None:
+    """A deleted entry's id must not come back: the index applies removals by id."""
+    matcher = svc.matcher
+    add(svc, "known", [("pdq", rand_pdq(10))])
+    with svc.store.connect() as conn:
+        [first] = iter_entries(conn, lists.get_list(conn, "known").id)
+    with svc.store.begin() as conn:
+        delete_entry(conn, first.id)
+    add(svc, "known", [("pdq", rand_pdq(11))])  # no refresh between delete and add
+    matcher.refresh()
+    [[m]] = matcher.match([Query("pdq", rand_pdq(11))])
+    assert m.entry_id != first.id
+    assert matcher.match([Query("pdq", rand_pdq(10))]) == [[]]

@@ -37,6 +37,7 @@ hash_lists = Table(
     Column("description", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    sqlite_autoincrement=True,
 )
 
 entries = Table(
@@ -58,6 +59,9 @@ entries = Table(
     UniqueConstraint("signal_type", "value", "list_id", name="uq_entries_signal_value_list"),
     Index("ix_entries_signal_rev", "signal_type", "rev"),
     Index("ix_entries_list", "list_id"),
+    # Ids are never reused (SQLite would reuse the highest after a delete): indexes,
+    # match logs and API clients hold on to them.
+    sqlite_autoincrement=True,
 )
 
 # Entries that left the store (deleted, or their list deleted), for index catch-up.

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("description", sa.Text),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "entries",
@@ -47,6 +48,9 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("rev", sa.BigInteger, nullable=False),
         sa.UniqueConstraint("signal_type", "value", "list_id", name="uq_entries_signal_value_list"),
+        # Ids are never reused (SQLite would reuse the highest after a delete):
+        # indexes, match logs and API clients hold on to them.
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_entries_list", "entries", ["list_id"])
     # The change feed asks "signal type X, rev above N": one index answers it.
