@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml setup.py | sha1sum | cut -c1-12)
 NATIVE := $(shell find src -name '_*.c')
 
-.PHONY: run test test-fast test-slow lint bench install native clean
+.PHONY: run test test-slow lint bench install native clean
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)

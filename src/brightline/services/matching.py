@@ -39,8 +39,6 @@ from brightline.services.store.tables import counters
 log = logging.getLogger(__name__)
 
 _FILE = re.compile(r"^pdq-(?P<instance>\d+)-(?P<rev>\d+)\.idx$")
-#: Save after a refresh only when this many changes were applied (saves are not free).
-SAVE_AFTER_CHANGES = 1
 
 
 @dataclass(frozen=True, slots=True)

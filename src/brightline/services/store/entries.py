@@ -14,9 +14,6 @@ from brightline.errors import NotFoundError
 from brightline.services.store.db import next_rev
 from brightline.services.store.tables import entries, hash_lists, tombstones
 
-#: Columns a caller supplies for each entry in ``upsert_entries``.
-UPSERT_FIELDS = ("signal_type", "value", "category", "source_id", "note")
-
 
 _UPSERT_SQL = (
     "INSERT INTO entries (list_id, signal_type, value, category, source_id, note, source, "
