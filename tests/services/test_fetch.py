@@ -3,6 +3,8 @@ again at connect time), size and time caps. Only loopback is ever contacted."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -35,13 +37,24 @@ from brightline.services.fetch import FetchGuard, host_allowed, is_public_addres
         "::ffff:10.0.0.1",
         "2002:7f00:1::",
         "fe80::1%eth0",
+        # IPv6 wrappers of private IPv4 that Python 3.11's is_global calls global.
+        "64:ff9b::7f00:1",
+        "64:ff9b::a9fe:a9fe",
+        "64:ff9b:1::a00:1",
+        "::127.0.0.1",
+        "::ffff:0:10.0.0.1",
+        "fec0::1",
+        "192.0.0.8",
+        "not an address",
     ],
 )
 def test_non_public_addresses_are_refused(address: str) -> None:
     assert not is_public_address(address)
 
 
-@pytest.mark.parametrize("address", ["93.184.216.34", "8.8.8.8", "2606:4700:4700::1111"])
+@pytest.mark.parametrize(
+    "address", ["93.184.216.34", "8.8.8.8", "2606:4700:4700::1111", "64:ff9b::808:808"]
+)
 def test_public_addresses_pass(address: str) -> None:
     assert is_public_address(address)
 
@@ -86,6 +99,7 @@ def _guard(resolver: Resolver, **kwargs: object) -> FetchGuard:
         "http://user:pw@media.example.com/x",
         "http://media.example.com:99999/x",
         "not a url",
+        "http://media.example.com/caf\u00e9.jpg",  # httpcore takes ASCII only
     ],
 )
 def test_urls_that_are_never_fetched(url: str) -> None:
@@ -101,6 +115,13 @@ def test_urls_that_are_never_fetched(url: str) -> None:
 def test_a_host_resolving_to_private_addresses_is_refused(answer: list[str]) -> None:
     with pytest.raises(FetchError, match="non-public"):
         _guard(Resolver(answer)).fetch("http://media.example.com/a.jpg")
+
+
+def test_malformed_host_names_are_fetch_errors() -> None:
+    """The IDNA codec refuses empty labels before any DNS query is sent."""
+    guard = FetchGuard(["*.example.com"], max_bytes=1000, timeout_s=5)
+    with pytest.raises(FetchError, match="not a valid host name"):
+        guard.fetch("http://a..example.com/x.jpg")
 
 
 def test_dns_rebinding_is_caught_at_connect_time() -> None:
@@ -169,3 +190,33 @@ def test_fetch_time_cap(local_port: int) -> None:
     guard = _loopback_guard(timeout_s=0.5)
     with pytest.raises(FetchError, match="longer than"):
         guard.fetch(f"http://media.example.com:{local_port}/slow")
+
+
+@pytest.fixture
+def trickling_port() -> Iterator[int]:
+    """Answers with headers that trickle in a byte at a time, each within any
+    per-read timeout, then hangs up (after ~5 s) without finishing them."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = listener.accept()
+            with conn:
+                conn.recv(65536)
+                for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 50:
+                    conn.sendall(bytes([byte]))
+                    time.sleep(0.1)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    listener.close()
+    thread.join(10)
+
+
+def test_fetch_time_cap_covers_trickled_headers(trickling_port: int) -> None:
+    # Without a whole-fetch deadline on every read this ends as a protocol error
+    # when the server gives up, not as a timeout.
+    guard = _loopback_guard(timeout_s=0.5)
+    with pytest.raises(FetchError, match="longer than"):
+        guard.fetch(f"http://media.example.com:{trickling_port}/x")

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from brightline.adapters.api.testing import WebhookReceiver
-from brightline.core.models import Match
+from brightline.core.models import HashList, Match
 from brightline.errors import UsageError
 from brightline.services import actions
 from brightline.services.context import Services
@@ -54,6 +56,11 @@ def _queue(svc: Services, url: str, secret: str = "s" * 32) -> int:
 
 def _deliveries(svc: Services) -> list[dict[str, object]]:
     return actions.delivery_log(svc.store, "hooked")
+
+
+def _lists(svc: Services) -> list[HashList]:
+    with svc.store.connect() as conn:
+        return store_lists.all_lists(conn)
 
 
 def test_signatures() -> None:
@@ -186,6 +193,8 @@ def test_log_actions_record_every_match(svc: Services) -> None:
         ("webhook", None, None),
         ("webhook", "ftp://x/y", None),
         ("webhook", "http://user:pw@host/x", None),
+        ("webhook", "http://[::1/x", None),
+        ("webhook", "http://host:99999/x", None),
         ("webhook", "https://host/x", "short"),
         ("email", None, None),
     ],
@@ -198,3 +207,67 @@ def test_bad_actions_are_refused(
         store_lists.create_list(conn, "acts")
     with pytest.raises(UsageError):
         actions.add_action(svc.store, "acts", kind, url, secret)
+
+
+class _Worker:
+    """A Deliverer whose receiver is a function (it may move the clock or let another
+    worker run a round mid-send); records which deliveries it sent."""
+
+    def __init__(self, svc: Services, clock: Clock, answer: Callable[[], int]):
+        self.sent: list[str] = []
+
+        def handle(request: httpx.Request) -> httpx.Response:
+            self.sent.append(request.headers[DELIVERY_HEADER])
+            return httpx.Response(answer())
+
+        transport = httpx.MockTransport(handle)
+        self.deliverer = Deliverer(svc.store, clock=clock, timeout_s=5, transport=transport)
+
+
+def test_a_slow_send_does_not_leave_the_next_delivery_claimable(svc: Services) -> None:
+    """Worker A reads two due deliveries; the first send takes a minute. The lease
+    on the second must run from when A claims it, or worker B, running a round
+    while A sends it, sends it too."""
+    clock = Clock()
+    _queue(svc, "http://hooks.invalid/a")
+    [hooked] = [hl for hl in _lists(svc) if hl.name == "hooked"]
+    actions.record_matches(svc.store, [_match(hooked.id)], actions.MatchContext("req-2"))
+    b = _Worker(svc, clock, lambda: 200)
+
+    def a_answer() -> int:
+        if len(a.sent) == 1:
+            clock.advance(60)  # a slow receiver
+        else:
+            b.deliverer.run_due()
+        return 200
+
+    a = _Worker(svc, clock, a_answer)
+    try:
+        assert a.deliverer.run_due() == 2
+    finally:
+        a.deliverer.close()
+        b.deliverer.close()
+    assert b.sent == []
+    assert [row["status"] for row in _deliveries(svc)] == ["delivered", "delivered"]
+
+
+def test_an_attempt_that_outlived_its_lease_does_not_overwrite_the_log(svc: Services) -> None:
+    """A's send outlasts its lease; B claims the delivery and delivers it. A's late
+    failure must not turn the delivered row back into a pending one."""
+    clock = Clock()
+    _queue(svc, "http://hooks.invalid/a")
+    b = _Worker(svc, clock, lambda: 200)
+
+    def a_answer() -> int:
+        clock.advance(120)
+        b.deliverer.run_due()
+        return 500
+
+    a = _Worker(svc, clock, a_answer)
+    try:
+        a.deliverer.run_due()
+    finally:
+        a.deliverer.close()
+        b.deliverer.close()
+    [row] = _deliveries(svc)
+    assert row["status"] == "delivered" and row["last_error"] is None and row["attempts"] == 1

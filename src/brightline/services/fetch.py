@@ -2,10 +2,11 @@
 
 A URL is fetched only when its host is on the allow-list, and only from public
 addresses: the host is resolved, every address it resolves to must be public
-(not private, loopback, link-local, reserved, multicast or shared), and the
-connection is made to one of those checked addresses, so a second DNS answer
-cannot swap in an internal one (DNS rebinding). Redirects are not followed. The
-body is capped in size and the whole fetch in time.
+(not private, loopback, link-local, reserved, multicast or shared, nor an IPv6
+address wrapping such an IPv4 one), and the connection is made to one of those
+checked addresses, so a second DNS answer cannot swap in an internal one (DNS
+rebinding). Redirects are not followed. The body is capped in size and the whole
+fetch in time: every socket operation gets only what is left of ``timeout_s``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpcore
@@ -33,14 +35,43 @@ def resolve(host: str, port: int) -> list[str]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise FetchError(f"cannot resolve {host!r}: {exc.strerror}") from None
+    except UnicodeError:  # an empty or over-long label ("a..example.com")
+        raise FetchError(f"{host!r} is not a valid host name") from None
     return sorted({str(info[4][0]) for info in infos})
 
 
+# Not reachable on the internet, yet ``is_global`` on some Python versions (3.11
+# calls NAT64 and IPv4-compatible addresses global): refused whatever the version.
+_NOT_PUBLIC = [
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",
+        "100.64.0.0/10",
+        "192.0.0.0/24",
+        "198.18.0.0/15",
+        "240.0.0.0/4",
+        "::/96",  # IPv4-compatible (deprecated): ::10.0.0.1
+        "::ffff:0:0:0/96",  # IPv4-translated: ::ffff:0:10.0.0.1
+        "64:ff9b:1::/48",  # local-use NAT64
+        "fec0::/10",  # site-local (deprecated)
+    )
+]
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def is_public_address(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if any(ip in net for net in _NOT_PUBLIC):
+        return False
     if isinstance(ip, ipaddress.IPv6Address):
-        # ::ffff:10.0.0.1 and 64:ff9b::/96-style wrappers must not smuggle IPv4 in.
+        # ::ffff:10.0.0.1, 2002:a00:1:: and NAT64's 64:ff9b::a00:1 must not smuggle
+        # a private IPv4 address in.
         inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if inner is None and ip in _NAT64:
+            inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
         if inner is not None and not is_public_address(str(inner)):
             return False
     return ip.is_global and not ip.is_multicast
@@ -83,6 +114,9 @@ class FetchGuard:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
             raise FetchError("that is not a valid URL") from None
+        if not url.isascii():
+            # httpcore takes ASCII only; IRIs would otherwise fail as a 500.
+            raise FetchError("URLs must be ASCII: percent-encode the path, punycode the host")
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError("only http:// and https:// URLs can be fetched")
         if parts.username or parts.password:
@@ -105,7 +139,7 @@ class FetchGuard:
         host, port = self.check_url(url)
         self.addresses(host, port)  # fail fast, before any connection is opened
         deadline = time.monotonic() + self.timeout_s
-        backend = _PinnedBackend(self)
+        backend = _PinnedBackend(self, deadline)
         try:
             with httpcore.ConnectionPool(
                 ssl_context=ssl.create_default_context(), network_backend=backend, retries=0
@@ -146,10 +180,12 @@ class FetchGuard:
 
 
 class _PinnedBackend(httpcore.SyncBackend):
-    """Connects only to addresses the guard has just checked (no second DNS lookup)."""
+    """Connects only to allowed hosts, at addresses the guard has just checked (no
+    second DNS lookup), and hands out streams bound by the fetch's deadline."""
 
-    def __init__(self, guard: FetchGuard):
+    def __init__(self, guard: FetchGuard, deadline: float):
         self.guard = guard
+        self.deadline = deadline
 
     def connect_tcp(
         self,
@@ -159,5 +195,50 @@ class _PinnedBackend(httpcore.SyncBackend):
         local_address: str | None = None,
         socket_options: Iterable[SocketOption] | None = None,
     ) -> httpcore.NetworkStream:
+        # Checked again here in case httpcore reads the URL differently from urlsplit.
+        if not host_allowed(host, self.guard.allowed_hosts):
+            raise FetchError(f"host {host!r} is not on the fetch allow-list")
         address = self.guard.addresses(host, port)[0]
-        return super().connect_tcp(address, port, timeout, local_address, socket_options)
+        timeout = _left(self.deadline, timeout, httpcore.ConnectTimeout)
+        stream = super().connect_tcp(address, port, timeout, local_address, socket_options)
+        return _DeadlineStream(stream, self.deadline)
+
+
+def _left(deadline: float, timeout: float | None, error: type[Exception]) -> float:
+    """The per-operation timeout, cut to what is left before the deadline."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise error("the fetch's time is up")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A stream whose every read and write ends by the fetch's deadline, so a server
+    trickling its headers a byte at a time cannot hold a worker thread."""
+
+    def __init__(self, inner: httpcore.NetworkStream, deadline: float):
+        self.inner = inner
+        self.deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.inner.read(max_bytes, _left(self.deadline, timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.inner.write(buffer, _left(self.deadline, timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        timeout = _left(self.deadline, timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(
+            self.inner.start_tls(ssl_context, server_hostname, timeout), self.deadline
+        )
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.inner.get_extra_info(info)

@@ -11,7 +11,9 @@ counted as ignored, and so are hashes their source marks as harmless
 from __future__ import annotations
 
 import functools
+import gc
 import multiprocessing
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -148,7 +150,7 @@ def _parsed_in_child(
     The pipe is the back-pressure: the child blocks while this process writes, so
     memory stays at a couple of batches whatever the file size.
     """
-    ctx = multiprocessing.get_context("spawn")  # no fork: callers may have threads
+    ctx = multiprocessing.get_context(_start_method())
     receive, send = ctx.Pipe(duplex=False)
     child = ctx.Process(
         target=_parse_in_child,
@@ -178,7 +180,17 @@ def _parsed_in_child(
         child.join()
 
 
+def _start_method() -> str:
+    """Fork when this process has no other thread (the CLI): quick, and it does not
+    re-import the caller's main module, which spawn needs to be import-safe. With
+    threads about (a server, a test runner), forking is unsafe: spawn."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return "fork"
+    return "spawn"
+
+
 def _parse_in_child(path: str, hash_list: HashList, skip_invalid: bool, send: MpConnection) -> None:
+    gc.freeze()  # what the child inherited is never garbage: keep collections short
     report = ImportReport(hash_list.name)
     try:
         with open(path, "rb") as stream:

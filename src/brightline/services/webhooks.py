@@ -8,7 +8,9 @@ The timestamp is signed too, so a receiver can refuse replays (``verify_signatur
 checks it is recent). A delivery that fails (connection error, timeout, any non-2xx
 answer) is retried after ``backoff_s``, doubling each time, up to ``max_attempts``;
 every attempt's outcome is kept in ``webhook_deliveries``. Workers lease a delivery
-before sending it, so two workers never send the same one at the same time.
+before sending it, so two workers never send the same one at the same time; the
+lease runs from the moment of the claim, and an outcome is recorded only by the
+worker still holding it.
 """
 
 from __future__ import annotations
@@ -87,23 +89,26 @@ class Deliverer:
 
     def run_due(self, limit: int = 50) -> int:
         """Attempt every delivery that is due now; returns how many were attempted."""
-        now = self.clock()
         with self.store.connect() as conn:
-            due = store_actions.due_delivery_ids(conn, now, limit)
+            due = store_actions.due_delivery_ids(conn, self.clock(), limit)
         attempted = 0
-        lease = now + timedelta(seconds=self.timeout_s + 30)
         for delivery_id in due:
+            # The time now, not when the batch was read: earlier sends in the batch
+            # may have taken a while, and a lease dated from then could already have
+            # run out, letting another worker send this delivery at the same time.
+            now = self.clock()
+            lease = now + timedelta(seconds=self.timeout_s + 30)
             with self.store.begin() as conn:
                 claimed = store_actions.claim_delivery(conn, delivery_id, now, lease)
             if claimed:
-                self._attempt(delivery_id, now)
+                self._attempt(delivery_id, now, lease)
                 attempted += 1
         return attempted
 
     def close(self) -> None:
         self._client.close()
 
-    def _attempt(self, delivery_id: int, now: datetime) -> None:
+    def _attempt(self, delivery_id: int, now: datetime, lease: datetime) -> None:
         with self.store.connect() as conn:
             row = store_actions.get_delivery(conn, delivery_id)
             try:
@@ -112,7 +117,8 @@ class Deliverer:
                 action = None
         attempts = row.attempts + 1
         if action is None or action.kind != ActionKind.WEBHOOK or not action.secret:
-            self._finish(delivery_id, attempts, None, "the webhook action was removed", now, True)
+            gone = "the webhook action was removed"
+            self._finish(delivery_id, lease, attempts, None, gone, now, True)
             return
         body = row.payload.encode()
         headers = {
@@ -129,11 +135,12 @@ class Deliverer:
                 error = f"receiver answered HTTP {code}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
-        self._finish(delivery_id, attempts, code, error, now, attempts >= self.max_attempts)
+        self._finish(delivery_id, lease, attempts, code, error, now, attempts >= self.max_attempts)
 
     def _finish(
         self,
         delivery_id: int,
+        lease: datetime,
         attempts: int,
         code: int | None,
         error: str | None,
@@ -154,4 +161,5 @@ class Deliverer:
             delay = backoff_delay(self.backoff_s, attempts)
             values["next_attempt_at"] = now + timedelta(seconds=delay)
         with self.store.begin() as conn:
-            store_actions.finish_attempt(conn, delivery_id, **values)
+            if not store_actions.finish_attempt(conn, delivery_id, lease, **values):
+                log.warning("webhook delivery %d outlived its lease; outcome not recorded", delivery_id)

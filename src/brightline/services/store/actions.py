@@ -115,12 +115,15 @@ def get_delivery(conn: Connection, delivery_id: int) -> Row[Any]:
     return row
 
 
-def finish_attempt(conn: Connection, delivery_id: int, **values: Any) -> None:
-    conn.execute(
+def finish_attempt(conn: Connection, delivery_id: int, lease: datetime, **values: Any) -> bool:
+    """Record an attempt made under ``lease``; False (nothing written) when the lease
+    ran out and another worker has claimed the delivery since."""
+    result = conn.execute(
         update(webhook_deliveries)
-        .where(webhook_deliveries.c.id == delivery_id)
+        .where(webhook_deliveries.c.id == delivery_id, webhook_deliveries.c.lease_until == lease)
         .values(lease_until=None, **values)
     )
+    return result.rowcount == 1
 
 
 def delivery_rows(
