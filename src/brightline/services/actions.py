@@ -97,8 +97,12 @@ def remove_action(store: Store, list_name: str, action_id: int) -> None:
 
 
 def check_webhook_url(url: str | None) -> str:
-    parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url or "")
+        no_port = parts.port == 0  # .port raises ValueError past 65535
+    except ValueError:  # "http://[::1", "http://host:99999/": a 422, not a 500
+        raise UsageError("that webhook URL is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or no_port:
         raise UsageError("a webhook needs an http:// or https:// URL")
     if parts.username or parts.password:
         raise UsageError("put credentials in the webhook secret, not in its URL")

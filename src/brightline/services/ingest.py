@@ -150,7 +150,11 @@ def _parsed_in_child(
     The pipe is the back-pressure: the child blocks while this process writes, so
     memory stays at a couple of batches whatever the file size.
     """
-    ctx = multiprocessing.get_context(_start_method())
+    ctx = (
+        multiprocessing.get_context("fork")
+        if _fork_is_safe()
+        else multiprocessing.get_context("spawn")
+    )
     receive, send = ctx.Pipe(duplex=False)
     child = ctx.Process(
         target=_parse_in_child,
@@ -180,13 +184,11 @@ def _parsed_in_child(
         child.join()
 
 
-def _start_method() -> str:
+def _fork_is_safe() -> bool:
     """Fork when this process has no other thread (the CLI): quick, and it does not
     re-import the caller's main module, which spawn needs to be import-safe. With
     threads about (a server, a test runner), forking is unsafe: spawn."""
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
-        return "fork"
-    return "spawn"
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
 def _parse_in_child(path: str, hash_list: HashList, skip_invalid: bool, send: MpConnection) -> None:

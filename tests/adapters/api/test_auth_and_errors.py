@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 from typing import Any
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 
 from brightline.adapters.api.logs import JsonFormatter
 
@@ -40,6 +42,23 @@ def test_every_other_route_needs_a_key(
         resp = c.request(method, path)
     assert_error(resp, 401, "unauthenticated")
     assert resp.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_no_route_answers_without_a_key(server: Any, assert_error: Any) -> None:
+    """Every route the app has, HMA's included, bar /health/* (and the docs)."""
+    routes = [
+        (method, re.sub(r"{[^}]+}", "1", route.path))
+        for route in server.app.routes
+        if isinstance(route, APIRoute)
+        and not route.path.startswith(("/health/", "/test-only/"))
+        for method in sorted(route.methods)
+    ]
+    assert len(routes) > 30
+    with server.client() as c:
+        for method, path in routes:
+            resp = c.request(method, path)
+            assert resp.status_code == 401, (method, path, resp.text)
+            assert_error(resp, 401, "unauthenticated")
 
 
 def test_unknown_malformed_and_revoked_keys_are_refused(server: Any, assert_error: Any) -> None:
