@@ -84,6 +84,11 @@ class Settings(BaseSettings):
         default=2.0,
         description="Delay before the first webhook retry; it doubles after each failure.",
     )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Deliver webhooks to private, loopback and link-local addresses "
+        "(off: a curator could otherwise probe the internal network through them).",
+    )
     log_level: str = Field(default="info", description="Server log level (JSON lines).")
 
     @field_validator("fetch_allowed_hosts", mode="before")

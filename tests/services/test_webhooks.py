@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -18,7 +18,7 @@ from brightline.errors import UsageError
 from brightline.services import actions
 from brightline.services.context import Services
 from brightline.services.store import lists as store_lists
-from brightline.services.store.actions import claim_delivery, due_delivery_ids
+from brightline.services.store.actions import claim_delivery, delivery_rows, due_delivery_ids
 from brightline.services.webhooks import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
@@ -83,7 +83,9 @@ def test_retries_with_backoff_until_delivered(svc: Services) -> None:
     secret = "k" * 40
     with WebhookReceiver(answers=[500, 503]) as hook:
         assert _queue(svc, hook.url, secret) == 1
-        deliverer = Deliverer(svc.store, backoff_s=10, max_attempts=5, clock=clock)
+        deliverer = Deliverer(
+            svc.store, allow_private=True, backoff_s=10, max_attempts=5, clock=clock
+        )
         try:
             assert deliverer.run_due() == 1
             [row] = _deliveries(svc)
@@ -117,7 +119,9 @@ def test_gives_up_after_the_last_attempt(svc: Services) -> None:
     clock = Clock()
     with WebhookReceiver(answers=[500] * 10) as hook:
         _queue(svc, hook.url)
-        deliverer = Deliverer(svc.store, backoff_s=1, max_attempts=3, clock=clock)
+        deliverer = Deliverer(
+            svc.store, allow_private=True, backoff_s=1, max_attempts=3, clock=clock
+        )
         try:
             for _ in range(6):
                 deliverer.run_due()
@@ -134,7 +138,7 @@ def test_unreachable_receivers_are_retried(svc: Services) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     _queue(svc, f"http://127.0.0.1:{port}/hook")
-    deliverer = Deliverer(svc.store, backoff_s=1, clock=Clock(), timeout_s=2)
+    deliverer = Deliverer(svc.store, allow_private=True, backoff_s=1, clock=Clock(), timeout_s=2)
     try:
         assert deliverer.run_due() == 1
     finally:
@@ -149,7 +153,7 @@ def test_a_removed_action_stops_its_deliveries(svc: Services) -> None:
         _queue(svc, hook.url)
         [action] = actions.list_actions(svc.store, "hooked")
         actions.remove_action(svc.store, "hooked", action.id)
-        deliverer = Deliverer(svc.store, clock=Clock())
+        deliverer = Deliverer(svc.store, allow_private=True, clock=Clock())
         try:
             deliverer.run_due()
         finally:
@@ -221,7 +225,9 @@ class _Worker:
             return httpx.Response(answer())
 
         transport = httpx.MockTransport(handle)
-        self.deliverer = Deliverer(svc.store, clock=clock, timeout_s=5, transport=transport)
+        self.deliverer = Deliverer(
+            svc.store, allow_private=True, clock=clock, timeout_s=5, transport=transport
+        )
 
 
 def test_a_slow_send_does_not_leave_the_next_delivery_claimable(svc: Services) -> None:
@@ -271,3 +277,66 @@ def test_an_attempt_that_outlived_its_lease_does_not_overwrite_the_log(svc: Serv
         b.deliverer.close()
     [row] = _deliveries(svc)
     assert row["status"] == "delivered" and row["last_error"] is None and row["attempts"] == 1
+
+
+def test_the_receivers_answer_body_is_never_read(svc: Services) -> None:
+    """Only the status counts: an endless answer must not hold the sender."""
+
+    def endless() -> Iterator[bytes]:
+        while True:
+            yield b"x" * 65536
+            raise AssertionError("the sender read the answer's body")
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=endless())
+
+    _queue(svc, "http://hooks.invalid/a")
+    transport = httpx.MockTransport(handle)
+    deliverer = Deliverer(svc.store, allow_private=True, clock=Clock(), transport=transport)
+    try:
+        assert deliverer.run_due() == 1
+    finally:
+        deliverer.close()
+    assert _deliveries(svc)[0]["status"] == "delivered"
+
+
+@pytest.mark.parametrize(
+    ("url", "addresses"),
+    [
+        ("http://metadata.internal/hook", ["169.254.169.254"]),
+        ("http://127.0.0.1:9/hook", ["127.0.0.1"]),
+        ("https://mixed.example/hook", ["93.184.216.34", "10.0.0.7"]),
+        ("http://[::1]:8080/hook", ["::1"]),
+    ],
+)
+def test_private_receivers_are_refused_without_retries(
+    svc: Services, url: str, addresses: list[str]
+) -> None:
+    sent: list[httpx.Request] = []
+    transport = httpx.MockTransport(lambda req: sent.append(req) or httpx.Response(200))
+    _queue(svc, url)
+    deliverer = Deliverer(
+        svc.store, clock=Clock(), transport=transport, resolver=lambda h, p: addresses
+    )
+    try:
+        assert deliverer.run_due() == 1
+    finally:
+        deliverer.close()
+    assert sent == []
+    with svc.store.connect() as conn:
+        [row] = delivery_rows(conn, None, None, 0, 10)
+    assert row.status == "failed" and "receiver address refused" in (row.last_error or "")
+
+
+def test_public_receivers_are_sent_to(svc: Services) -> None:
+    sent: list[httpx.Request] = []
+    transport = httpx.MockTransport(lambda req: sent.append(req) or httpx.Response(204))
+    _queue(svc, "https://hooks.example/brightline")
+    deliverer = Deliverer(
+        svc.store, clock=Clock(), transport=transport, resolver=lambda h, p: ["93.184.216.34"]
+    )
+    try:
+        assert deliverer.run_due() == 1
+    finally:
+        deliverer.close()
+    assert len(sent) == 1

@@ -20,11 +20,13 @@ import hmac
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 
-from brightline.errors import NotFoundError
+from brightline.errors import FetchError, NotFoundError
 from brightline.services.actions import ActionKind
+from brightline.services.fetch import Resolver, is_public_address, resolve
 from brightline.services.store import Store
 from brightline.services.store import actions as store_actions
 
@@ -76,8 +78,12 @@ class Deliverer:
         backoff_s: float = 2.0,
         transport: httpx.BaseTransport | None = None,
         clock: Callable[[], datetime] = _utcnow,
+        allow_private: bool = False,
+        resolver: Resolver = resolve,
     ):
         self.store = store
+        self.allow_private = allow_private
+        self.resolver = resolver
         self.timeout_s = timeout_s
         self.max_attempts = max(1, max_attempts)
         self.backoff_s = backoff_s
@@ -128,14 +134,41 @@ class Deliverer:
             DELIVERY_HEADER: str(delivery_id),
         }
         code: int | None = None
-        error: str | None = None
+        error = None if self.allow_private else self._refused_receiver(row.url)
+        if error:
+            # Retrying cannot help: the address is refused, not unreachable.
+            self._finish(delivery_id, lease, attempts, None, error, now, True)
+            return
         try:
-            code = self._client.post(row.url, content=body, headers=headers).status_code
+            # Streamed and left unread: only the status matters, and a receiver's
+            # endless or huge body must not hold this thread or its memory.
+            with self._client.stream("POST", row.url, content=body, headers=headers) as resp:
+                code = resp.status_code
             if not 200 <= code < 300:
                 error = f"receiver answered HTTP {code}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"[:500]
         self._finish(delivery_id, lease, attempts, code, error, now, attempts >= self.max_attempts)
+
+    def _refused_receiver(self, url: str) -> str | None:
+        """Why ``url`` may not receive webhooks, or None. Checked at every attempt,
+        after DNS, so a name later pointed inside the network is caught too (a
+        rebinding between this check and the connection remains possible)."""
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            addresses = self.resolver(host, port)
+        except (ValueError, FetchError) as exc:
+            return f"receiver address refused: {exc}"
+        private = [a for a in addresses if not is_public_address(a)]
+        if private or not addresses:
+            return (
+                f"receiver address refused: {host} resolves to a private, loopback or "
+                f"link-local address ({', '.join(private) or 'none'}); set "
+                "BRIGHTLINE_WEBHOOK_ALLOW_PRIVATE=true to allow internal receivers"
+            )
+        return None
 
     def _finish(
         self,
@@ -162,4 +195,6 @@ class Deliverer:
             values["next_attempt_at"] = now + timedelta(seconds=delay)
         with self.store.begin() as conn:
             if not store_actions.finish_attempt(conn, delivery_id, lease, **values):
-                log.warning("webhook delivery %d outlived its lease; outcome not recorded", delivery_id)
+                log.warning(
+                    "webhook delivery %d outlived its lease; outcome not recorded", delivery_id
+                )

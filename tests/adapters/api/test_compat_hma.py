@@ -31,8 +31,9 @@ def test_status_and_hashing(server: Any, hma: Any, assert_error: Any) -> None:
     expected = hash_bytes(PHOTO, HashOptions()).signals
     assert expected
     with httpx.Client(base_url=f"{server.url}/compat/hma") as anonymous:
-        assert anonymous.get("/status").status_code == 200
+        assert_error(anonymous.get("/status"), 401, "unauthenticated")
     with hma("scanner") as c:
+        assert c.get("/status").json() == {"status": "ok"}
         # curl -s -X POST --form photo='@example.png' http://localhost:5100/h/hash
         hashed = c.post("/h/hash", files={"photo": ("example.jpg", PHOTO, "image/jpeg")})
         assert hashed.status_code == 200

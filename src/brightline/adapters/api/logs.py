@@ -1,5 +1,6 @@
 """Structured logs: one JSON object per line, with the request id of the request
-being served. Headers and bodies are never logged, so keys and tokens cannot leak."""
+being served. Headers and bodies are never logged, so keys and tokens cannot leak;
+nor are the parameters of a failed SQL statement (a webhook secret, for one)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import logging
 import time
 from contextvars import ContextVar
 from typing import Any
+
+from sqlalchemy.exc import StatementError
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -32,8 +35,20 @@ class JsonFormatter(logging.Formatter):
             if key not in _STANDARD and not key.startswith("_"):
                 out[key] = value
         if record.exc_info:
+            _hide_sql_parameters(record.exc_info[1])
             out["exc"] = self.formatException(record.exc_info)
         return json.dumps(out, default=str, separators=(",", ":"))
+
+
+def _hide_sql_parameters(exc: BaseException | None) -> None:
+    """SQLAlchemy puts a failed statement's parameters in its message: drop them,
+    along the whole chain of causes."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, StatementError):
+            exc.hide_parameters = True
+        exc = exc.__cause__ or exc.__context__
 
 
 def log_config(level: str = "info") -> dict[str, Any]:

@@ -145,6 +145,7 @@ class Runtime:
             timeout_s=s.webhook_timeout_s,
             max_attempts=s.webhook_max_attempts,
             backoff_s=s.webhook_backoff_s,
+            allow_private=s.webhook_allow_private,
         )
         try:
             while not self._stop.is_set():

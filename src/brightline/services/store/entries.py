@@ -14,7 +14,6 @@ from brightline.errors import NotFoundError
 from brightline.services.store.db import next_rev
 from brightline.services.store.tables import entries, hash_lists, tombstones
 
-
 _UPSERT_SQL = (
     "INSERT INTO entries (list_id, signal_type, value, category, source_id, note, source, "
     "enabled, withdrawn, added_at, updated_at, rev) "

@@ -58,7 +58,7 @@ entries = Table(
     Column("rev", BigInteger, nullable=False),
     UniqueConstraint("signal_type", "value", "list_id", name="uq_entries_signal_value_list"),
     Index("ix_entries_signal_rev", "signal_type", "rev"),
-    Index("ix_entries_list", "list_id"),
+    Index("ix_entries_list", "list_id", "id"),  # paging a list; deleting it
     # Ids are never reused (SQLite would reuse the highest after a delete): indexes,
     # match logs and API clients hold on to them.
     sqlite_autoincrement=True,
@@ -127,7 +127,7 @@ match_log = Table(
     Column("key_prefix", String(16)),
     Column("request_id", String(64)),
     Column("ref", String(256)),
-    Index("ix_match_log_list_at", "list_name", "at"),
+    Index("ix_match_log_list_id", "list_name", "id"),  # paged by id
 )
 
 # The webhook outbox and delivery log: one row per (action, request), retried with

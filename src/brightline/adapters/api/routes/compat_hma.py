@@ -93,8 +93,9 @@ def _hash(runtime: Runtime, data: bytes) -> ScanResult:
 
 
 @router.get("/status")
-async def status(runtime: RuntimeDep) -> dict[str, str]:
-    """200 once the server can answer lookups (no key needed, like HMA's)."""
+async def status(runtime: RuntimeDep, _key: ScannerKey) -> dict[str, str]:
+    """200 once the server can answer lookups. Unlike HMA's, it needs a key (every
+    route outside /health/* does); the unauthenticated probe is /health/ready."""
     if not runtime.ready:
         raise ApiError(503, "not_ready", "the index is still loading")
     return {"status": "ok"}

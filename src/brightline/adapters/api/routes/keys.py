@@ -42,5 +42,12 @@ def get_settings(runtime: RuntimeDep, _key: AdminKey) -> dict[str, Any]:
     """The server's settings (the database password is hidden)."""
     out = runtime.settings.model_dump(mode="json")
     if out.get("database_url"):
-        out["database_url"] = make_url(runtime.settings.db_url).render_as_string(hide_password=True)
+        out["database_url"] = shown_database_url(runtime.settings.db_url)
     return out
+
+
+def shown_database_url(url: str) -> str:
+    """The URL with its password masked, in the userinfo or (libpq) in the query."""
+    parsed = make_url(url)
+    hidden = {k: "***" for k in parsed.query if k.lower() in ("password", "sslpassword")}
+    return parsed.update_query_dict(hidden).render_as_string(hide_password=True)

@@ -52,7 +52,7 @@ def upgrade() -> None:
         # indexes, match logs and API clients hold on to them.
         sqlite_autoincrement=True,
     )
-    op.create_index("ix_entries_list", "entries", ["list_id"])
+    op.create_index("ix_entries_list", "entries", ["list_id", "id"])
     # The change feed asks "signal type X, rev above N": one index answers it.
     op.create_index("ix_entries_signal_rev", "entries", ["signal_type", "rev"])
     op.create_table(

@@ -55,7 +55,7 @@ def upgrade() -> None:
         sa.Column("request_id", sa.String(64)),
         sa.Column("ref", sa.String(256)),
     )
-    op.create_index("ix_match_log_list_at", "match_log", ["list_name", "at"])
+    op.create_index("ix_match_log_list_id", "match_log", ["list_name", "id"])
     op.create_table(
         "webhook_deliveries",
         sa.Column("id", Id, primary_key=True, autoincrement=True),
