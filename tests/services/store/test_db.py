@@ -32,3 +32,19 @@ def test_revisions_only_go_up(database_url: str) -> None:
     with store.connect() as conn:
         assert current_rev(conn) == second == first + 1
     store.dispose()
+
+
+def test_head_revision_constant_is_alembics_head(database_url: str) -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from brightline.services.store.db import HEAD_REVISION, MIGRATIONS
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_current_head() == HEAD_REVISION
+    store = Store(database_url)
+    assert store.schema_revision() is None
+    store.migrate()
+    assert store.schema_revision() == HEAD_REVISION
+    store.dispose()

@@ -8,18 +8,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, text, update
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text, update
 from sqlalchemy.engine import make_url
 
 from brightline.services.store.tables import counters
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: The newest migration; a test checks it against Alembic's own idea of the head.
+HEAD_REVISION = "0002"
 #: Advisory lock id that serialises migrations on PostgreSQL ("brightln" in ASCII).
 _LOCK_KEY = 0x6272696768746C6E
-#: SQLite page cache (negative: KiB): 16 MiB normally, 256 MiB during bulk imports.
-_CACHE_KIB = -16384
+#: SQLite page cache (negative: KiB): SQLite's own 2 MB normally (per pooled connection,
+#: so server workers stay small), 256 MiB during bulk imports.
+_CACHE_KIB = -2000
 _BULK_CACHE_KIB = -262144
 
 
@@ -37,6 +38,11 @@ class Store:
     def migrate(self) -> None:
         """Bring the schema to the newest revision (idempotent, safe to race: several
         server workers may start at once on a new database)."""
+        if self.schema_revision() == HEAD_REVISION:
+            return  # the common case: no need to load Alembic (~11 MB per process)
+        from alembic import command
+        from alembic.config import Config
+
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         with self._migration_lock(), self.engine.begin() as conn:
@@ -44,6 +50,14 @@ class Store:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+
+    def schema_revision(self) -> str | None:
+        """The Alembic revision the database is at; None for a new database."""
+        with self.engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+            return str(row[0]) if row else None
 
     @contextmanager
     def _migration_lock(self) -> Iterator[None]:
