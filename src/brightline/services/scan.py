@@ -7,7 +7,7 @@ folder of millions of files never piles up in memory; results come back in order
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 from pathlib import Path
@@ -75,12 +75,15 @@ def scan(
     opts: HashOptions | None = None,
     workers: int = 0,
     on_result: Callable[[ScanResult], None] | None = None,
+    skip: Container[str] = frozenset(),
 ) -> Iterator[ScanResult]:
-    """Hash every file under ``paths`` and match it against the lists."""
+    """Hash every file under ``paths`` (but those named in ``skip``, already done)
+    and match it against the lists."""
     check_paths(paths)
     opts = opts or HashOptions()
+    files = (f for f in iter_files(paths) if str(f) not in skip)
     batch: list[ScanResult] = []
-    for result in hash_files(iter_files(paths), opts, workers):
+    for result in hash_files(files, opts, workers):
         batch.append(result)
         if len(batch) >= MATCH_BATCH:
             yield from _matched(batch, matcher, list_names, on_result)

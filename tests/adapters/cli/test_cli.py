@@ -95,3 +95,29 @@ def test_hash_json(env: Path) -> None:
     row = json.loads(out)
     assert code == 0 and len(row["signals"]["pdq_dihedral"]) == 8
     assert row["signals"]["pdq"] == row["signals"]["pdq_dihedral"][0]
+
+
+def test_interrupted_scan_resumes(env: Path) -> None:
+    known = env / "known.jpg"
+    known.write_bytes(jpeg(picture(5)))
+    signals = hash_path(known, HashOptions()).signals
+    assert signals
+    (env / "l.txt").write_text(f"md5 {signals.md5}\n")
+    run("list", "create", "known")
+    run("list", "import", "known", str(env / "l.txt"))
+    scan = env / "scan"
+    scan.mkdir()
+    for i in range(4):
+        (scan / f"{i}.jpg").write_bytes(jpeg(picture(20 + i)))
+    (scan / "z-copy.jpg").write_bytes(known.read_bytes())
+    out = env / "results.jsonl"
+    assert run("match", str(scan), "-o", str(out))[0] == 1
+    lines = out.read_text().splitlines(keepends=True)
+    assert len(lines) == 5
+    out.write_text("".join(lines[:2]) + lines[2][:15])  # as if killed while writing
+
+    assert run("match", str(scan), "-o", str(out))[0] == 2  # no silent overwrite
+    code, text = run("match", str(scan), "-o", str(out), "--resume")
+    assert code == 1 and "5 files scanned, 1 matched" in text
+    paths = [json.loads(line)["path"] for line in out.read_text().splitlines()]
+    assert sorted(paths) == sorted(str(p) for p in scan.iterdir())

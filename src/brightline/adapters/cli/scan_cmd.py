@@ -27,6 +27,7 @@ from brightline.errors import FormatError, InputError, UsageError
 from brightline.services.hashing import HashOptions
 from brightline.services.matching import Matcher, Query
 from brightline.services.scan import check_paths, count_files, hash_files, iter_files, scan
+from brightline.services.scan_log import ScanLog
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line and per file.")]
 DihedralOpt = Annotated[
@@ -81,11 +82,25 @@ def match(
     json_out: JsonOpt = False,
     dihedral: DihedralOpt = False,
     workers: WorkersOpt = 0,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Also write one JSON line per file here, as each finishes."
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume", help="Carry on an interrupted scan: skip the files already in --output."
+        ),
+    ] = False,
 ) -> None:
     """Scan files and folders (or a hash file) against the hash lists.
 
     Exit code: 0 no match, 1 match found, 2 usage or input error.
     """
+    if resume and output is None:
+        raise UsageError("--resume needs --output FILE (the results of the earlier run)")
     if bool(paths) == bool(hashes):
         raise UsageError("give files or folders to scan, or --hashes FILE (not both)")
     svc = services()
@@ -96,18 +111,31 @@ def match(
     assert paths is not None
     check_paths(paths)
     opts = HashOptions(svc.settings.max_image_pixels, dihedral)
+    log = ScanLog.open(output, resume=resume) if output else None
+    done = log.done if log else set()
     results = scan(
-        paths, matcher, list_names=list_names, opts=opts, workers=workers or svc.settings.workers
+        paths,
+        matcher,
+        list_names=list_names,
+        opts=opts,
+        workers=workers or svc.settings.workers,
+        skip=done,
     )
-    files = matched = errors = 0
-    for result in _progress(results, paths, "Scanning"):
-        files += 1
-        matched += bool(result.matches)
-        errors += result.error is not None
-        if json_out:
-            print_json(result.as_dict())
-        else:
-            render_match(result)
+    files, matched, errors = len(done), log.matched if log else 0, log.errors if log else 0
+    try:
+        for result in _progress(results, paths, "Scanning"):
+            files += 1
+            matched += bool(result.matches)
+            errors += result.error is not None
+            if log:
+                log.write(result)
+            if json_out:
+                print_json(result.as_dict())
+            else:
+                render_match(result)
+    finally:
+        if log:
+            log.close()
     if not json_out:
         render_summary(files, matched, errors)
     raise typer.Exit(EXIT_MATCH if matched else EXIT_OK)
