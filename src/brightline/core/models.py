@@ -32,6 +32,16 @@ class HashList:
     created_at: datetime
     entry_count: int = 0
 
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "scheme": self.scheme,
+            "pdq_threshold": self.pdq_threshold,
+            "entries": self.entry_count,
+            "created_at": self.created_at.isoformat(),
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:

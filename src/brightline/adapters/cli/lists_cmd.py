@@ -12,23 +12,11 @@ from rich.table import Table
 
 from brightline.adapters.cli.app import console, handle_errors, list_app, print_json, services
 from brightline.core.categories import SCHEMES
-from brightline.core.models import HashList
 from brightline.errors import UsageError
 from brightline.services import ingest
 from brightline.services.store import lists as store_lists
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
-
-def _list_dict(hl: HashList) -> dict[str, object]:
-    return {
-        "id": hl.id,
-        "name": hl.name,
-        "scheme": hl.scheme,
-        "pdq_threshold": hl.pdq_threshold,
-        "entries": hl.entry_count,
-        "created_at": hl.created_at.isoformat(),
-    }
 
 
 @list_app.command("create")
@@ -44,7 +32,7 @@ def create(
     with svc.store.begin() as conn:
         hl = store_lists.create_list(conn, name, scheme, threshold)
     if json_out:
-        print_json(_list_dict(hl))
+        print_json(hl.as_dict())
     else:
         console.print(
             f"Created list [bold]{hl.name}[/] (scheme {hl.scheme}, "
@@ -126,7 +114,7 @@ def show(
         found = [store_lists.get_list(conn, name)] if name else store_lists.all_lists(conn)
     if json_out:
         for hl in found:
-            print_json(_list_dict(hl))
+            print_json(hl.as_dict())
         return
     table = Table("name", "scheme", "PDQ threshold", "entries", "created")
     for hl in found:

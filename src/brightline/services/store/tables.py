@@ -7,6 +7,8 @@ with ``rev`` above the last one they saw, so nothing is ever rebuilt in full.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -21,6 +23,22 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Times are stored in UTC and always come back timezone-aware (SQLite alone
+    would hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
 Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -35,8 +53,8 @@ hash_lists = Table(
     Column("scheme", String(20), nullable=False),
     Column("pdq_threshold", Integer, nullable=False),
     Column("description", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     sqlite_autoincrement=True,
 )
 
@@ -53,8 +71,8 @@ entries = Table(
     Column("note", Text),
     Column("enabled", Boolean, nullable=False, default=True),
     Column("withdrawn", Boolean, nullable=False, default=False),
-    Column("added_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("added_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Column("rev", BigInteger, nullable=False),
     UniqueConstraint("signal_type", "value", "list_id", name="uq_entries_signal_value_list"),
     Index("ix_entries_signal_rev", "signal_type", "rev"),
@@ -93,8 +111,8 @@ api_keys = Table(
     Column("secret_hash", String(64), nullable=False),
     Column("name", String(200), nullable=False),
     Column("role", String(16), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime()),
 )
 
 # What a match on a list triggers: a record in the match log, a signed webhook.
@@ -106,7 +124,7 @@ list_actions = Table(
     Column("kind", String(16), nullable=False),
     Column("url", String(2000)),
     Column("secret", String(200)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Index("ix_list_actions_list", "list_id"),
 )
 
@@ -116,7 +134,7 @@ match_log = Table(
     "match_log",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Column("list_name", String(200), nullable=False),
     Column("entry_id", BigInteger, nullable=False),
     Column("signal_type", String(32), nullable=False),
@@ -142,11 +160,11 @@ webhook_deliveries = Table(
     Column("payload", Text, nullable=False),
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False),
-    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
-    Column("lease_until", DateTime(timezone=True)),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("lease_until", UtcDateTime()),
     Column("last_status_code", Integer),
     Column("last_error", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("delivered_at", DateTime(timezone=True)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("delivered_at", UtcDateTime()),
     Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
 )

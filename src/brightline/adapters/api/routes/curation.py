@@ -22,7 +22,6 @@ from brightline.adapters.api.schemas import (
 from brightline.adapters.api.uploads import ONE_FILE, spooled_body
 from brightline.core.models import Entry, HashList
 from brightline.services import curation, ingest
-from brightline.services.actions import aware
 from brightline.services.store import lists as store_lists
 
 router = APIRouter(prefix="/v1", tags=["lists"])
@@ -33,14 +32,7 @@ EntryId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 def list_out(hl: HashList) -> dict[str, object]:
-    return {
-        "id": hl.id,
-        "name": hl.name,
-        "scheme": hl.scheme,
-        "pdq_threshold": hl.pdq_threshold,
-        "entries": hl.entry_count,
-        "created_at": aware(hl.created_at),
-    }
+    return hl.as_dict()
 
 
 def entry_out(e: Entry, list_name: str) -> dict[str, object]:
@@ -55,8 +47,8 @@ def entry_out(e: Entry, list_name: str) -> dict[str, object]:
         "note": e.note,
         "enabled": e.enabled,
         "withdrawn": e.withdrawn,
-        "added_at": aware(e.added_at),
-        "updated_at": aware(e.updated_at),
+        "added_at": e.added_at,
+        "updated_at": e.updated_at,
     }
 
 
