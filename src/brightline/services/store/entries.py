@@ -62,18 +62,49 @@ def upsert_rows(
     """``upsert_entries`` for rows as tuples: the bulk import's form."""
     if not rows:
         return
-    now: object = datetime.now(UTC)
-    if conn.dialect.name == "sqlite":
-        # The format SQLAlchemy's SQLite DateTime type reads back.
-        now = now.strftime("%Y-%m-%d %H:%M:%S.%f")  # type: ignore[attr-defined]
-    params = [(list_id, *r, source, True, False, now, now, rev) for r in rows]
-    placeholder = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = _UPSERT_SQL.format(p=placeholder)
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.executemany(sql, params)
+        if conn.dialect.name == "postgresql":
+            _upsert_postgresql(cursor, list_id, rows, source, rev)
+        else:
+            # The text form SQLAlchemy's SQLite DateTime type reads back.
+            now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+            params = [(list_id, *r, source, True, False, now, now, rev) for r in rows]
+            cursor.executemany(_UPSERT_SQL.format(p="?"), params)
     finally:
         cursor.close()
+
+
+_PG_STAGE = (
+    "CREATE TEMP TABLE IF NOT EXISTS entries_import "
+    "(signal_type text, value text, category text, source_id text, note text) "
+    "ON COMMIT DROP"
+)
+_PG_MERGE = (
+    "INSERT INTO entries (list_id, signal_type, value, category, source_id, note, source, "
+    "enabled, withdrawn, added_at, updated_at, rev) "
+    "SELECT %(list_id)s, signal_type, value, category, source_id, note, %(source)s, "
+    "true, false, %(now)s, %(now)s, %(rev)s FROM entries_import "
+    "ON CONFLICT (signal_type, value, list_id) DO UPDATE SET "
+    "category = excluded.category, source_id = excluded.source_id, note = excluded.note, "
+    "source = excluded.source, withdrawn = excluded.withdrawn, "
+    "updated_at = excluded.updated_at, rev = excluded.rev"
+)
+
+
+def _upsert_postgresql(
+    cursor: Any, list_id: int, rows: Sequence[EntryRow], source: str | None, rev: int
+) -> None:
+    """COPY into a staging table, then one INSERT … ON CONFLICT: several times faster
+    than row-by-row statements, and the same semantics."""
+    cursor.execute(_PG_STAGE)
+    cursor.execute("TRUNCATE entries_import")
+    columns = "signal_type, value, category, source_id, note"
+    with cursor.copy(f"COPY entries_import ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+    now = datetime.now(UTC)
+    cursor.execute(_PG_MERGE, {"list_id": list_id, "source": source, "now": now, "rev": rev})
 
 
 def count_entries(conn: Connection, list_id: int) -> int:
