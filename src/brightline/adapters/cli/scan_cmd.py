@@ -123,7 +123,7 @@ def match(
     )
     files, matched, errors = len(done), log.matched if log else 0, log.errors if log else 0
     try:
-        for result in _progress(results, paths, "Scanning"):
+        for result in _progress(results, paths, "Scanning", len(done)):
             files += 1
             matched += bool(result.matches)
             errors += result.error is not None
@@ -199,12 +199,15 @@ def _match_records(
     return found
 
 
-def _progress(results: Iterator[ScanResult], paths: list[Path], verb: str) -> Iterator[ScanResult]:
-    """A progress bar on the terminal (stderr) for long work; nothing when piped."""
+def _progress(
+    results: Iterator[ScanResult], paths: list[Path], verb: str, done: int = 0
+) -> Iterator[ScanResult]:
+    """A progress bar on the terminal (stderr) for long work; nothing when piped.
+    ``done``: files a resumed scan already has."""
     if not err_console.is_terminal:
         yield from results
         return
-    total = count_files(paths)
+    total = max(0, count_files(paths) - done)
     bar = Progress(
         TextColumn(f"{verb}"),
         BarColumn(),
