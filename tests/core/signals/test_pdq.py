@@ -7,7 +7,7 @@ reference is at most 2 bits and the 95th percentile at most 8.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pdqhash
@@ -272,3 +272,26 @@ def test_kernel_rejects_inconsistent_geometry() -> None:
         _pdq.hash_plane(bytes(99), 1, 10, 10, 10, 10, 1, 1, False)
     with pytest.raises(ValueError, match="bpp"):
         _pdq.hash_plane(bytes(200), 2, 10, 10, 10, 10, 1, 1, False)
+
+
+@pytest.fixture
+def portable_kernel() -> Iterator[None]:
+    """The kernel's plain loop, the one machines without AVX2 run."""
+    _pdq.set_simd(False)
+    try:
+        yield
+    finally:
+        _pdq.set_simd(True)
+
+
+@pytest.mark.usefixtures("portable_kernel")
+def test_portable_kernel_agrees_with_reference(
+    photos: dict[str, Image.Image], three_mp: list[bytes]
+) -> None:
+    lossless = [encode(img, "PNG") for img in photos.values()]
+    exact = [
+        hamming(pdq_of_file(b, MAX).hash, pdq_of_image(img).hash)
+        for b, img in zip(lossless, photos.values(), strict=True)
+    ]
+    assert sum(d == 0 for d in exact) >= len(exact) - 1, exact
+    assert_meets_requirement(distances(three_mp), at_least=len(three_mp))

@@ -565,8 +565,25 @@ static PyObject *hash_plane(PyObject *self, PyObject *args) {
     return Py_BuildValue("(iN)", quality, tuple);
 }
 
+/* For tests: run the portable loop even where AVX2 is there, so it is exercised. */
+static PyObject *set_simd(PyObject *self, PyObject *arg) {
+    (void)self;
+    int enabled = PyObject_IsTrue(arg);
+    if (enabled < 0) {
+        return NULL;
+    }
+    ACC_U8 = acc_u8_base;
+    ACC_F32 = acc_f32_base;
+    if (enabled) {
+        accumulate_init();
+    }
+    return PyBool_FromLong(ACC_U8 != acc_u8_base);
+}
+
 static PyMethodDef methods[] = {
     {"hash_plane", hash_plane, METH_VARARGS, hash_plane_doc},
+    {"set_simd", set_simd, METH_O,
+     "set_simd(enabled) -> bool: use SIMD where the CPU has it; returns whether in use."},
     {NULL, NULL, 0, NULL},
 };
 
