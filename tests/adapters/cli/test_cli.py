@@ -121,3 +121,23 @@ def test_interrupted_scan_resumes(env: Path) -> None:
     assert code == 1 and "5 files scanned, 1 matched" in text
     paths = [json.loads(line)["path"] for line in out.read_text().splitlines()]
     assert sorted(paths) == sorted(str(p) for p in scan.iterdir())
+
+
+def test_show_one_list_gives_its_composition(env: Path) -> None:
+    hashes = env / "h.csv"
+    hashes.write_text(
+        "signal_type,value,category\n"
+        f"md5,{'1' * 32},A\nmd5,{'2' * 32},A\npdq,{'3' * 64},B\nsha1,{'4' * 40},\n"
+    )
+    run("list", "create", "known", "--scheme", "uk")
+    run("list", "import", "known", str(hashes))
+    code, out = run("list", "show", "known", "--json")
+    parts = json.loads(out)["composition"]
+    assert code == 0
+    assert [(p["signal_type"], p["category"], p["count"]) for p in parts] == [
+        ("md5", "A", 2),
+        ("pdq", "B", 1),
+        ("sha1", None, 1),
+    ]
+    code, out = run("list", "show", "known")
+    assert code == 0 and "md5" in out and "active" in out

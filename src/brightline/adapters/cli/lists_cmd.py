@@ -15,6 +15,7 @@ from brightline.core.categories import SCHEMES
 from brightline.errors import UsageError
 from brightline.services import ingest
 from brightline.services.store import lists as store_lists
+from brightline.services.store.entries import composition
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
@@ -112,9 +113,16 @@ def show(
     svc = services()
     with svc.store.connect() as conn:
         found = [store_lists.get_list(conn, name)] if name else store_lists.all_lists(conn)
+        parts = composition(conn, found[0].id) if name else []
     if json_out:
         for hl in found:
-            print_json(hl.as_dict())
+            row = hl.as_dict()
+            if name:
+                row["composition"] = [
+                    {"signal_type": t, "category": c, "active": a, "count": n}
+                    for t, c, a, n in parts
+                ]
+            print_json(row)
         return
     table = Table("name", "scheme", "PDQ threshold", "entries", "created")
     for hl in found:
@@ -126,6 +134,12 @@ def show(
             hl.created_at.strftime("%Y-%m-%d %H:%M"),
         )
     console.print(table if found else "No lists yet: create one with `brightline list create`.")
+    if parts:
+        detail = Table("signal type", "category", "state", "entries")
+        for signal_type, category, active, count in parts:
+            state = "active" if active else "disabled or withdrawn"
+            detail.add_row(signal_type, category or "—", state, f"{count:,}")
+        console.print(detail)
 
 
 @list_app.command("delete")

@@ -112,6 +112,18 @@ def count_entries(conn: Connection, list_id: int) -> int:
     return int(conn.execute(query).scalar_one())
 
 
+def composition(conn: Connection, list_id: int) -> list[tuple[str, str | None, bool, int]]:
+    """``(signal type, category, active, count)`` for a list: what it is made of."""
+    active = and_(entries.c.enabled.is_(True), entries.c.withdrawn.is_(False))
+    query = (
+        select(entries.c.signal_type, entries.c.category, active.label("active"), func.count())
+        .where(entries.c.list_id == list_id)
+        .group_by(entries.c.signal_type, entries.c.category, active)
+        .order_by(entries.c.signal_type, entries.c.category)
+    )
+    return [(str(t), c, bool(a), int(n)) for t, c, a, n in conn.execute(query)]
+
+
 def iter_entries(conn: Connection, list_id: int, batch: int = 10_000) -> Iterator[Entry]:
     """All entries of a list, grouped by source id then id (VICS export needs that)."""
     query = (
