@@ -46,7 +46,7 @@ class Action:
             "list": self.list_name,
             "kind": self.kind.value,
             "url": self.url,
-            "created_at": aware(self.created_at).isoformat(),
+            "created_at": self.created_at.isoformat(),
         }
 
 
@@ -140,7 +140,7 @@ def match_log(
     return [
         {
             "id": r.id,
-            "at": aware(r.at).isoformat(),
+            "at": r.at.isoformat(),
             "list": r.list_name,
             "entry_id": r.entry_id,
             "signal_type": r.signal_type,
@@ -170,7 +170,7 @@ def delivery_log(
 
 def delivery_dict(r: Row[Any]) -> dict[str, object]:
     def when(value: datetime | None) -> str | None:
-        return aware(value).isoformat() if value else None
+        return value.isoformat() if value else None
 
     return {
         "id": r.id,
@@ -185,11 +185,6 @@ def delivery_dict(r: Row[Any]) -> dict[str, object]:
         "created_at": when(r.created_at),
         "delivered_at": when(r.delivered_at),
     }
-
-
-def aware(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _kind(kind: ActionKind | str) -> ActionKind:

@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -66,8 +66,8 @@ class ApiKey:
             "prefix": self.prefix,
             "name": self.name,
             "role": self.role.value,
-            "created_at": _aware(self.created_at).isoformat(),
-            "revoked_at": _aware(self.revoked_at).isoformat() if self.revoked_at else None,
+            "created_at": self.created_at.isoformat(),
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
         }
 
 
@@ -146,10 +146,6 @@ class KeyChecker:
         if row.revoked_at is not None:
             raise AuthError("this API key has been revoked")
         return _to_key(row)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite drops the zone
 
 
 def _digest(token: str) -> str:
