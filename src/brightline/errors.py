@@ -15,8 +15,10 @@
     │   ├── FormatError             a hash-list file that cannot be read; has a location
     │   ├── TooLargeError           an upload or fetched file over its size limit (API 413)
     │   └── FetchError              a URL that may not, or could not, be fetched
-    └── IndexCorruptError           an on-disk index that cannot be loaded (rebuilt from
-                                    the database, never trusted)
+    ├── IndexCorruptError           an on-disk index that cannot be loaded (rebuilt from
+    │                               the database, never trusted)
+    └── CryptoError                 encrypted data or a key that cannot be used (wrong
+                                    key, tampered, truncated)
 
 Adapters map these to exit codes (CLI) and to one JSON error body (API). Anything
 else escaping is a bug.
@@ -93,3 +95,7 @@ class FetchError(InputError):
 
 class IndexCorruptError(BrightlineError):
     """An index file is damaged or from an incompatible version."""
+
+
+class CryptoError(BrightlineError):
+    """Encrypted data could not be decrypted, or a key is unusable."""

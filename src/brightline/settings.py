@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -91,6 +91,40 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="info", description="Server log level (JSON lines).")
 
+    # -- Encryption at rest (review media, evidence vault) ---------------------
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 of the 32-byte master key that wraps every per-item key; "
+        "default: a key file ``master.key`` made in the home folder on first use.",
+    )
+    old_master_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="Earlier master keys, comma-separated, still accepted for unwrapping "
+        "while ``brightline vault rotate`` re-wraps data keys under the current one.",
+    )
+
+    # -- Foundations: content, signal types, services ------------------------
+    # (section kept for the foundations work)
+
+    # -- Police triage (``brightline case``) ----------------------------------
+    # (section kept for the triage work)
+
+    # -- Video and live streams ----------------------------------------------
+    # (section kept for the video work)
+
+    # -- Review workspace ----------------------------------------------------
+    # (section kept for the review work)
+
+    # -- Reporting and the evidence vault ------------------------------------
+    # (section kept for the reporting work)
+
+    @field_validator("old_master_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [k.strip() for k in value.split(",") if k.strip()]
+        return value
+
     @field_validator("fetch_allowed_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: object) -> object:
@@ -107,6 +141,10 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.home / "index"
+
+    @property
+    def master_key_file(self) -> Path:
+        return self.home / "master.key"
 
 
 def normalize_database_url(url: str) -> str:

@@ -168,3 +168,32 @@ webhook_deliveries = Table(
     Column("delivered_at", UtcDateTime()),
     Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
 )
+
+# -- Audit chain (migration 0003) ---------------------------------------------
+
+# Append-only; each row carries the SHA-256 of the one before it (core/audit_chain.py).
+# ``at`` and ``details`` are kept as the exact text that was digested.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(300), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(300), nullable=False),
+    Column("details", Text, nullable=False),
+    Column("prev", String(64), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Index("ix_audit_log_action", "action", "seq"),
+    Index("ix_audit_log_actor", "actor", "seq"),
+)
+
+# One row (id 1): the newest record's seq and digest. Taking its row lock orders
+# concurrent writers, and it catches records removed from the end of the chain.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("digest", String(64), nullable=False),
+)
