@@ -31,6 +31,7 @@ ENTRY_POINT_GROUP = "brightline.signal_types"
 log = logging.getLogger(__name__)
 
 _REGISTRY: dict[str, SignalType] = {s.name: s for s in (MD5, SHA1, SHA256, PDQ)}
+_BUILT_IN = frozenset(_REGISTRY)
 
 # Spellings seen in the wild (VICS, NCMEC, threatexchange) for the same signal.
 _ALIASES = {
@@ -60,7 +61,7 @@ def register(signal: SignalType, aliases: Iterable[str] = ()) -> None:
 def unregister(name: str) -> None:
     """Remove a type added with ``register`` (tests); built-in types stay."""
     global _generation
-    if name in ("md5", "sha1", "sha256", "pdq"):
+    if name in _BUILT_IN:
         raise ValueError(f"{name} is built in")
     _REGISTRY.pop(name, None)
     for alias in [a for a, target in _ALIASES.items() if target == name]:
@@ -95,6 +96,12 @@ def find(name: str) -> SignalType | None:
         return get(name)
     except InvalidHashError:
         return None
+
+
+def plugins() -> list[SignalType]:
+    """The registered types that are not built in."""
+    _discover()
+    return [s for name, s in _REGISTRY.items() if name not in _BUILT_IN]
 
 
 def names() -> list[str]:
@@ -159,6 +166,7 @@ __all__ = [
     "is_exact",
     "names",
     "normalize",
+    "plugins",
     "register",
     "unregister",
 ]

@@ -24,9 +24,8 @@ from sqlalchemy import (
     update,
 )
 
-from brightline.core import signals
 from brightline.core.models import HashList
-from brightline.errors import UsageError
+from brightline.core.signals.thresholds import check_thresholds
 from brightline.services.store.tables import Id, hash_lists, metadata
 
 list_thresholds = Table(
@@ -41,23 +40,6 @@ list_thresholds = Table(
     Column("signal_type", String(32), primary_key=True),
     Column("threshold", Integer, nullable=False),
 )
-
-
-def check_thresholds(values: Mapping[str, int]) -> dict[str, int]:
-    """Canonical type names and checked values; UsageError for exact types or a value
-    out of the type's range, InvalidHashError for an unknown type."""
-    out: dict[str, int] = {}
-    for name, threshold in values.items():
-        signal = signals.get(name)
-        if signal.exact:
-            raise UsageError(f"{signal.name} is an exact signal type: it has no threshold")
-        if not 0 <= threshold <= signal.max_threshold:
-            raise UsageError(
-                f"{signal.name} threshold must be between 0 and {signal.max_threshold}, "
-                f"got {threshold}"
-            )
-        out[signal.name] = threshold
-    return out
 
 
 def set_thresholds(conn: Connection, list_id: int, values: Mapping[str, int]) -> None:
