@@ -95,6 +95,7 @@ class Matcher:
         self.store = store
         self.index_dir = index_dir
         self._indexes: dict[str, _TypeIndex] = {}
+        self._unindexed: set[str] = set()  # non-exact types that build no index
         self._instance = 0
         self._lock = threading.RLock()  # guards the indexes: searches and changes
         self._refresh_lock = threading.Lock()  # one catch-up at a time
@@ -165,10 +166,11 @@ class Matcher:
     def _add_new_types(self) -> None:
         """An index for each non-exact registered type that has none yet."""
         for signal in signals.all_types():
-            if signal.exact or signal.name in self._indexes:
+            if signal.exact or signal.name in self._indexes or signal.name in self._unindexed:
                 continue
             index = signal.build_index()
             if index is None:
+                self._unindexed.add(signal.name)
                 continue
             typed = _TypeIndex(signal, index)
             self._load_saved(typed)
@@ -247,7 +249,7 @@ class Matcher:
         by_type: dict[str, list[int]] = {}
         for row, q in enumerate(queries):
             by_type.setdefault(q.signal_type, []).append(row)
-        if any(t not in self._indexes and not signals.is_exact(t) for t in by_type):
+        if any(self._new_type(t) for t in by_type):
             self.refresh()  # a type registered since the matcher opened
         exact = [row for t, rows in by_type.items() if t not in self._indexes for row in rows]
         self._match_exact(queries, exact, list_ids, results)
@@ -258,6 +260,10 @@ class Matcher:
         for found in results:
             found.sort(key=lambda m: (m.distance, m.list_name, m.entry_id))
         return results
+
+    def _new_type(self, signal_type: str) -> bool:
+        known = signal_type in self._indexes or signal_type in self._unindexed
+        return not known and not signals.is_exact(signal_type)
 
     def _list_ids(self, list_names: Sequence[str] | None) -> list[int] | None:
         if list_names is None:

@@ -28,15 +28,14 @@ def test_pdq_threshold_is_the_pdq_entry(database_url: str) -> None:
 def test_exact_unknown_and_out_of_range_are_refused(database_url: str) -> None:
     store = Store(database_url)
     store.migrate()
-    with pytest.raises(InvalidThresholdError, match="md5 is an exact signal type"):
-        with store.begin() as conn:
-            lists.create_list(conn, "b", thresholds={"md5": 1})
-    with pytest.raises(InvalidThresholdError, match="between 0 and 256"):
-        with store.begin() as conn:
-            lists.create_list(conn, "b", thresholds={"pdq": 257})
-    with pytest.raises(InvalidHashError, match="unknown signal type"):
-        with store.begin() as conn:
-            lists.create_list(conn, "b", thresholds={"tlsh": 1})
+    cases = [
+        (InvalidThresholdError, "md5 is an exact signal type", {"md5": 1}),
+        (InvalidThresholdError, "between 0 and 256", {"pdq": 257}),
+        (InvalidHashError, "unknown signal type", {"tlsh": 1}),
+    ]
+    for error, message, thresholds in cases:
+        with pytest.raises(error, match=message), store.begin() as conn:
+            lists.create_list(conn, "b", thresholds=thresholds)
     with store.connect() as conn:
         assert lists.all_lists(conn) == []
     store.dispose()

@@ -1,6 +1,6 @@
 """A ``SignalIndex`` over 256-bit hashes written as 64 hex digits (PDQ).
 
-It adapts an ``Index`` of uint8 rows (``MihIndex`` by default, ``BruteForceIndex``
+It adapts an ``Index`` of uint8 rows (``default_index()``: ``MihIndex``; ``BruteForceIndex``
 as the oracle) to the signal-level seam the matcher uses: values in hex, queries as
 groups (a hash and its rotations) answered with each entry's best distance.
 """
@@ -12,15 +12,19 @@ from pathlib import Path
 
 import numpy as np
 
+from brightline.core import index as core_index
 from brightline.core.index.base import Index, hex_to_rows
-from brightline.core.index.mih import MihIndex
 from brightline.core.signals.base import IndexHit
+
+
+def _default() -> Index:
+    return core_index.default_index()  # looked up at each call: benchmarks swap it
 
 
 class HammingIndex:
     """Entry id -> 256-bit hash, searched by Hamming radius."""
 
-    def __init__(self, factory: Callable[[], Index] = MihIndex) -> None:
+    def __init__(self, factory: Callable[[], Index] = _default) -> None:
         self._factory = factory
         self._index: Index = factory()
 
