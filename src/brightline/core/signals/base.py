@@ -14,12 +14,14 @@ What a type declares
     ``default_threshold``/``max_threshold``  a list's threshold for the type when it
                          sets none, and the largest one it may set (0/0 if exact).
 
-How it hashes (``Hashing`` below; give one of the two, or neither)
+How it hashes (one of the two, or neither)
     ``new_digest()``     a fresh hashlib-like object (``update``/``hexdigest``) fed
                          the bytes in one streamed pass with every other digest.
     ``hash_content(c)``  a ``SignalValue`` for a decoded piece of ``Content`` whose
                          content type it applies to, None when it has nothing to
                          say; raises ``DecodeError`` for content it cannot decode.
+                         The content type comes from ``content.sniff`` (images built
+                         in; ``content.register_sniffer`` adds e.g. video containers).
 
 How it is matched
     ``build_index()``    an empty ``SignalIndex`` (non-exact types). The matcher keeps
@@ -27,7 +29,9 @@ How it is matched
                          as ``<name>-<instance>-<rev>.idx``. An index may return
                          hits with ``extra`` fields; they reach ``Match.extra`` and
                          every JSON match row (vPDQ: ``query_share``,
-                         ``listed_share``, ``ranges``).
+                         ``listed_share``, ``ranges``). A type whose entries keep
+                         more than ``entries.value`` (frames in its own table) feeds
+                         its index with ``services.matching.register_change_reader``.
     ``query_values(s)``  the group of strings one query of a computed signal is:
                          by default ``value`` and ``variants`` (PDQ's rotations).
                          The index gets the whole group and answers at most one
