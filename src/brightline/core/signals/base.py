@@ -2,7 +2,7 @@
 
 A signal type (as in python-threatexchange) is one kind of hash: MD5, PDQ, vPDQ, a
 licensee's PhotoDNA. Brightline's hashing, indexing and matching are driven by what
-the registered types say here; nothing above ``core.signals`` names a type.
+the registered types say here; neither hashing nor matching names a type.
 
 What a type declares
     ``name``             canonical lower-case name; the ``signal_type`` of entries.
