@@ -14,7 +14,8 @@
     │   ├── DecodeError             a file that is not a decodable image (corrupt, bomb…)
     │   ├── FormatError             a hash-list file that cannot be read; has a location
     │   ├── TooLargeError           an upload or fetched file over its size limit (API 413)
-    │   └── FetchError              a URL that may not, or could not, be fetched
+    │   ├── FetchError              a URL that may not, or could not, be fetched
+    │   └── InvalidThresholdError   a list threshold for an exact type, or out of range
     ├── IndexCorruptError           an on-disk index that cannot be loaded (rebuilt from
     │                               the database, never trusted)
     └── CryptoError                 encrypted data or a key that cannot be used (wrong
@@ -99,3 +100,7 @@ class IndexCorruptError(BrightlineError):
 
 class CryptoError(BrightlineError):
     """Encrypted data could not be decrypted, or a key is unusable."""
+
+
+class InvalidThresholdError(InputError):
+    """A threshold set for an exact signal type, or outside its type's range."""

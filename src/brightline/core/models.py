@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import NamedTuple
+
+from brightline.core import signals as signal_types
+from brightline.core.signals.base import SignalValue
 
 
 class HashRecord(NamedTuple):
@@ -31,6 +35,17 @@ class HashList:
     pdq_threshold: int
     created_at: datetime
     entry_count: int = 0
+    #: Thresholds by signal type, as the store has them (PDQ's is ``pdq_threshold``).
+    thresholds: Mapping[str, int] = field(default_factory=dict, hash=False)
+
+    def threshold_for(self, signal_type: str, default: int) -> int:
+        """The list's threshold for a non-exact signal type (``default`` if unset)."""
+        if signal_type == "pdq":  # its own column since the first schema
+            return self.pdq_threshold
+        return self.thresholds.get(signal_type, default)
+
+    def all_thresholds(self) -> dict[str, int]:
+        return {"pdq": self.pdq_threshold, **self.thresholds}
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -38,6 +53,7 @@ class HashList:
             "name": self.name,
             "scheme": self.scheme,
             "pdq_threshold": self.pdq_threshold,
+            "thresholds": self.all_thresholds(),
             "entries": self.entry_count,
             "created_at": self.created_at.isoformat(),
         }
@@ -73,9 +89,16 @@ class Match:
     scheme: str
     source: str | None
     source_id: str | None
+    #: Fields a signal type's index adds (vPDQ: query_share, listed_share, ranges);
+    #: merged into the JSON row.
+    extra: Mapping[str, object] = field(default_factory=dict, hash=False)
+
+    @property
+    def exact(self) -> bool:
+        return signal_types.is_exact(self.signal_type)
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "list": self.list_name,
             "entry_id": self.entry_id,
             "signal_type": self.signal_type,
@@ -86,40 +109,96 @@ class Match:
             "source": self.source,
             "source_id": self.source_id,
         }
+        for key, value in self.extra.items():
+            out.setdefault(key, value)
+        return out
 
 
 @dataclass(slots=True)
 class FileSignals:
-    """Signals computed for one file; ``pdq_quality`` is 0–100 when ``pdq`` is set."""
+    """Signals computed for one file, by signal type name.
 
-    md5: str
-    sha1: str
-    sha256: str
+    The attribute accessors (``md5``, ``pdq``, ``pdq_quality``, …) are the fields of
+    earlier versions, read from ``signals``. JSON rows keep their keys: every
+    digest as ``name: value``, then ``size`` and ``media_type``, then every other
+    signal as ``name``, ``name_quality`` (when it has one) and its extra fields.
+    """
+
     size: int
     media_type: str | None = None
-    pdq: str | None = None
-    pdq_quality: int | None = None
-    pdq_dihedral: list[str] | None = None
+    signals: dict[str, SignalValue] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        md5: str,
+        sha1: str,
+        sha256: str,
+        size: int,
+        media_type: str | None = None,
+        pdq: str | None = None,
+        pdq_quality: int | None = None,
+    ) -> FileSignals:
+        """Build from the fields of earlier versions."""
+        found = {"md5": SignalValue(md5), "sha1": SignalValue(sha1), "sha256": SignalValue(sha256)}
+        if pdq is not None:
+            found["pdq"] = SignalValue(pdq, pdq_quality)
+        return cls(size, media_type, found)
+
+    def get(self, signal_type: str) -> SignalValue | None:
+        return self.signals.get(signal_type)
+
+    def _value(self, signal_type: str) -> str | None:
+        found = self.signals.get(signal_type)
+        return None if found is None else found.value
+
+    @property
+    def md5(self) -> str:
+        return self._value("md5") or ""
+
+    @property
+    def sha1(self) -> str:
+        return self._value("sha1") or ""
+
+    @property
+    def sha256(self) -> str:
+        return self._value("sha256") or ""
+
+    @property
+    def pdq(self) -> str | None:
+        return self._value("pdq")
+
+    @property
+    def pdq_quality(self) -> int | None:
+        found = self.signals.get("pdq")
+        return None if found is None else found.quality
+
+    @property
+    def pdq_dihedral(self) -> list[str] | None:
+        found = self.signals.get("pdq")
+        if found is None or not found.variants:
+            return None
+        return [found.value, *found.variants]
 
     def hashes(self) -> dict[str, str]:
-        out = {"md5": self.md5, "sha1": self.sha1, "sha256": self.sha256}
-        if self.pdq is not None:
-            out["pdq"] = self.pdq
-        return out
+        """``{signal type: value}`` of every signal."""
+        return {name: s.value for name, s in self.signals.items()}
 
     def as_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {
-            "md5": self.md5,
-            "sha1": self.sha1,
-            "sha256": self.sha256,
-            "size": self.size,
-            "media_type": self.media_type,
-        }
-        if self.pdq is not None:
-            out["pdq"] = self.pdq
-            out["pdq_quality"] = self.pdq_quality
-        if self.pdq_dihedral is not None:
-            out["pdq_dihedral"] = self.pdq_dihedral
+        out: dict[str, object] = {}
+        rest = []
+        for name, found in self.signals.items():
+            if signal_types.is_exact(name):
+                out[name] = found.value
+            else:
+                rest.append((name, found))
+        out["size"] = self.size
+        out["media_type"] = self.media_type
+        for name, found in rest:
+            out[name] = found.value
+            if found.quality is not None:
+                out[f"{name}_quality"] = found.quality
+            out.update(found.extra)
         return out
 
 

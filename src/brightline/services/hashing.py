@@ -1,4 +1,10 @@
-"""Hash one file: cryptographic digests always, PDQ when it is an image.
+"""Hash one file with every signal type that applies to it.
+
+Digest types (``new_digest``: MD5, SHA-1, SHA-256, any a plugin adds) are fed the
+bytes in one streamed pass; types that decode (``hash_content``: PDQ for photos, a
+plugin's perceptual hash, vPDQ for videos) get the content when its content type is
+one of theirs. Which types exist and what they apply to comes from the registry,
+never from names written here.
 
 Never raises for a bad file: the problem comes back as ``ScanResult.error`` with a
 plain reason, and whatever could be computed (the digests) is kept.
@@ -6,18 +12,19 @@ plain reason, and whatever could be computed (the digests) is kept.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from brightline.core import signals as signal_types
 from brightline.core.models import FileSignals, ScanResult
-from brightline.core.signals.crypto import digests_of_bytes, digests_of_stream
-from brightline.core.signals.decode import sniff_media_type
-from brightline.core.signals.pdq import pdq_of_file
+from brightline.core.signals import FILE, PHOTO, Content, SignalType, SignalValue
+from brightline.core.signals.content import HEAD_BYTES, content_type_of, sniff
 from brightline.errors import DecodeError
 
 #: Images larger than this are not decoded (their digests are still computed).
 MAX_IMAGE_BYTES = 256 * 1024 * 1024
-_HEAD = 32
+_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,44 +36,77 @@ class HashOptions:
 def hash_bytes(data: bytes, opts: HashOptions, name: str = "<upload>") -> ScanResult:
     if not data:
         return ScanResult(name, error="empty file")
-    md5, sha1, sha256 = digests_of_bytes(data)
-    signals = FileSignals(md5, sha1, sha256, len(data), sniff_media_type(data[:_HEAD]))
-    return _add_pdq(ScanResult(name, signals), data, opts)
+    media_type = sniff(data[:HEAD_BYTES])
+    digests, _ = _digests([data])
+    signals = FileSignals(len(data), media_type, digests)
+    return _add_content_signals(ScanResult(name, signals), data, opts)
 
 
 def hash_path(path: Path, opts: HashOptions) -> ScanResult:
     name = str(path)
     try:
         with open(path, "rb") as fh:
-            head = fh.read(_HEAD)
-            media_type = sniff_media_type(head)
+            head = fh.read(HEAD_BYTES)
+            media_type = sniff(head)
             size = path.stat().st_size
-            if media_type is not None and size <= MAX_IMAGE_BYTES:
+            kind = content_type_of(media_type)
+            if kind == PHOTO and size <= MAX_IMAGE_BYTES:
                 return hash_bytes(head + fh.read(), opts, name)
             fh.seek(0)
-            md5, sha1, sha256, size = digests_of_stream(fh)
+            digests, size = _digests(iter(lambda: fh.read(_CHUNK), b""))
     except OSError as exc:
         return ScanResult(name, error=f"cannot read file: {exc.strerror or exc}")
     if size == 0:
         return ScanResult(name, error="empty file")
-    signals = FileSignals(md5, sha1, sha256, size, media_type)
-    if media_type is None:
-        return ScanResult(name, signals, error="not a recognised image format")
-    return ScanResult(name, signals, error=f"image too large to decode ({size:,} bytes)")
+    result = ScanResult(name, FileSignals(size, media_type, digests))
+    if kind == PHOTO:
+        result.error = f"image too large to decode ({size:,} bytes)"
+        return result
+    return _add_content_signals(result, path, opts)
 
 
-def _add_pdq(result: ScanResult, data: bytes, opts: HashOptions) -> ScanResult:
+def content_hashers(content_type: str) -> list[SignalType]:
+    """Registered types that hash content of ``content_type`` by decoding it."""
+    return [
+        t
+        for t in signal_types.all_types()
+        if t.new_digest() is None and content_type in t.content_types
+    ]
+
+
+def _digests(chunks: Iterable[bytes]) -> tuple[dict[str, SignalValue], int]:
+    """Every digest type's value over ``chunks``, in one pass; and the bytes read."""
+    running = []
+    for signal in signal_types.all_types():
+        digest = signal.new_digest()
+        if digest is not None:
+            running.append((signal.name, digest))
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        for _, digest in running:
+            digest.update(chunk)
+    return {name: SignalValue(digest.hexdigest()) for name, digest in running}, total
+
+
+def _add_content_signals(result: ScanResult, source: bytes | Path, opts: HashOptions) -> ScanResult:
     signals = result.signals
     assert signals is not None
-    if signals.media_type is None:
-        result.error = "not a recognised image format"
+    kind = content_type_of(signals.media_type)
+    hashers = content_hashers(kind) if kind != FILE else []
+    if not hashers:
+        if kind in (FILE, PHOTO):
+            result.error = "not a recognised image format"
+        else:
+            result.error = f"no signal type for {kind} content is installed"
         return result
-    try:
-        pdq = pdq_of_file(data, opts.max_pixels, dihedral=opts.dihedral)
-    except DecodeError as exc:
-        result.error = str(exc)
-        return result
-    signals.pdq, signals.pdq_quality = pdq.hash, pdq.quality
-    if pdq.dihedral is not None:
-        signals.pdq_dihedral = list(pdq.dihedral)
+    content = Content(source, signals.media_type, kind, opts.max_pixels, opts.dihedral)
+    for signal in hashers:
+        try:
+            found = signal.hash_content(content)
+        except DecodeError as exc:
+            result.error = result.error or str(exc)
+            continue
+        if found is not None:
+            signals.signals[signal.name] = found
     return result

@@ -156,9 +156,11 @@ def _parsed_in_child(
         else multiprocessing.get_context("spawn")
     )
     receive, send = ctx.Pipe(duplex=False)
+    # A spawned child starts from a fresh registry: hand it the types registered here.
+    plugins = signals.plugins() if ctx.get_start_method() == "spawn" else []
     child = ctx.Process(
         target=_parse_in_child,
-        args=(str(path), hash_list, skip_invalid, send),
+        args=(str(path), hash_list, skip_invalid, send, plugins),
         name="brightline-import-reader",
         daemon=True,
     )
@@ -191,8 +193,16 @@ def _fork_is_safe() -> bool:
     return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _parse_in_child(path: str, hash_list: HashList, skip_invalid: bool, send: MpConnection) -> None:
+def _parse_in_child(
+    path: str,
+    hash_list: HashList,
+    skip_invalid: bool,
+    send: MpConnection,
+    plugins: list[SignalType],
+) -> None:
     gc.freeze()  # what the child inherited is never garbage: keep collections short
+    for plugin in plugins:
+        signals.register(plugin)
     report = ImportReport(hash_list.name)
     try:
         with open(path, "rb") as stream:
@@ -255,7 +265,11 @@ def _row(hash_list: HashList, rec: HashRecord, source_name: str) -> EntryRow:
 
 
 @functools.lru_cache(maxsize=256)
-def _signal_or_reason(raw: str) -> SignalType | str:
+def _signal_or_reason(raw: str, generation: int) -> SignalType | str:
+    # ``generation`` keys the cache to the registry: a type registered later is seen.
+    found = signals.find(raw)
+    if found is not None:
+        return found
     name = raw.strip().lower()
     if name in _UNSUPPORTED:
         return f"signal type {name} not installed"
@@ -263,7 +277,7 @@ def _signal_or_reason(raw: str) -> SignalType | str:
 
 
 def _signal(raw: str) -> SignalType:
-    found = _signal_or_reason(raw)
+    found = _signal_or_reason(raw, signals.generation())
     if isinstance(found, str):
         raise _Unsupported(found)
     return found

@@ -15,7 +15,7 @@ from pathlib import Path
 from brightline.core.models import ScanResult
 from brightline.errors import UsageError
 from brightline.services.hashing import HashOptions, hash_path
-from brightline.services.matching import Matcher, Query
+from brightline.services.matching import Matcher, Query, query_of
 
 CHUNK = 8
 MATCH_BATCH = 256
@@ -92,14 +92,11 @@ def scan(
 
 
 def queries_for(result: ScanResult) -> list[Query]:
+    """One query per signal of the file (see ``matching.query_of``)."""
     s = result.signals
     if s is None:
         return []
-    out = [Query(t, v) for t, v in (("md5", s.md5), ("sha1", s.sha1), ("sha256", s.sha256))]
-    if s.pdq is not None:
-        variants = tuple(s.pdq_dihedral[1:]) if s.pdq_dihedral else ()
-        out.append(Query("pdq", s.pdq, variants))
-    return out
+    return [query_of(name, value) for name, value in s.signals.items()]
 
 
 def attach_matches(

@@ -34,6 +34,7 @@ _BY_CLASS: list[tuple[type[errors.BrightlineError], int, str]] = [
     (errors.InvalidHashError, 422, "invalid_hash"),
     (errors.InvalidCategoryError, 422, "invalid_category"),
     (errors.FormatError, 422, "invalid_file"),
+    (errors.InvalidThresholdError, 422, "invalid_threshold"),
     (errors.InputError, 422, "invalid_input"),
     (errors.UsageError, 400, "bad_request"),
     (errors.BrightlineError, 400, "bad_request"),

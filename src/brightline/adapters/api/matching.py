@@ -63,13 +63,13 @@ async def match_hashes(
 ) -> list[HashRow]:
     """Look hashes up; a bad hash is a row with its error.
 
-    PDQ look-ups are index probes of microseconds: they run on the event loop (a
+    Non-exact look-ups (PDQ) are index probes of microseconds: they run on the event loop (a
     thread hand-off would cost more than the work), except while the index is
     being refreshed. Exact hashes are database look-ups, and recording a match is
     a write: those run in the thread pool.
     """
     rows, queries, owners = _parse(hashes)
-    if all(q.signal_type == "pdq" for q in queries):
+    if not any(signals.is_exact(q.signal_type) for q in queries):
         found = await runtime.run_light(runtime.matcher.match, queries, lists)
     else:
         found = await run_in_threadpool(runtime.matcher.match, queries, lists)

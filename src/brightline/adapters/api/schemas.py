@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,6 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 BATCH_MAX = 100
 
 ListName = Field(min_length=1, max_length=200)
+#: ``{signal type: threshold}``; each is checked against its type's range.
+Thresholds = Annotated[
+    dict[Annotated[str, Field(max_length=32)], Annotated[int, Field(ge=0, le=1_000_000)]],
+    Field(max_length=32),
+]
 
 
 class _Out(BaseModel):
@@ -21,6 +26,11 @@ class _Out(BaseModel):
 
 
 class Signals(_Out):
+    """Every signal of a file; signal types beyond these add their own fields
+    (``<type>``, ``<type>_quality``, …)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="allow")
+
     md5: str
     sha1: str
     sha256: str
@@ -32,6 +42,10 @@ class Signals(_Out):
 
 
 class MatchOut(_Out):
+    """A match; a signal type's index may add fields (vPDQ: ``query_share``, …)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="allow")
+
     list_name: str = Field(alias="list")
     entry_id: int
     signal_type: str
@@ -140,11 +154,17 @@ class ListIn(BaseModel):
     scheme: str = Field(default="none", max_length=20)
     pdq_threshold: int = Field(default=31, ge=0, le=256)
     description: str | None = Field(default=None, max_length=10_000)
+    thresholds: Thresholds | None = Field(
+        default=None, description="Thresholds by signal type (pdq here wins over pdq_threshold)."
+    )
 
 
 class ListPatch(BaseModel):
     pdq_threshold: int | None = Field(default=None, ge=0, le=256)
     description: str | None = Field(default=None, max_length=10_000)
+    thresholds: Thresholds | None = Field(
+        default=None, description='Thresholds by signal type to change, e.g. {"pdq": 20}.'
+    )
 
 
 class ListOut(_Out):
@@ -152,6 +172,7 @@ class ListOut(_Out):
     name: str
     scheme: str
     pdq_threshold: int
+    thresholds: dict[str, int] = Field(default_factory=dict)
     entries: int
     created_at: datetime
 

@@ -11,13 +11,24 @@ import typer
 from rich.table import Table
 
 from brightline.adapters.cli.app import console, handle_errors, list_app, print_json, services
+from brightline.core import signals as signal_types
 from brightline.core.categories import SCHEMES
+from brightline.core.models import HashList
+from brightline.core.signals.thresholds import parse_assignments
 from brightline.errors import UsageError
 from brightline.services import ingest
 from brightline.services.store import lists as store_lists
 from brightline.services.store.entries import composition
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ThresholdForOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--threshold-for",
+        metavar="TYPE=N",
+        help="Match threshold for one signal type, e.g. pdq=20 (repeatable).",
+    ),
+]
 
 
 @list_app.command("create")
@@ -26,19 +37,59 @@ def create(
     name: str,
     scheme: Annotated[str, typer.Option(help=f"Category scheme: {', '.join(SCHEMES)}.")] = "none",
     threshold: Annotated[int, typer.Option(help="PDQ match threshold (bits of 256).")] = 31,
+    threshold_for: ThresholdForOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Create an empty hash list."""
+    per_type = parse_assignments(threshold_for or [])
     svc = services()
     with svc.store.begin() as conn:
-        hl = store_lists.create_list(conn, name, scheme, threshold)
+        hl = store_lists.create_list(conn, name, scheme, threshold, thresholds=per_type)
     if json_out:
         print_json(hl.as_dict())
     else:
         console.print(
             f"Created list [bold]{hl.name}[/] (scheme {hl.scheme}, "
-            f"PDQ threshold {hl.pdq_threshold})."
+            f"PDQ threshold {hl.pdq_threshold}{_other_thresholds(hl)})."
         )
+
+
+def _other_thresholds(hl: HashList) -> str:
+    return "".join(f", {t} threshold {n}" for t, n in sorted(hl.thresholds.items()))
+
+
+@list_app.command("thresholds")
+@handle_errors
+def thresholds(
+    name: str,
+    assignments: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[TYPE=N]...", help="Thresholds to set, e.g. pdq=20."),
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Show a list's match threshold for each non-exact signal type, or set some."""
+    per_type = parse_assignments(assignments or [])
+    svc = services()
+    if per_type:
+        with svc.store.begin() as conn:
+            hl = store_lists.update_list(conn, name, thresholds=per_type)
+    else:
+        with svc.store.connect() as conn:
+            hl = store_lists.get_list(conn, name)
+    found = {
+        t.name: hl.threshold_for(t.name, t.default_threshold)
+        for t in signal_types.all_types()
+        if not t.exact
+    }
+    if json_out:
+        print_json({"list": hl.name, "thresholds": found})
+        return
+    table = Table("signal type", "threshold", "set on the list")
+    for signal_type, value in found.items():
+        explicit = signal_type == "pdq" or signal_type in hl.thresholds
+        table.add_row(signal_type, str(value), "yes" if explicit else "no (type default)")
+    console.print(table)
 
 
 @list_app.command("import")

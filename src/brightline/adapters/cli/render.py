@@ -9,17 +9,15 @@ from brightline.core.models import ScanResult
 
 
 def render_hash(result: ScanResult) -> None:
+    """Every signal of the file, one a line (digests first, as computed)."""
     console.print(f"[bold]{escape(result.path)}[/]")
     s = result.signals
     if s is not None:
-        console.print(
-            f"  md5     {s.md5}\n  sha1    {s.sha1}\n  sha256  {s.sha256}", highlight=False
-        )
-        if s.pdq is not None:
-            console.print(f"  pdq     {s.pdq}  (quality {s.pdq_quality})", highlight=False)
-        for i, variant in enumerate(s.pdq_dihedral or [], start=0):
-            if i:
-                console.print(f"  pdq[{i}]  {variant}", highlight=False)
+        for name, found in s.signals.items():
+            quality = f"  (quality {found.quality})" if found.quality is not None else ""
+            console.print(f"  {name:<7} {escape(found.value)}{quality}", highlight=False)
+            for i, variant in enumerate(found.variants, start=1):
+                console.print(f"  {f'{name}[{i}]':<7} {escape(variant)}", highlight=False)
     if result.error:
         console.print(f"  [yellow]error:[/] {escape(result.error)}")
 
@@ -28,7 +26,7 @@ def render_match(result: ScanResult) -> None:
     """One line per matched or failed file; quiet files stay quiet."""
     path = escape(result.path)
     for m in result.matches:
-        why = "exact" if m.distance == 0 and m.signal_type != "pdq" else f"distance {m.distance}"
+        why = "exact" if m.distance == 0 and m.exact else f"distance {m.distance}"
         category = f", category {m.category} ({m.scheme})" if m.category else ""
         console.print(
             f"[bold red]MATCH[/] {path}: {m.signal_type} {why} → list "

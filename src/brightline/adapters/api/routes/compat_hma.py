@@ -24,6 +24,7 @@ from brightline.adapters.api.errors import ApiError
 from brightline.adapters.api.routes.scanning import fetch
 from brightline.adapters.api.runtime import Runtime
 from brightline.adapters.api.uploads import read_files
+from brightline.core import signals
 from brightline.core.models import HashList, Match, ScanResult
 from brightline.services import curation
 from brightline.services.actions import MatchContext
@@ -31,8 +32,12 @@ from brightline.services.store import lists as store_lists
 
 router = APIRouter(prefix="/compat/hma", tags=["hma-compat"])
 
-# HMA's signal type names that Brightline spells differently.
+# HMA's signal type names that Brightline spells differently (the registry knows
+# more aliases; these are the ones HMA writes).
 _TYPE_NAMES = {"video_md5": "md5"}
+#: The exact signal banked beside the perceptual ones for a picture (HMA banks
+#: ``video_md5`` for videos; Brightline keeps the file's MD5 for every content).
+_BANKED_EXACT = "md5"
 _PHOTO = {
     "requestBody": {
         "required": True,
@@ -251,7 +256,11 @@ async def add_content(
     else:
         _, data = await _upload(request)
     result = await run_in_threadpool(_hash, runtime, data)
-    hashes = {t: v for t, v in _signals_of(result).items() if t in ("pdq", "md5")}
+    hashes = {
+        t: v
+        for t, v in _signals_of(result).items()
+        if t == _BANKED_EXACT or not signals.is_exact(t)
+    }
     return await run_in_threadpool(_bank_signals, runtime, bank_name, hashes)
 
 
@@ -276,8 +285,9 @@ def _bank_signals(runtime: Runtime, bank_name: str, hashes: dict[str, str]) -> d
         for t, v in hashes.items()
     ]
     added = curation.add_entries(runtime.services.store, bank_name, new)
-    # The content's id is its PDQ entry's when it has one (what lookups mostly hit).
-    primary = next((e for e in added if e.signal_type == "pdq"), added[0])
+    # The content's id is its first perceptual entry's when it has one (what lookups
+    # mostly hit: PDQ for pictures).
+    primary = next((e for e in added if not signals.is_exact(e.signal_type)), added[0])
     return {"id": primary.id, "signals": {e.signal_type: e.value for e in added}}
 
 

@@ -62,7 +62,7 @@ def get_lists(svc: ServicesDep, _key: CuratorKey) -> list[dict[str, object]]:
 def create_list(body: ListIn, svc: ServicesDep, _key: CuratorKey) -> dict[str, object]:
     with svc.store.begin() as conn:
         hl = store_lists.create_list(
-            conn, body.name, body.scheme, body.pdq_threshold, body.description
+            conn, body.name, body.scheme, body.pdq_threshold, body.description, body.thresholds
         )
     return list_out(hl)
 
@@ -77,10 +77,15 @@ def get_list(name: str, svc: ServicesDep, _key: CuratorKey) -> dict[str, object]
 def update_list(
     name: str, body: ListPatch, svc: ServicesDep, _key: CuratorKey
 ) -> dict[str, object]:
-    """Change a list's PDQ threshold or description; matching follows within seconds."""
+    """Change a list's thresholds (``pdq_threshold``, or ``thresholds`` by signal type)
+    or description; matching follows within seconds."""
     with svc.store.begin() as conn:
         hl = store_lists.update_list(
-            conn, name, pdq_threshold=body.pdq_threshold, description=body.description
+            conn,
+            name,
+            pdq_threshold=body.pdq_threshold,
+            description=body.description,
+            thresholds=body.thresholds,
         )
     return list_out(hl)
 
