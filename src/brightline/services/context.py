@@ -54,4 +54,5 @@ def database_label(settings: Settings) -> str:
     database URL without its password."""
     if settings.database_url:
         return shown_database_url(settings.db_url)
-    return f"{settings.home / 'brightline.db'} (BRIGHTLINE_HOME={settings.home})"
+    home = settings.home.absolute()
+    return f"{home / 'brightline.db'} (BRIGHTLINE_HOME={home})"

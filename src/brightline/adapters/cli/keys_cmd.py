@@ -45,12 +45,12 @@ def create(
         f"Created {key.role.value} key {key.id} ({key.prefix}) {key.name}".rstrip(),
         highlight=False,
     )
-    console.print(
-        f"It works with servers using this database: {database_label(svc.settings)}",
-        highlight=False,
-    )
     console.print("Keep it now; it is not shown again:\n", highlight=False)
     console.print(token, highlight=False, soft_wrap=True)
+    console.print(
+        f"\nIt works with servers that use this database: {database_label(svc.settings)}",
+        highlight=False,
+    )
 
 
 @keys_app.command("list")
