@@ -66,7 +66,9 @@ def test_a_revoked_key_stops_working_at_once_on_every_worker(svc: Services) -> N
         checker.close()
 
 
-def test_the_cache_still_spares_the_key_lookup(svc: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cache_still_spares_the_key_lookup(
+    svc: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
     checker = KeyChecker(svc.store, ttl=5)
     key, token = auth.create_key(svc.store, "curator")
     assert checker.check(token) == key

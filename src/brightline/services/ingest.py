@@ -34,7 +34,7 @@ from brightline.core.categories import normalize_category
 from brightline.core.models import HashList, HashRecord
 from brightline.core.names import check_text
 from brightline.core.signals import SignalType
-from brightline.errors import BrightlineError, FormatError, InputError, UsageError
+from brightline.errors import BrightlineError, FormatError, InputError, UsageError, shorten
 from brightline.services import audit
 from brightline.services.children import die_with_parent
 from brightline.services.store import Store
@@ -414,15 +414,21 @@ def _in_key_order(batch: dict[tuple[str, str], EntryRow]) -> list[EntryRow]:
 EXPORT_FORMATS = ("csv", "vics")
 
 
-def export_list(store: Store, list_name: str, fmt: str, out: TextIO) -> int:
-    """Write a list as CSV or VICS 2.0 JSON; returns rows (CSV) or media (VICS) written."""
+def export_list(
+    store: Store, list_name: str, fmt: str, out: TextIO, *, actor: Actor | None = None
+) -> int:
+    """Write a list as CSV or VICS 2.0 JSON; returns rows (CSV) or media (VICS) written.
+
+    A list leaving the system is audited (``list.export``) once it is written."""
     if fmt not in EXPORT_FORMATS:
         raise UsageError(
-            f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}"
+            f"unknown export format {shorten(fmt)}; choose one of {', '.join(EXPORT_FORMATS)}"
         )
     with store.connect() as conn:
         hash_list = store_lists.get_list(conn, list_name)
         items = iter_entries(conn, hash_list.id)
-        if fmt == "csv":
-            return formats.write_csv(items, out)
-        return formats.write_vics(items, out)
+        count = formats.write_csv(items, out) if fmt == "csv" else formats.write_vics(items, out)
+    with store.begin() as conn:
+        details = {"format": fmt, "written": count}
+        audit.record(conn, audit.who(actor), "list.export", f"list:{hash_list.name}", details)
+    return count

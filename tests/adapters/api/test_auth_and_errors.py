@@ -267,9 +267,7 @@ def test_openapi_and_docs(server: Any) -> None:
     assert {"/v1/match", "/v1/match/hash", "/compat/hma/m/lookup"} <= set(spec["paths"])
 
 
-def test_nul_characters_are_refused_alike_on_every_database(
-    server: Any, assert_error: Any
-) -> None:
+def test_nul_characters_are_refused_alike_on_every_database(server: Any, assert_error: Any) -> None:
     """PostgreSQL refuses NUL characters in text, SQLite stores them: both refuse them
     up front with a 422 saying what was wrong (never a 500)."""
     with server.client("admin") as c:

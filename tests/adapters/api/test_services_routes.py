@@ -57,10 +57,14 @@ def test_list_names_must_be_reachable(server: Any, assert_error: Any) -> None:
 def test_patch_names_a_field_it_cannot_change(server: Any, assert_error: Any) -> None:
     with server.client("curator") as c:
         c.post("/v1/lists", json={"name": "fixed", "scheme": "uk"})
-        error = assert_error(c.patch("/v1/lists/fixed", json={"scheme": "none"}), 422, "invalid_request")
+        error = assert_error(
+            c.patch("/v1/lists/fixed", json={"scheme": "none"}), 422, "invalid_request"
+        )
         assert "scheme" in error["message"]
         assert c.get("/v1/lists/fixed").json()["scheme"] == "uk"
-        [entry] = [c.post("/v1/lists/fixed/entries", json={"signal_type": "md5", "value": MD5}).json()]
+        [entry] = [
+            c.post("/v1/lists/fixed/entries", json={"signal_type": "md5", "value": MD5}).json()
+        ]
         bad = c.patch(f"/v1/entries/{entry['id']}", json={"value": "b" * 32})
         assert "value" in assert_error(bad, 422, "invalid_request")["message"]
 
@@ -86,12 +90,16 @@ def test_nul_characters_are_refused_alike(server: Any, assert_error: Any) -> Non
         for field in ("note", "source_id", "source"):
             body = {"signal_type": "md5", "value": MD5, field: "a\x00b"}
             made = c.post("/v1/lists/nul/entries", json=body)
-            assert field.replace("_", " ") in assert_error(made, 422, "invalid_text")["message"].replace("_", " ")
+            assert field.replace("_", " ") in assert_error(made, 422, "invalid_text")[
+                "message"
+            ].replace("_", " ")
         upload = f"md5 {MD5}\n".encode()
         bad_source = c.post("/v1/lists/nul/import", params={"source": "s\x00"}, content=upload)
         assert_error(bad_source, 422, "invalid_text")
         late = "value,note\n" + "".join(f"{i:032x},ok\n" for i in range(4000)) + f"{MD5},a\x00\n"
-        error = assert_error(c.post("/v1/lists/nul/import", content=late.encode()), 422, "invalid_file")
+        error = assert_error(
+            c.post("/v1/lists/nul/import", content=late.encode()), 422, "invalid_file"
+        )
         assert "line 4002" in error["message"] and "NUL" in error["message"]
         assert c.get("/v1/lists/nul").json()["entries"] == 0
 

@@ -69,7 +69,9 @@ def test_verify_names_the_first_tampered_record(env: Path, tamper: str) -> None:
             conn.execute(delete(audit_log).where(audit_log.c.seq == 2))
         else:
             row = conn.execute(select(audit_log).where(audit_log.c.seq == 2)).one()._asdict()
-            conn.execute(update(audit_log).where(audit_log.c.seq >= 2).values(seq=audit_log.c.seq + 10))
+            conn.execute(
+                update(audit_log).where(audit_log.c.seq >= 2).values(seq=audit_log.c.seq + 10)
+            )
             conn.execute(insert(audit_log).values(**{**row, "target": "list:forged"}))
     s.dispose()
     code, out = run("audit", "verify", "--json")

@@ -20,6 +20,7 @@ from brightline.services.context import open_services
 from brightline.settings import Settings
 
 SRC = Path(__file__).parents[3] / "src"
+CLI = [sys.executable, "-m", "brightline.adapters.cli.main"]
 
 
 def free_port() -> int:
@@ -51,8 +52,7 @@ def test_settings_report_the_running_port_and_workers(tmp_path: Path) -> None:
     env.update(BRIGHTLINE_API_WORKERS="3", BRIGHTLINE_PORT="1")
     env.pop("BRIGHTLINE_DATABASE_URL", None)
     server = subprocess.Popen(
-        [sys.executable, "-m", "brightline.adapters.cli.main", "serve"]
-        + ["--port", str(port), "--workers", "1"],
+        [*CLI, "serve", "--port", str(port), "--workers", "1"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

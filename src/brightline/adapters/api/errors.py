@@ -87,9 +87,10 @@ def _request_id(request: Request) -> str | None:
 
 async def _brightline_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.BrightlineError)
-    status, code = classify(exc)
+    status, _ = classify(exc)
+    body = errors.error_dict(exc)
     headers = {"WWW-Authenticate": 'Bearer realm="brightline"'} if status == 401 else None
-    return error_response(_request_id(request), status, code, str(exc), headers)
+    return error_response(_request_id(request), status, body["code"], body["message"], headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

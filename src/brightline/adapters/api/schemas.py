@@ -214,6 +214,7 @@ class ImportOut(_Out):
     ignored: int
     ignored_reasons: dict[str, int]
     examples: list[str]
+    sha256: str = Field(description="SHA-256 of the file as imported (the audit record's).")
 
 
 class ActionIn(BaseModel):

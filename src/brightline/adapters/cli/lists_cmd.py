@@ -117,11 +117,11 @@ def export(
     """Export a list as CSV or VICS 2.0 JSON."""
     svc = services()
     if str(output) == "-":
-        ingest.export_list(svc.store, name, format, sys.stdout)
+        ingest.export_list(svc.store, name, format, sys.stdout, actor=operator())
         return
     tmp = output.with_name(output.name + ".partial")
     with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        count = ingest.export_list(svc.store, name, format, fh)
+        count = ingest.export_list(svc.store, name, format, fh, actor=operator())
     tmp.replace(output)
     what = plural(count, "medium", "media") if format == "vics" else plural(count, "row")
     console.print(f"Wrote {what} to {output}.")
