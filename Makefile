@@ -22,11 +22,21 @@ native: $(STAMP) $(NATIVE)
 
 # The demo (a list of generated pictures, a scan of near-duplicates with what matched
 # and why), a demo admin key (printed once), then the API on http://127.0.0.1:8000.
+# Its data (lists, keys) is in demo/home, not ~/.brightline: it says how to point the
+# CLI at it. Another port: make run BRIGHTLINE_PORT=8001.
 run: install
 	@export BRIGHTLINE_HOME=$${BRIGHTLINE_HOME:-demo/home}; \
+	port=$${BRIGHTLINE_PORT:-8000}; host=$${BRIGHTLINE_HOST:-127.0.0.1}; \
 	$(VENV)/bin/brightline demo --folder demo/files && \
 	$(VENV)/bin/brightline keys create --role admin --name "make run" && \
-	echo "Try: curl -H 'Authorization: Bearer <key>' --data-binary @demo/files/scan/copy-0.jpg http://127.0.0.1:8000/v1/match" && \
+	home=$$(cd "$$BRIGHTLINE_HOME" && pwd) && \
+	echo && \
+	echo "The demo's lists and keys are in $$home (not ~/.brightline). To use them from the CLI:" && \
+	echo "  export BRIGHTLINE_HOME=$$home" && \
+	echo "  export PATH=\"$$PWD/$(VENV)/bin:\$$PATH\"   # puts brightline on PATH (or run $(VENV)/bin/brightline)" && \
+	echo "Try: curl -H 'Authorization: Bearer <key>' --data-binary @demo/files/scan/copy-0.jpg http://$$host:$$port/v1/match" && \
+	echo "(Port $$port taken? make run BRIGHTLINE_PORT=8001)" && \
+	echo && \
 	exec $(VENV)/bin/brightline serve
 
 lint: install

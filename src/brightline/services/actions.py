@@ -20,8 +20,11 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Row
 
+from brightline.core.actor import Actor
 from brightline.core.models import Match
-from brightline.errors import NotFoundError, UsageError
+from brightline.core.names import check_text
+from brightline.errors import NotFoundError, UsageError, shorten
+from brightline.services import audit
 from brightline.services.store import Store
 from brightline.services.store import actions as store_actions
 from brightline.services.store import lists as store_lists
@@ -65,9 +68,14 @@ def add_action(
     kind: ActionKind | str,
     url: str | None = None,
     secret: str | None = None,
+    *,
+    actor: Actor | None = None,
 ) -> tuple[Action, str | None]:
-    """Add an action; for a webhook, returns the signing secret (made when not given)."""
+    """Add an action; for a webhook, returns the signing secret (made when not given).
+    Audited as ``action.add`` (the host only, never the secret)."""
     kind = _kind(kind)
+    check_text("url", url)
+    check_text("secret", secret)
     if kind is ActionKind.WEBHOOK:
         url = check_webhook_url(url)
         secret = secret or secrets.token_urlsafe(32)
@@ -79,7 +87,10 @@ def add_action(
         hash_list = store_lists.get_list(conn, list_name)
         now = datetime.now(UTC)
         action_id = store_actions.insert_action(conn, hash_list.id, kind.value, url, secret, now)
-        return _to_action(store_actions.get_action(conn, action_id)), secret
+        action = _to_action(store_actions.get_action(conn, action_id))
+        details = {"id": action.id, "kind": kind.value, "host": _host(url)}
+        audit.record(conn, audit.who(actor), "action.add", f"list:{hash_list.name}", details)
+        return action, secret
 
 
 def list_actions(store: Store, list_name: str) -> list[Action]:
@@ -88,12 +99,22 @@ def list_actions(store: Store, list_name: str) -> list[Action]:
         return [_to_action(r) for r in store_actions.actions_for_lists(conn, [hash_list.id])]
 
 
-def remove_action(store: Store, list_name: str, action_id: int) -> None:
+def remove_action(
+    store: Store, list_name: str, action_id: int, *, actor: Actor | None = None
+) -> None:
     with store.begin() as conn:
         row = store_actions.get_action(conn, action_id)
         if row.list_name != list_name:
-            raise NotFoundError(f"list {list_name!r} has no action with id {action_id}")
+            raise NotFoundError(f"list {shorten(list_name)} has no action with id {action_id}")
         store_actions.delete_action(conn, action_id)
+        details = {"id": action_id, "kind": row.kind, "host": _host(row.url)}
+        audit.record(conn, audit.who(actor), "action.remove", f"list:{list_name}", details)
+
+
+def _host(url: str | None) -> str | None:
+    # Only the host goes in the audit chain: a webhook URL's path or query may itself
+    # be a credential (many services put the token there).
+    return urlsplit(url).hostname if url else None
 
 
 def check_webhook_url(url: str | None) -> str:
@@ -135,6 +156,7 @@ def record_matches(store: Store, matches: Sequence[Match], ctx: MatchContext) ->
 def match_log(
     store: Store, list_name: str | None = None, after_id: int = 0, limit: int = 100
 ) -> list[dict[str, object]]:
+    check_text("list", list_name)
     with store.connect() as conn:
         rows = store_actions.match_log_rows(conn, list_name, after_id, limit)
     return [
@@ -163,6 +185,7 @@ def delivery_log(
     after_id: int = 0,
     limit: int = 100,
 ) -> list[dict[str, object]]:
+    check_text("list", list_name)
     with store.connect() as conn:
         rows = store_actions.delivery_rows(conn, list_name, status, after_id, limit)
     return [delivery_dict(r) for r in rows]

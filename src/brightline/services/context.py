@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from brightline.services.matching import Matcher
 from brightline.services.store import Store
 from brightline.settings import Settings
@@ -38,3 +40,19 @@ def open_services(settings: Settings) -> Services:
     store = Store(settings.db_url)
     store.migrate()
     return Services(settings, store)
+
+
+def shown_database_url(url: str) -> str:
+    """The URL with its password masked, in the userinfo or (libpq) in the query."""
+    parsed = make_url(url)
+    hidden = {k: "***" for k in parsed.query if k.lower() in ("password", "sslpassword")}
+    return parsed.update_query_dict(hidden).render_as_string(hide_password=True)
+
+
+def database_label(settings: Settings) -> str:
+    """Where the data is, for people: the SQLite file (in ``BRIGHTLINE_HOME``) or the
+    database URL without its password."""
+    if settings.database_url:
+        return shown_database_url(settings.db_url)
+    home = settings.home.absolute()
+    return f"{home / 'brightline.db'} (BRIGHTLINE_HOME={home})"

@@ -12,6 +12,7 @@ from brightline import __version__
 from brightline.adapters.api import errors
 from brightline.adapters.api.middleware import RequestContext
 from brightline.adapters.api.routes import actions, compat_hma, curation, health, keys, scanning
+from brightline.adapters.api.routes import audit as audit_routes
 from brightline.adapters.api.runtime import Runtime
 from brightline.services.context import open_services
 from brightline.settings import Settings
@@ -48,6 +49,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     for module in (health, scanning, curation, actions, keys, compat_hma):
         app.include_router(module.router)
+    app.include_router(audit_routes.router)
     errors.install(app)
     app.add_middleware(
         RequestContext,

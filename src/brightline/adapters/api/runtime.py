@@ -69,6 +69,7 @@ class Runtime:
         self.kick.set()
         for thread in self._threads:
             thread.join(timeout=10)
+        self.keys.close()
         self.services.close()
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -160,6 +160,10 @@ class ListIn(BaseModel):
 
 
 class ListPatch(BaseModel):
+    """Only these can change; any other field (``scheme``, ``name``) is a 422."""
+
+    model_config = ConfigDict(extra="forbid")
+
     pdq_threshold: int | None = Field(default=None, ge=0, le=256)
     description: str | None = Field(default=None, max_length=10_000)
     thresholds: Thresholds | None = Field(
@@ -192,6 +196,10 @@ class EntryIn(BaseModel):
 
 
 class EntryPatch(BaseModel):
+    """Only these can change; any other field is a 422."""
+
+    model_config = ConfigDict(extra="forbid")
+
     enabled: bool | None = None
     withdrawn: bool | None = None
 
@@ -227,6 +235,7 @@ class ImportOut(_Out):
     ignored: int
     ignored_reasons: dict[str, int]
     examples: list[str]
+    sha256: str = Field(description="SHA-256 of the file as imported (the audit record's).")
 
 
 class ActionIn(BaseModel):
@@ -307,3 +316,28 @@ class KeyCreated(_Out):
 class Health(_Out):
     status: str
     index_hashes: int | None = None
+
+
+# -- audit ----------------------------------------------------------------------------
+
+
+class AuditRecordOut(_Out):
+    seq: int
+    at: str
+    actor: str
+    action: str
+    target: str
+    details: dict[str, Any]
+    prev: str
+    digest: str
+
+
+class AuditBreak(_Out):
+    seq: int
+    reason: str
+
+
+class AuditVerifyOut(_Out):
+    intact: bool
+    records: int
+    broken: AuditBreak | None

@@ -6,6 +6,7 @@ from rich.markup import escape
 
 from brightline.adapters.cli.app import console
 from brightline.core.models import ScanResult
+from brightline.core.wording import plural
 
 
 def render_hash(result: ScanResult) -> None:
@@ -40,6 +41,6 @@ def render_match(result: ScanResult) -> None:
 def render_summary(files: int, matched: int, errors: int) -> None:
     colour = "red" if matched else "green"
     console.print(
-        f"[{colour}]{files:,} files scanned, {matched:,} matched[/], "
+        f"[{colour}]{plural(files, 'file')} scanned, {matched:,} matched[/], "
         f"{errors:,} could not be fully hashed."
     )

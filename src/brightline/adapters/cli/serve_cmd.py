@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import socket
 from typing import Annotated
 
 import typer
 
 from brightline.adapters.cli.app import app, err_console, handle_errors
+from brightline.core.wording import plural
+from brightline.errors import UsageError
 from brightline.settings import Settings
 
 
@@ -28,11 +33,17 @@ def serve(
     host = host or settings.host
     port = port or settings.port
     workers = max(1, workers or settings.api_workers)
+    check_port_free(host, port)
+    # The worker processes build their Settings from the environment: hand them the
+    # values this server really runs with, so /v1/settings reports those.
+    os.environ.update(
+        BRIGHTLINE_HOST=host, BRIGHTLINE_PORT=str(port), BRIGHTLINE_API_WORKERS=str(workers)
+    )
     # Bring the saved index up to date once, so each worker just loads the file.
     hashes = warm_index(settings)
     err_console.print(
-        f"Brightline API on http://{host}:{port} ({workers} worker"
-        f"{'s' if workers > 1 else ''}, {hashes:,} PDQ hashes); docs at /docs",
+        f"Brightline API on http://{host}:{port} ({plural(workers, 'worker')}, "
+        f"{plural(hashes, 'PDQ hash')}); docs at /docs",
         highlight=False,
     )
     uvicorn.run(
@@ -45,3 +56,19 @@ def serve(
         access_log=False,
         server_header=False,
     )
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail early, saying which setting picks another port, when ``port`` is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+            raise UsageError(
+                f"port {port} on {host} is already in use (another server?): pick another "
+                "with --port or BRIGHTLINE_PORT (for `make run`: make run BRIGHTLINE_PORT=8001)"
+            ) from None

@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 
 from brightline.core.categories import check_scheme
 from brightline.core.models import HashList
-from brightline.errors import ConflictError, NotFoundError, UsageError
+from brightline.core.names import check_list_name, check_text
+from brightline.errors import ConflictError, NotFoundError, UsageError, shorten
 from brightline.services.store.db import next_rev
 from brightline.services.store.tables import entries, hash_lists, tombstones
 from brightline.services.store.thresholds import set_thresholds, with_thresholds
@@ -21,7 +22,7 @@ DEFAULT_PDQ_THRESHOLD = 31
 
 def check_threshold(threshold: int) -> int:
     if not 0 <= threshold <= 256:
-        raise UsageError(f"PDQ threshold must be between 0 and 256, got {threshold}")
+        raise UsageError(f"PDQ threshold must be between 0 and 256, got {threshold:,}")
     return threshold
 
 
@@ -34,9 +35,8 @@ def create_list(
     thresholds: Mapping[str, int] | None = None,
 ) -> HashList:
     """``thresholds``: by signal type, beside (or overriding) ``pdq_threshold``."""
-    name = name.strip()
-    if not name:
-        raise UsageError("a list needs a name")
+    name = check_list_name(name)
+    check_text("description", description)
     now = datetime.now(UTC)
     values = {
         "name": name,
@@ -59,9 +59,12 @@ def create_list(
 
 
 def get_list(conn: Connection, name: str) -> HashList:
-    row = conn.execute(_list_query().where(hash_lists.c.name == name)).one_or_none()
+    # A NUL cannot be in any name (PostgreSQL would refuse the query itself).
+    row = None
+    if "\x00" not in name:
+        row = conn.execute(_list_query().where(hash_lists.c.name == name)).one_or_none()
     if row is None:
-        raise NotFoundError(f"no list named {name!r}")
+        raise NotFoundError(f"no list named {shorten(name)}")
     return with_thresholds(conn, [_to_list(row)])[0]
 
 
@@ -89,7 +92,7 @@ def update_list(
     if pdq_threshold is not None:
         values["pdq_threshold"] = check_threshold(pdq_threshold)
     if description is not None:
-        values["description"] = description
+        values["description"] = check_text("description", description)
     conn.execute(update(hash_lists).where(hash_lists.c.id == current.id).values(**values))
     if thresholds:
         set_thresholds(conn, current.id, thresholds)

@@ -19,16 +19,16 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from brightline.adapters.api import matching
-from brightline.adapters.api.deps import CuratorKey, RuntimeDep, ScannerKey, ServicesDep
+from brightline.adapters.api.deps import CuratorKey, RuntimeDep, ScannerKey, ServicesDep, actor
 from brightline.adapters.api.errors import ApiError
 from brightline.adapters.api.routes.scanning import fetch
 from brightline.adapters.api.runtime import Runtime
 from brightline.adapters.api.uploads import read_files
 from brightline.core import signals
+from brightline.core.actor import Actor
 from brightline.core.models import HashList, Match, ScanResult
-from brightline.services import curation
+from brightline.services import curation, lists
 from brightline.services.actions import MatchContext
-from brightline.services.store import lists as store_lists
 
 router = APIRouter(prefix="/compat/hma", tags=["hma-compat"])
 
@@ -209,14 +209,13 @@ async def raw_lookup(
 
 @router.get("/c/banks")
 def banks(svc: ServicesDep, _key: CuratorKey) -> list[dict[str, Any]]:
-    with svc.store.connect() as conn:
-        return [_bank(hl) for hl in store_lists.all_lists(conn)]
+    return [_bank(hl) for hl in lists.all_lists(svc.store)]
 
 
 @router.post("/c/banks", status_code=201)
 def create_bank(
     svc: ServicesDep,
-    _key: CuratorKey,
+    key: CuratorKey,
     body: Annotated[dict[str, Any], Body(examples=[{"name": "MY_BANK"}])],
 ) -> dict[str, Any]:
     """Create a bank (a Brightline list with the default PDQ threshold)."""
@@ -225,20 +224,17 @@ def create_bank(
         raise ApiError(400, "bad_request", "name is required")
     if len(name) > 200:
         raise ApiError(400, "bad_request", "name is too long (200 characters at most)")
-    with svc.store.begin() as conn:
-        return _bank(store_lists.create_list(conn, name))
+    return _bank(lists.create_list(svc.store, name, actor=actor(key)))
 
 
 @router.get("/c/bank/{bank_name}")
 def get_bank(bank_name: BankName, svc: ServicesDep, _key: CuratorKey) -> dict[str, Any]:
-    with svc.store.connect() as conn:
-        return _bank(store_lists.get_list(conn, bank_name))
+    return _bank(lists.get_list(svc.store, bank_name))
 
 
 @router.delete("/c/bank/{bank_name}")
-def delete_bank(bank_name: BankName, svc: ServicesDep, _key: CuratorKey) -> dict[str, str]:
-    with svc.store.begin() as conn:
-        store_lists.delete_list(conn, bank_name)
+def delete_bank(bank_name: BankName, svc: ServicesDep, key: CuratorKey) -> dict[str, str]:
+    lists.delete_list(svc.store, bank_name, actor=actor(key))
     return {"message": "Done"}
 
 
@@ -247,7 +243,7 @@ async def add_content(
     bank_name: BankName,
     request: Request,
     runtime: RuntimeDep,
-    _key: CuratorKey,
+    key: CuratorKey,
     url: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> dict[str, Any]:
     """Bank a picture (multipart ``photo``, or ``?url=``): ``{id, signals}``."""
@@ -261,21 +257,23 @@ async def add_content(
         for t, v in _signals_of(result).items()
         if t == _BANKED_EXACT or not signals.is_exact(t)
     }
-    return await run_in_threadpool(_bank_signals, runtime, bank_name, hashes)
+    return await run_in_threadpool(_bank_signals, runtime, bank_name, hashes, actor(key))
 
 
 @router.post("/c/bank/{bank_name}/signal")
 def add_signal(
     bank_name: BankName,
     runtime: RuntimeDep,
-    _key: CuratorKey,
+    key: CuratorKey,
     body: Annotated[dict[str, str], Body(examples=[{"pdq": "f8f8f0cee0f4a84f" * 4}])],
 ) -> dict[str, Any]:
     """Bank hashes directly: a body of ``{signal type: hash}``."""
-    return _bank_signals(runtime, bank_name, body)
+    return _bank_signals(runtime, bank_name, body, actor(key))
 
 
-def _bank_signals(runtime: Runtime, bank_name: str, hashes: dict[str, str]) -> dict[str, Any]:
+def _bank_signals(
+    runtime: Runtime, bank_name: str, hashes: dict[str, str], by: Actor
+) -> dict[str, Any]:
     if not hashes:
         raise ApiError(400, "bad_request", "No signals given")
     # One content id ties the signals of one upload together (deleted together).
@@ -284,7 +282,7 @@ def _bank_signals(runtime: Runtime, bank_name: str, hashes: dict[str, str]) -> d
         curation.NewEntry(_TYPE_NAMES.get(t, t), v, source="hma-compat", source_id=content)
         for t, v in hashes.items()
     ]
-    added = curation.add_entries(runtime.services.store, bank_name, new)
+    added = curation.add_entries(runtime.services.store, bank_name, new, actor=by)
     # The content's id is its first perceptual entry's when it has one (what lookups
     # mostly hit: PDQ for pictures).
     primary = next((e for e in added if not signals.is_exact(e.signal_type)), added[0])
@@ -296,6 +294,6 @@ def delete_content(
     bank_name: BankName,
     content_id: Annotated[int, Path(ge=1, le=2**62)],
     svc: ServicesDep,
-    _key: CuratorKey,
+    key: CuratorKey,
 ) -> dict[str, int]:
-    return {"deleted": curation.delete_content(svc.store, bank_name, content_id)}
+    return {"deleted": curation.delete_content(svc.store, bank_name, content_id, actor=actor(key))}

@@ -6,7 +6,7 @@ Create Date: 2026-12-01
 """
 
 import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+from alembic import op
 
 revision = "0005"
 down_revision = "0004"
@@ -15,8 +15,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    # -- services
+    # The key generation: moves with every revocation, so a server's cache of verified
+    # keys knows at once that one of them may no longer be good.
+    op.execute("INSERT INTO counters (name, value) VALUES ('keys', 0)")
 
 
 def downgrade() -> None:
-    pass
+    # -- services
+    op.execute("DELETE FROM counters WHERE name = 'keys'")
