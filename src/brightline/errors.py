@@ -14,7 +14,9 @@
     │   ├── DecodeError             a file that is not a decodable image (corrupt, bomb…)
     │   ├── FormatError             a hash-list file that cannot be read; has a location
     │   ├── TooLargeError           an upload or fetched file over its size limit (API 413)
-    │   └── FetchError              a URL that may not, or could not, be fetched
+    │   ├── FetchError              a URL that may not, or could not, be fetched
+    │   └── UnreadableContentError  a path or item a source met but cannot read (a FIFO,
+    │                               a broken link); ``code`` says why in one word
     ├── IndexCorruptError           an on-disk index that cannot be loaded (rebuilt from
     │                               the database, never trusted)
     └── CryptoError                 encrypted data or a key that cannot be used (wrong
@@ -99,3 +101,15 @@ class IndexCorruptError(BrightlineError):
 
 class CryptoError(BrightlineError):
     """Encrypted data could not be decrypted, or a key is unusable."""
+
+
+class UnreadableContentError(InputError):
+    """Content a source met but cannot read; ``code`` names why (``fifo``,
+    ``broken_symlink``, ``unreadable_folder``...)."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[type[UnreadableContentError], tuple[str, str]]:
+        return (type(self), (self.code, str(self)))

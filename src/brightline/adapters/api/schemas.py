@@ -245,6 +245,13 @@ class MatchLogRow(_Out):
     key_prefix: str | None
     request_id: str | None
     ref: str | None
+    actor: str | None = Field(
+        default=None, description="Who asked: ``key:<prefix>``, ``operator:<user>``."
+    )
+    job_id: int | None = Field(
+        default=None, description="The scan or upload request that found it."
+    )
+    item_id: int | None = Field(default=None, description="The content item that matched.")
 
 
 class DeliveryRow(_Out):
