@@ -49,10 +49,15 @@ class HashOut(_Out):
     signals: Signals
 
 
+class RowError(_Out):
+    code: str = Field(examples=["not_an_image"], description="Stable machine code.")
+    message: str = Field(description="What went wrong, for a person.")
+
+
 class FileHashItem(_Out):
     name: str | None
     signals: Signals | None
-    error: str | None
+    error: RowError | None
 
 
 class FileHashBatchOut(_Out):
@@ -66,7 +71,7 @@ class FileMatchOut(_Out):
     matched: bool
     signals: Signals | None
     matches: list[MatchOut]
-    error: str | None = Field(
+    error: RowError | None = Field(
         description="Set when the file could not be fully hashed but a digest matched."
     )
 
@@ -76,7 +81,7 @@ class FileMatchItem(_Out):
     matched: bool
     signals: Signals | None
     matches: list[MatchOut]
-    error: str | None
+    error: RowError | None
 
 
 class FileMatchBatchOut(_Out):
@@ -119,7 +124,7 @@ class HashBatchItem(_Out):
     value: str
     matched: bool
     matches: list[MatchOut]
-    error: str | None
+    error: RowError | None
 
 
 class HashBatchOut(_Out):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-
 from contextlib import suppress
 from pathlib import Path
 from typing import Annotated

@@ -166,7 +166,8 @@ def match(
         results.close()  # stops the hashing processes now
         recorder.finish("interrupted")
         _say_interrupted(tally, paths, output)
-        raise typer.Exit(EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED)
+        code = EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
+        raise typer.Exit(code) from None
     finally:
         if log:
             log.close()
