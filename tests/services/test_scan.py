@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -102,6 +103,31 @@ def test_symlinked_folders_are_not_followed(tmp_path: Path) -> None:
     (root / "f.txt").write_text("x")
     (root / "loop").symlink_to(root)
     assert [p.name for p in iter_files([root])] == ["f.txt"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_paths_that_cannot_be_read_are_rows_with_a_reason(
+    svc: Services, tmp_path: Path, workers: int
+) -> None:
+    root = tmp_path / "odd"
+    root.mkdir()
+    os.mkfifo(root / "fifo")
+    (root / "zero").symlink_to("/dev/zero")
+    (root / "broken").symlink_to(root / "nowhere")
+    (root / "up").symlink_to(tmp_path)
+    (root / "ok.txt").write_text("fine")
+    rows = by_name(list(scan([root], svc.matcher, workers=workers)))
+    assert {n: r.error_code for n, r in rows.items()} == {
+        "broken": "broken_symlink",
+        "fifo": "fifo",
+        "ok.txt": "not_an_image",
+        "up": "symlink_folder",
+        "zero": "symlink_special",
+    }
+    assert rows["fifo"].as_dict()["error"] == {
+        "code": "fifo",
+        "message": "a FIFO (named pipe): not read",
+    }
 
 
 def _write(path: Path, data: bytes) -> Path:

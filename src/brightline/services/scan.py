@@ -12,6 +12,7 @@ stopped, and if the parent is killed outright (``kill -9``) the kernel kills the
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Container, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
@@ -31,6 +32,8 @@ from brightline.services.recording import Recorder
 
 CHUNK = 8
 MATCH_BATCH = 256
+#: A batch is matched and recorded at the latest this long after its first result.
+MATCH_FLUSH_S = 0.5
 
 
 def check_paths(paths: Sequence[Path]) -> None:
@@ -143,11 +146,14 @@ def scan_items(
     """``scan`` for the items of any source."""
     opts = opts or HashOptions()
     batch: list[ScanResult] = []
+    started = time.monotonic()
     for result in hash_items(items, opts, workers):
         batch.append(result)
-        if len(batch) >= MATCH_BATCH:
+        # Full batches for speed; on slow content, results still come out steadily.
+        if len(batch) >= MATCH_BATCH or time.monotonic() - started >= MATCH_FLUSH_S:
             yield from _matched(batch, matcher, list_names, on_result, recorder)
             batch = []
+            started = time.monotonic()
     yield from _matched(batch, matcher, list_names, on_result, recorder)
 
 

@@ -197,7 +197,7 @@ class _Tally:
             self.reasons[result.error_code or "error"] += 1
 
 
-class _Terminated(Exception):
+class _Terminated(BaseException):
     """SIGTERM arrived: stop like Ctrl-C does."""
 
 

@@ -58,9 +58,9 @@ class UploadBody:
         self.size += len(chunk)
         if self._memory is not None:
             self._memory.write(chunk)
-            if self._memory.tell() <= self._spool_bytes:
-                return
-            self._spill()
+            if self._memory.tell() > self._spool_bytes:
+                self._spill()  # the chunk goes with what was in memory
+            return
         assert self._file is not None
         self._file.write(chunk)
 
