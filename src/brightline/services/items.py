@@ -9,6 +9,7 @@ memory whole. Every error row carries a stable code (``ScanResult.error_code``).
 
 from __future__ import annotations
 
+import io
 from typing import BinaryIO, cast
 
 from brightline.core.models import FileSignals, ScanResult
@@ -37,13 +38,22 @@ def hash_item(item: ContentItem, opts: HashOptions) -> ScanResult:
 def _hash_stream(item: ContentItem, opts: HashOptions, name: str) -> ScanResult:
     assert item.open is not None
     with item.open() as fh:
+        if isinstance(fh, io.BytesIO):
+            if fh.seek(0, io.SEEK_END) <= MAX_IMAGE_BYTES:
+                return hash_bytes(fh.getvalue(), opts, name)  # in memory already: no copy
+            fh.seek(0)
         head = fh.read(_HEAD)
         media_type = sniff_media_type(head)
         fits = item.size is None or item.size <= MAX_IMAGE_BYTES
         if media_type is not None and fits:
-            data = head + fh.read(MAX_IMAGE_BYTES + 1 - len(head))
+            # One more byte than expected tells a file that grew past its size.
+            expected = MAX_IMAGE_BYTES if item.size is None else item.size
+            data = head + fh.read(expected + 1 - len(head))
             if len(data) <= MAX_IMAGE_BYTES:
-                return hash_bytes(data, opts, name)
+                if len(data) > expected:  # it grew since it was listed: take it all
+                    data += fh.read(MAX_IMAGE_BYTES + 1 - len(data))
+                if len(data) <= MAX_IMAGE_BYTES:
+                    return hash_bytes(data, opts, name)
             head = data  # larger than it said: digest what was read, then the rest
         md5, sha1, sha256, size = digests_of_stream(cast(BinaryIO, _Prefixed(head, fh)))
     if size == 0:

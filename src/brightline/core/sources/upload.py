@@ -44,17 +44,22 @@ class UploadBody:
         self._spool_bytes = spool_bytes
         self._folder = folder
         self._memory: io.BytesIO | None = io.BytesIO()
+        self._bytes: bytes | None = None  # the body, once written, when it is small
         self._file: BinaryIO | None = None
         self._path: Path | None = None
 
     @classmethod
     def of(cls, data: bytes, name: str | None = None) -> UploadBody:
-        """A body already in memory (a test, a fetched file)."""
+        """A body already in memory (a test, a fetched file); not copied."""
         body = cls(name, spool_bytes=max(len(data), 1))
-        body.write(data)
+        body.size = len(data)
+        body._memory = None
+        body._bytes = data
         return body
 
     def write(self, chunk: bytes) -> None:
+        if self._bytes is not None:
+            raise ValueError("this upload body is complete")
         self.size += len(chunk)
         if self._memory is not None:
             self._memory.write(chunk)
@@ -78,12 +83,16 @@ class UploadBody:
         return self._path is not None
 
     def data(self) -> bytes | None:
-        """The bytes, when they are still in memory."""
-        return None if self._memory is None else self._memory.getvalue()
+        """The bytes, when they are in memory."""
+        if self._memory is not None:
+            self._bytes, self._memory = self._memory.getvalue(), None
+        return self._bytes
 
     def item(self) -> ContentItem:
+        """The body as a content item; writing is over."""
         if self._file is not None:
             self._file.flush()
+        self.data()
         return ContentItem(
             locator=Locator.of(self.name or UNNAMED),
             size=self.size,
@@ -94,8 +103,8 @@ class UploadBody:
     def _open(self) -> BinaryIO:
         if self._path is not None:
             return open(self._path, "rb")
-        assert self._memory is not None
-        return io.BytesIO(self._memory.getbuffer())
+        assert self._bytes is not None, "the upload body was closed"
+        return io.BytesIO(self._bytes)  # shares the bytes until written to
 
     def close(self) -> None:
         if self._file is not None:
@@ -104,7 +113,7 @@ class UploadBody:
         if self._path is not None:
             self._path.unlink(missing_ok=True)
             self._path = None
-        self._memory = None
+        self._memory = self._bytes = None
 
     def __enter__(self) -> UploadBody:
         return self
