@@ -168,6 +168,9 @@ def match(
         _say_interrupted(tally, paths, output)
         code = EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
         raise typer.Exit(code) from None
+    except BaseException:
+        recorder.finish("failed")
+        raise
     finally:
         if log:
             log.close()
