@@ -99,6 +99,7 @@ def test_recording_does_not_wait_behind_an_import(database_url: str, tmp_path: P
     try:
         with store.begin() as conn:
             hl = lists.create_list(conn, "l")
+        actions.add_action(store, "l", "webhook", "http://127.0.0.1:9/hook")
         with store.begin() as importing:  # the import's open write transaction
             rows = [{"signal_type": "md5", "value": f"{i:032x}"} for i in range(100)]
             upsert_entries(importing, hl.id, rows, source="bulk", rev=next_rev(importing))
@@ -106,10 +107,11 @@ def test_recording_does_not_wait_behind_an_import(database_url: str, tmp_path: P
                 # Fail fast instead of the 30 s busy timeout if it were the same lock.
                 with store.events_engine.connect() as ev:
                     ev.exec_driver_sql("PRAGMA busy_timeout=100")
-            recorder = Recorder(store, local_operator(), "lookup", webhooks=False)
+            recorder = Recorder(store, local_operator(), "lookup")
             m = actions.Match("l", hl.id, 1, "md5", "0" * 32, 0, None, "none", None, None)
-            recorder.record_matches([m])
+            assert recorder.record_matches([m]) == 1  # logged, and its webhook queued
         assert [r["list"] for r in actions.match_log(store)] == ["l"]
+        assert [d["status"] for d in actions.delivery_log(store)] == ["pending"]
     finally:
         store.dispose()
 

@@ -5,7 +5,7 @@ hash lookup) and whether or not its list has a ``log`` action (kept, and accepte
 for compatibility: it is now implied). Webhooks are set per list: ``record_matches``
 queues one delivery per webhook action and request, unless the caller asks for no
 webhooks (a CLI scan without ``--actions``). The match log is in the events database
-(``store/events.py``), the webhook outbox in the main one; deliveries are sent by
+(``store/events.py``) with the webhook outbox; deliveries are sent by
 ``webhooks.Deliverer`` in the background, so a verdict never waits on a receiver.
 """
 
@@ -125,13 +125,14 @@ def record_matches(
     webhooks: bool = True,
     item_ids: Sequence[int | None] | None = None,
 ) -> int:
-    """Log every match and, with ``webhooks``, queue the lists' webhook deliveries;
-    returns deliveries queued. ``item_ids``: the content item of each match."""
+    """Log every match and, with ``webhooks``, queue the lists' webhook deliveries, in
+    one transaction; returns deliveries queued. ``item_ids``: each match's item."""
     if not matches:
         return 0
+    hooks = webhook_actions(store, matches) if webhooks else []
     with store.begin_events() as conn:
         log_matches(conn, matches, ctx, item_ids)
-    return queue_webhooks(store, matches, ctx) if webhooks else 0
+        return queue_webhooks(conn, hooks, matches, ctx)
 
 
 def log_matches(
@@ -147,25 +148,27 @@ def log_matches(
     store_actions.insert_match_log(conn, rows)
 
 
-def queue_webhooks(store: Store, matches: Sequence[Match], ctx: MatchContext) -> int:
-    """One delivery per webhook action of the matched lists; returns how many."""
+def webhook_actions(store: Store, matches: Sequence[Match]) -> list[Row[Any]]:
+    """The webhook actions of the lists these matches are on (a read: never waits)."""
+    list_ids = {m.list_id for m in matches}
+    if not list_ids:
+        return []
+    with store.connect() as conn:
+        found = store_actions.actions_for_lists(conn, list_ids)
+    return [a for a in found if a.kind == ActionKind.WEBHOOK]
+
+
+def queue_webhooks(
+    conn: Connection, hooks: Sequence[Row[Any]], matches: Sequence[Match], ctx: MatchContext
+) -> int:
+    """One delivery per webhook action and request, in the caller's transaction on the
+    events database; returns how many."""
     by_list: dict[int, list[Match]] = defaultdict(list)
     for m in matches:
         by_list[m.list_id].append(m)
-    if not by_list:
-        return 0
     now = datetime.now(UTC)
-    with store.connect() as conn:
-        hooks = [
-            a
-            for a in store_actions.actions_for_lists(conn, by_list)
-            if a.kind == ActionKind.WEBHOOK
-        ]
-    if not hooks:
-        return 0  # the common case writes nothing to the main database
     deliveries = [_delivery_row(a, by_list[a.list_id], ctx, now) for a in hooks]
-    with store.begin() as conn:
-        store_actions.insert_deliveries(conn, deliveries)
+    store_actions.insert_deliveries(conn, deliveries)
     return len(deliveries)
 
 
@@ -203,7 +206,7 @@ def delivery_log(
     after_id: int = 0,
     limit: int = 100,
 ) -> list[dict[str, object]]:
-    with store.connect() as conn:
+    with store.connect_events() as conn:
         rows = store_actions.delivery_rows(conn, list_name, status, after_id, limit)
     return [delivery_dict(r) for r in rows]
 

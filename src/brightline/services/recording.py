@@ -80,34 +80,30 @@ class Recorder:
     def record(self, results: Sequence[ScanResult]) -> int:
         """Store these results; returns webhook deliveries queued."""
         keep = [r for r in results if self.items == "all" or r.matches]
-        matches: list[Match] = []
-        item_ids: list[int | None] = []
-        if keep or any(r.matches for r in results):
-            with self.store.begin_events() as conn:
-                self.start(conn)
-                ids = self._insert_items(conn, keep)
-                for result, item_id in zip(keep, ids, strict=True):
-                    matches.extend(result.matches)
-                    item_ids.extend([item_id] * len(result.matches))
-                actions.log_matches(conn, matches, self._ctx, item_ids)
-        if self.webhooks and matches:
-            queued = actions.queue_webhooks(self.store, matches, self._ctx)
-            self.deliveries += queued
-            return queued
-        return 0
+        if not keep:
+            return 0
+        found = [m for r in keep for m in r.matches]
+        hooks = actions.webhook_actions(self.store, found) if self.webhooks and found else []
+        with self.store.begin_events() as conn:
+            self.start(conn)
+            ids = self._insert_items(conn, keep)
+            item_ids = [i for r, i in zip(keep, ids, strict=True) for _ in r.matches]
+            actions.log_matches(conn, found, self._ctx, item_ids)
+            queued = actions.queue_webhooks(conn, hooks, found, self._ctx)
+        self.deliveries += queued
+        return queued
 
     def record_matches(self, matches: Sequence[Match]) -> int:
         """Matches of hashes looked up directly (no content item)."""
         if not matches:
             return 0
+        hooks = actions.webhook_actions(self.store, matches) if self.webhooks else []
         with self.store.begin_events() as conn:
             self.start(conn)
             actions.log_matches(conn, matches, self._ctx)
-        if self.webhooks:
-            queued = actions.queue_webhooks(self.store, matches, self._ctx)
-            self.deliveries += queued
-            return queued
-        return 0
+            queued = actions.queue_webhooks(conn, hooks, matches, self._ctx)
+        self.deliveries += queued
+        return queued
 
     def finish(self, status: str = "done") -> None:
         if self.job_id is None:

@@ -7,7 +7,7 @@ their own, so "which scan found this" and "where else was this hash seen" are
 queries. Names, not foreign keys, point at lists and entries: the record outlives
 them (as the match log does).
 
-These tables and the match log are the *events* tables: on SQLite they live in a
+These tables, the match log and the webhook outbox are the *events* tables: on SQLite they live in a
 database file of their own beside the main one (``events.py``), so recording never
 waits behind a bulk import holding the main file's write lock; on PostgreSQL they
 are in the main database.
@@ -36,7 +36,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
-from brightline.services.store.tables import Id, UtcDateTime, match_log, metadata
+from brightline.services.store.tables import (
+    Id,
+    UtcDateTime,
+    match_log,
+    metadata,
+    webhook_deliveries,
+)
 
 jobs = Table(
     "jobs",
@@ -93,8 +99,11 @@ item_matches = Table(
     sqlite_autoincrement=True,
 )
 
-#: Every table kept in the events database (on SQLite a file of its own).
-EVENT_TABLES = (jobs, items, item_signals, item_matches, match_log)
+#: Every table kept in the events database (on SQLite a file of its own): what a
+#: match writes, down to the webhook outbox, so no part of it waits on the main file.
+EVENT_TABLES = (jobs, items, item_signals, item_matches, match_log, webhook_deliveries)
+#: Tables an older version kept in the main file, copied when the events file is made.
+LEGACY_TABLES = (match_log, webhook_deliveries)
 
 
 def clean_text(value: str | None, limit: int | None = None) -> str | None:

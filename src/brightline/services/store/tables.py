@@ -154,7 +154,7 @@ match_log = Table(
 )
 
 # The webhook outbox and delivery log: one row per (action, request), retried with
-# backoff by whichever worker claims it first.
+# backoff by whichever worker claims it first. In the events database (content.py).
 webhook_deliveries = Table(
     "webhook_deliveries",
     metadata,
