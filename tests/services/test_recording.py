@@ -20,7 +20,7 @@ from brightline.services.store import content as store_content
 from brightline.services.store.db import next_rev
 from brightline.services.store.entries import upsert_entries
 from brightline.services.store.events import events_url
-from brightline.services.store.tables import match_log
+from brightline.services.store.tables import match_log, webhook_deliveries
 
 
 @pytest.fixture
@@ -116,7 +116,7 @@ def test_recording_does_not_wait_behind_an_import(database_url: str, tmp_path: P
         store.dispose()
 
 
-def test_match_log_rows_of_an_older_version_move_to_the_events_file(tmp_path: Path) -> None:
+def test_rows_an_older_version_logged_move_to_the_events_file(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'brightline.db'}"
     store = Store(url)
     store.migrate()
@@ -132,6 +132,19 @@ def test_match_log_rows_of_an_older_version_move_to_the_events_file(tmp_path: Pa
                 distance=0,
             )
         )
+        conn.execute(
+            insert(webhook_deliveries).values(
+                id=3,
+                action_id=1,
+                list_name="old",
+                url="http://h/x",
+                payload="{}",
+                status="pending",
+                attempts=0,
+                next_attempt_at=text("CURRENT_TIMESTAMP"),
+                created_at=text("CURRENT_TIMESTAMP"),
+            )
+        )
     store.dispose()
     (tmp_path / "brightline-events.db").unlink()
     for extra in ("-wal", "-shm"):
@@ -140,5 +153,6 @@ def test_match_log_rows_of_an_older_version_move_to_the_events_file(tmp_path: Pa
     again.migrate()
     try:
         assert [(r["id"], r["list"]) for r in actions.match_log(again)] == [(7, "old")]
+        assert [(d["id"], d["status"]) for d in actions.delivery_log(again)] == [(3, "pending")]
     finally:
         again.dispose()
