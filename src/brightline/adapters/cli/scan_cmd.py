@@ -165,7 +165,13 @@ def match(
     except (KeyboardInterrupt, _Terminated) as exc:
         results.close()  # stops the hashing processes now
         recorder.finish("interrupted")
-        _say_interrupted(tally, paths, output)
+        again = [str(p) for p in paths]
+        for name in list_names or ():
+            again += ["--list", name]
+        flags = {"--json": json_out, "--dihedral": dihedral, "--actions": run_actions}
+        again += [flag for flag, on in flags.items() if on]
+        again += ["--workers", str(workers)] if workers else []
+        _say_interrupted(tally, again, output)
         code = EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
         raise typer.Exit(code) from None
     except BaseException:
@@ -220,19 +226,21 @@ def _stop_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _say_interrupted(tally: _Tally, paths: list[Path], output: Path | None) -> None:
+def _say_interrupted(tally: _Tally, args: list[str], output: Path | None) -> None:
+    """What was done, and the command that carries on (``args``: the scan's own)."""
     err_console.print(
         f"[yellow]Interrupted[/] after {tally.files:,} files: {tally.matched:,} matched, "
         f"{tally.errors:,} could not be checked.",
         highlight=False,
     )
-    again = " ".join(shlex.quote(str(p)) for p in paths)
+    again = shlex.join(args)
     if output is not None:
         err_console.print(
             f"The results so far are in {output}. Carry on with:\n"
             f"  brightline match {again} -o {shlex.quote(str(output))} --resume",
             highlight=False,
             markup=False,
+            soft_wrap=True,  # a command to copy: never wrapped
         )
     else:
         err_console.print(
