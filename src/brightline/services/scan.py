@@ -4,17 +4,22 @@ The sequence every path runs (CLI ``match``, API ``/v1/match*``, later cases):
 items from a ``Source`` -> ``hash_item`` -> ``attach_matches`` -> ``Recorder.record``.
 Work is handed to a process pool in chunks, with a bounded number in flight so a
 folder of millions of files never piles up in memory; results come back in order.
-The pool's processes end with the scan: on an exception, Ctrl-C or SIGTERM they are
-stopped, and if the parent is killed outright (``kill -9``) the kernel kills them
-(``children.die_with_parent``).
+The pool's processes end with the scan: on an exception they are stopped; a signal
+handler calls ``request_stop`` (it kills them and raises nothing, since an exception
+thrown into the pool's own locking could hang the exit), and the scan then raises
+``ScanStopped`` from its own code; if the parent is killed outright (``kill -9``)
+the kernel kills them (``children.die_with_parent``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import time
 from collections.abc import Callable, Container, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from functools import partial
 from itertools import islice
@@ -32,6 +37,42 @@ from brightline.services.recording import Recorder
 
 CHUNK = 8
 MATCH_BATCH = 256
+_ACTIVE_POOLS: set[ProcessPoolExecutor] = set()
+
+
+class ScanStopped(Exception):
+    """A stop was requested (``request_stop``: Ctrl-C, SIGTERM); ``signum`` says which."""
+
+    def __init__(self, signum: int):
+        self.signum = signum
+        super().__init__(f"stopped by signal {signum}")
+
+
+class _Stop:
+    signum: int | None = None
+
+
+def request_stop(signum: int) -> None:
+    """Stop every scan of this process soon, safely: safe to call from a signal
+    handler (it raises nothing there). The hashing processes are killed at once; the
+    scan then raises ``ScanStopped`` from its own code, where cleaning up is safe."""
+    _Stop.signum = signum
+    for pool in list(_ACTIVE_POOLS):
+        for process in list(getattr(pool, "_processes", {}).values()):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                os.kill(process.pid, signal.SIGKILL)
+
+
+def clear_stop() -> None:
+    _Stop.signum = None
+
+
+def check_stop() -> None:
+    """Raise ``ScanStopped`` if a stop was requested."""
+    if _Stop.signum is not None:
+        raise ScanStopped(_Stop.signum)
+
+
 #: A batch is matched and recorded at the latest this long after its first result.
 MATCH_FLUSH_S = 0.5
 
@@ -67,11 +108,13 @@ def hash_items(
     workers = workers or os.cpu_count() or 1
     if workers == 1:
         for item in items:
+            check_stop()
             yield hash_item(item, opts)
         return
     pool = ProcessPoolExecutor(
         max_workers=workers, initializer=worker_init, initargs=(os.getpid(),)
     )
+    _ACTIVE_POOLS.add(pool)
     finished = False
     try:
         pending: list[Future[list[ScanResult]]] = []
@@ -79,16 +122,27 @@ def hash_items(
         for chunk in islice(chunks, workers * 4):
             pending.append(_submit(pool, chunk, opts))
         while pending:
-            done = pending.pop(0).result()
+            done = _result(pending.pop(0))
             for chunk in islice(chunks, 1):
                 pending.append(_submit(pool, chunk, opts))
             yield from done
         finished = True
     finally:
+        _ACTIVE_POOLS.discard(pool)
         if finished:
             pool.shutdown(wait=True)
         else:
             stop_pool(pool)
+
+
+def _result(future: Future[list[ScanResult]]) -> list[ScanResult]:
+    """A chunk's results; ``ScanStopped`` when a stop killed the pool under it."""
+    check_stop()
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        check_stop()
+        raise
 
 
 def hash_files(files: Iterable[Path], opts: HashOptions, workers: int = 0) -> Iterator[ScanResult]:
@@ -205,6 +259,7 @@ def _matched(
         return
     match_and_record(batch, matcher, list_names, recorder)
     for result in batch:
+        check_stop()
         if on_result:
             on_result(result)
         yield result
@@ -213,6 +268,7 @@ def _matched(
 def _submit(
     pool: ProcessPoolExecutor, chunk: list[ContentItem], opts: HashOptions
 ) -> Future[list[ScanResult]]:
+    check_stop()
     if all(i.path is not None or not i.readable for i in chunk):
         return pool.submit(_hash_chunk, [_portable(i) for i in chunk], opts)
     done: Future[list[ScanResult]] = Future()

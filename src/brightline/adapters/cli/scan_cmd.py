@@ -35,7 +35,16 @@ from brightline.errors import FormatError, InputError, UsageError
 from brightline.services.hashing import HashOptions
 from brightline.services.matching import Matcher, Query
 from brightline.services.recording import Recorder
-from brightline.services.scan import check_paths, count_files, hash_items, scan
+from brightline.services.scan import (
+    ScanStopped,
+    check_paths,
+    check_stop,
+    clear_stop,
+    count_files,
+    hash_items,
+    request_stop,
+    scan,
+)
 from brightline.services.scan_log import ScanLog
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line and per file.")]
@@ -153,8 +162,9 @@ def match(
         recorder=recorder,
     )
     try:
-        with _stop_on_sigterm():
+        with _stop_on_signals():
             for result in _progress(results, paths, "Scanning", len(tally.done)):
+                check_stop()
                 tally.add(result)
                 if log:
                     log.write(result)
@@ -162,7 +172,7 @@ def match(
                     print_json(result.as_dict())
                 else:
                     render_match(result)
-    except (KeyboardInterrupt, _Terminated) as exc:
+    except (KeyboardInterrupt, ScanStopped) as exc:
         results.close()  # stops the hashing processes now
         recorder.finish("interrupted")
         again = [str(p) for p in paths]
@@ -172,7 +182,8 @@ def match(
         again += [flag for flag, on in flags.items() if on]
         again += ["--workers", str(workers)] if workers else []
         _say_interrupted(tally, again, output)
-        code = EXIT_TERMINATED if isinstance(exc, _Terminated) else EXIT_INTERRUPTED
+        terminated = isinstance(exc, ScanStopped) and exc.signum == signal.SIGTERM
+        code = EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
         raise typer.Exit(code) from None
     except BaseException:
         recorder.finish("failed")
@@ -206,24 +217,28 @@ class _Tally:
             self.reasons[result.error_code or "error"] += 1
 
 
-class _Terminated(BaseException):
-    """SIGTERM arrived: stop like Ctrl-C does."""
-
-
 @contextmanager
-def _stop_on_sigterm() -> Iterator[None]:
-    def handler(signum: int, frame: object) -> None:
-        raise _Terminated()
+def _stop_on_signals() -> Iterator[None]:
+    """Ctrl-C and SIGTERM ask the scan to stop (``scan.request_stop``: the hashing
+    processes are killed, the scan stops at its next step); a second Ctrl-C
+    interrupts at once."""
 
+    def handler(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C
+        request_stop(signum)
+
+    clear_stop()
     try:
-        previous = signal.signal(signal.SIGTERM, handler)
+        previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     except ValueError:  # not the main thread (an embedding application): leave it be
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+        clear_stop()
 
 
 def _say_interrupted(tally: _Tally, args: list[str], output: Path | None) -> None:
