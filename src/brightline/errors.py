@@ -17,7 +17,9 @@
     │   ├── FetchError              a URL that may not, or could not, be fetched
     │   ├── InvalidThresholdError   a list threshold for an exact type, or out of range
     │   ├── InvalidNameError        a list name that breaks the naming rule
-    │   └── InvalidTextError        text with a NUL character (refused on every database)
+    │   ├── InvalidTextError        text with a NUL character (refused on every database)
+    │   └── UnreadableContentError  a path or item a source met but cannot read (a FIFO,
+    │                               a broken link); ``code`` says why in one word
     ├── IndexCorruptError           an on-disk index that cannot be loaded (rebuilt from
     │                               the database, never trusted)
     └── CryptoError                 encrypted data or a key that cannot be used (wrong
@@ -246,3 +248,15 @@ class InvalidThresholdError(InputError):
     """A threshold set for an exact signal type, or outside its type's range."""
 
     code = "invalid_threshold"
+
+
+class UnreadableContentError(InputError):
+    """Content a source met but cannot read; ``code`` names why (``fifo``,
+    ``broken_symlink``, ``unreadable_folder``...)."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[type[UnreadableContentError], tuple[str, str]]:
+        return (type(self), (self.code, str(self)))

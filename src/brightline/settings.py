@@ -7,7 +7,7 @@ the two agree.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -105,6 +105,12 @@ class Settings(BaseSettings):
 
     # -- Foundations: content, signal types, services ------------------------
     # (section kept for the foundations work)
+    # pipeline: content items
+    record_items: Literal["all", "matched"] = Field(
+        default="all",
+        description="Content items that scans and uploads store with their signals: "
+        "``all``, or only those that ``matched``. Every match is logged either way.",
+    )
 
     # -- Police triage (``brightline case``) ----------------------------------
     # (section kept for the triage work)

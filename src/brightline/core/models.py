@@ -204,17 +204,26 @@ class FileSignals:
 
 @dataclass(slots=True)
 class ScanResult:
-    """What a scan found for one file. ``error`` set means the file was not hashed."""
+    """What a scan found for one file. ``error`` set means the file was not (fully)
+    hashed: its message; ``error_code`` is the stable machine word for it
+    (``empty_file``, ``not_an_image``, ``decompression_bomb``, ``fifo``…)."""
 
     path: str
     signals: FileSignals | None = None
     matches: list[Match] = field(default_factory=list)
     error: str | None = None
+    error_code: str | None = None
+
+    def error_dict(self) -> dict[str, str] | None:
+        """``{"code", "message"}`` of the error, as JSON rows carry it."""
+        if self.error is None:
+            return None
+        return {"code": self.error_code or "error", "message": self.error}
 
     def as_dict(self) -> dict[str, object]:
         return {
             "path": self.path,
             "signals": self.signals.as_dict() if self.signals else None,
             "matches": [m.as_dict() for m in self.matches],
-            "error": self.error,
+            "error": self.error_dict(),
         }

@@ -1,9 +1,12 @@
-"""What a match on a list triggers: a record in the match log, a signed webhook.
+"""What a match triggers: a record in the match log, a signed webhook.
 
-Actions are set per list. ``record_matches`` runs after a lookup that found
-something: it writes match-log rows and queues one webhook delivery per webhook
-action and request, in one transaction. Deliveries are sent by ``webhooks.Deliverer``
-in the background, so a verdict never waits on a receiver.
+Every match is written to the match log, whichever path found it (API, CLI scan,
+hash lookup) and whether or not its list has a ``log`` action (kept, and accepted,
+for compatibility: it is now implied). Webhooks are set per list: ``record_matches``
+queues one delivery per webhook action and request, unless the caller asks for no
+webhooks (a CLI scan without ``--actions``). The match log is in the events database
+(``store/events.py``) with the webhook outbox; deliveries are sent by
+``webhooks.Deliverer`` in the background, so a verdict never waits on a receiver.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Row
+from sqlalchemy import Connection, Row
 
 from brightline.core.actor import Actor
 from brightline.core.models import Match
@@ -28,6 +31,7 @@ from brightline.services import audit
 from brightline.services.store import Store
 from brightline.services.store import actions as store_actions
 from brightline.services.store import lists as store_lists
+from brightline.services.store.content import clean_text
 
 
 class ActionKind(StrEnum):
@@ -60,6 +64,10 @@ class MatchContext:
     request_id: str | None = None
     key_prefix: str | None = None
     ref: str | None = None
+    #: ``Actor.label`` of who asked (``key:ab12cd34``, ``operator:alice``).
+    actor: str | None = None
+    #: The job (scan, upload request, case) that found the matches.
+    job_id: int | None = None
 
 
 def add_action(
@@ -130,26 +138,58 @@ def check_webhook_url(url: str | None) -> str:
     return str(url)
 
 
-def record_matches(store: Store, matches: Sequence[Match], ctx: MatchContext) -> int:
-    """Run the lists' actions for these matches; returns deliveries queued."""
+def record_matches(
+    store: Store,
+    matches: Sequence[Match],
+    ctx: MatchContext,
+    *,
+    webhooks: bool = True,
+    item_ids: Sequence[int | None] | None = None,
+) -> int:
+    """Log every match and, with ``webhooks``, queue the lists' webhook deliveries, in
+    one transaction; returns deliveries queued. ``item_ids``: each match's item."""
+    if not matches:
+        return 0
+    hooks = webhook_actions(store, matches) if webhooks else []
+    with store.begin_events() as conn:
+        log_matches(conn, matches, ctx, item_ids)
+        return queue_webhooks(conn, hooks, matches, ctx)
+
+
+def log_matches(
+    conn: Connection,
+    matches: Sequence[Match],
+    ctx: MatchContext,
+    item_ids: Sequence[int | None] | None = None,
+) -> None:
+    """Match-log rows, in a transaction the caller holds on the events database."""
+    now = datetime.now(UTC)
+    ids = item_ids if item_ids is not None else [None] * len(matches)
+    rows = [_log_row(m, ctx, now, item) for m, item in zip(matches, ids, strict=True)]
+    store_actions.insert_match_log(conn, rows)
+
+
+def webhook_actions(store: Store, matches: Sequence[Match]) -> list[Row[Any]]:
+    """The webhook actions of the lists these matches are on (a read: never waits)."""
+    list_ids = {m.list_id for m in matches}
+    if not list_ids:
+        return []
+    with store.connect() as conn:
+        found = store_actions.actions_for_lists(conn, list_ids)
+    return [a for a in found if a.kind == ActionKind.WEBHOOK]
+
+
+def queue_webhooks(
+    conn: Connection, hooks: Sequence[Row[Any]], matches: Sequence[Match], ctx: MatchContext
+) -> int:
+    """One delivery per webhook action and request, in the caller's transaction on the
+    events database; returns how many."""
     by_list: dict[int, list[Match]] = defaultdict(list)
     for m in matches:
         by_list[m.list_id].append(m)
-    if not by_list:
-        return 0
     now = datetime.now(UTC)
-    with store.begin() as conn:
-        actions = store_actions.actions_for_lists(conn, by_list)
-        logs: list[dict[str, Any]] = []
-        deliveries: list[dict[str, Any]] = []
-        for action in actions:
-            found = by_list[action.list_id]
-            if action.kind == ActionKind.LOG:
-                logs.extend(_log_row(m, ctx, now) for m in found)
-            elif action.kind == ActionKind.WEBHOOK:
-                deliveries.append(_delivery_row(action, found, ctx, now))
-        store_actions.insert_match_log(conn, logs)
-        store_actions.insert_deliveries(conn, deliveries)
+    deliveries = [_delivery_row(a, by_list[a.list_id], ctx, now) for a in hooks]
+    store_actions.insert_deliveries(conn, deliveries)
     return len(deliveries)
 
 
@@ -157,7 +197,7 @@ def match_log(
     store: Store, list_name: str | None = None, after_id: int = 0, limit: int = 100
 ) -> list[dict[str, object]]:
     check_text("list", list_name)
-    with store.connect() as conn:
+    with store.connect_events() as conn:
         rows = store_actions.match_log_rows(conn, list_name, after_id, limit)
     return [
         {
@@ -173,6 +213,9 @@ def match_log(
             "key_prefix": r.key_prefix,
             "request_id": r.request_id,
             "ref": r.ref,
+            "actor": r.actor,
+            "job_id": r.job_id,
+            "item_id": r.item_id,
         }
         for r in rows
     ]
@@ -186,7 +229,7 @@ def delivery_log(
     limit: int = 100,
 ) -> list[dict[str, object]]:
     check_text("list", list_name)
-    with store.connect() as conn:
+    with store.connect_events() as conn:
         rows = store_actions.delivery_rows(conn, list_name, status, after_id, limit)
     return [delivery_dict(r) for r in rows]
 
@@ -218,7 +261,7 @@ def _kind(kind: ActionKind | str) -> ActionKind:
         raise UsageError(f"unknown action kind {kind!r} (known: {known})") from None
 
 
-def _log_row(m: Match, ctx: MatchContext, now: datetime) -> dict[str, Any]:
+def _log_row(m: Match, ctx: MatchContext, now: datetime, item_id: int | None) -> dict[str, Any]:
     return {
         "at": now,
         "list_name": m.list_name,
@@ -230,7 +273,10 @@ def _log_row(m: Match, ctx: MatchContext, now: datetime) -> dict[str, Any]:
         "source": m.source,
         "key_prefix": ctx.key_prefix,
         "request_id": ctx.request_id,
-        "ref": ctx.ref,
+        "ref": clean_text(ctx.ref, 256),
+        "actor": clean_text(ctx.actor, 300),
+        "job_id": ctx.job_id,
+        "item_id": item_id,
     }
 
 

@@ -12,9 +12,12 @@ plain reason, and whatever could be computed (the digests) is kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, BinaryIO
 
 from brightline.core import signals as signal_types
 from brightline.core.models import FileSignals, ScanResult
@@ -63,6 +66,50 @@ def hash_path(path: Path, opts: HashOptions) -> ScanResult:
         result.error = f"image too large to decode ({size:,} bytes)"
         return result
     return _add_content_signals(result, path, opts)
+
+
+def hash_stream(fh: BinaryIO, opts: HashOptions, name: str, size: int | None = None) -> ScanResult:
+    """Hash content read from a stream, in bounded memory: a picture up to
+    ``MAX_IMAGE_BYTES`` is read once (digests and its perceptual hash from the same
+    bytes); other media a signal type decodes (video) are spooled to a private temp
+    file while their digests are taken; anything else is only digested."""
+    head = fh.read(HEAD_BYTES)
+    media_type = sniff(head)
+    kind = content_type_of(media_type)
+    if kind == PHOTO and (size is None or size <= MAX_IMAGE_BYTES):
+        data = head + fh.read(MAX_IMAGE_BYTES + 1 - len(head))
+        if len(data) <= MAX_IMAGE_BYTES:
+            return hash_bytes(data, opts, name)
+        head = data  # larger than it said: digest what was read, then the rest
+    chunks = itertools.chain([head], iter(lambda: fh.read(_CHUNK), b""))
+    if kind in (FILE, PHOTO) or not content_hashers(kind):
+        digests, total = _digests(chunks)
+        return _finish(name, FileSignals(total, media_type, digests), kind, opts, None)
+    with tempfile.NamedTemporaryFile(prefix="brightline-", suffix=".media") as spool:
+        digests, total = _digests(_teed(chunks, spool))
+        spool.flush()
+        return _finish(name, FileSignals(total, media_type, digests), kind, opts, Path(spool.name))
+
+
+def _teed(chunks: Iterable[bytes], sink: IO[bytes]) -> Iterator[bytes]:
+    for chunk in chunks:
+        sink.write(chunk)
+        yield chunk
+
+
+def _finish(
+    name: str, signals: FileSignals, kind: str, opts: HashOptions, spooled: Path | None
+) -> ScanResult:
+    if signals.size == 0:
+        return ScanResult(name, error="empty file")
+    result = ScanResult(name, signals)
+    if kind == PHOTO:
+        result.error = f"image too large to decode ({signals.size:,} bytes)"
+        return result
+    if spooled is None:
+        result.error = "not a recognised image format"
+        return result
+    return _add_content_signals(result, spooled, opts)
 
 
 def content_hashers(content_type: str) -> list[SignalType]:

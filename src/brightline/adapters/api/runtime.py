@@ -20,10 +20,13 @@ from starlette.concurrency import run_in_threadpool
 
 from brightline.adapters.api.errors import ApiError
 from brightline.core.models import ScanResult
+from brightline.core.sources import ContentItem
+from brightline.core.sources.upload import UploadBody
 from brightline.services.auth import KeyChecker
 from brightline.services.context import Services, index_dir_for, open_services
 from brightline.services.fetch import FetchGuard
-from brightline.services.hashing import HashOptions, hash_bytes
+from brightline.services.hashing import HashOptions
+from brightline.services.items import hash_item
 from brightline.services.matching import Matcher
 from brightline.services.webhooks import Deliverer
 from brightline.settings import Settings
@@ -85,10 +88,15 @@ class Runtime:
     # -- work --------------------------------------------------------------------
 
     def hash(self, data: bytes, dihedral: bool = False, name: str = "<upload>") -> ScanResult:
+        """Hash an upload held in memory; see ``hash_item``."""
+        with UploadBody.of(data, None if name == "<upload>" else name) as body:
+            return self.hash_item(body.item(), dihedral)
+
+    def hash_item(self, item: ContentItem, dihedral: bool = False) -> ScanResult:
         """Hash an upload; at most ``hash_concurrency`` decodes at once bound memory."""
         opts = HashOptions(self.settings.upload_max_pixels, dihedral)
         with self._hash_slots:
-            return hash_bytes(data, opts, name)
+            return hash_item(item, opts)
 
     async def run_light(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run a call that is usually quick (a PDQ index probe: tens of microseconds,

@@ -63,10 +63,15 @@ class HashOut(_Out):
     signals: Signals
 
 
+class RowError(_Out):
+    code: str = Field(examples=["not_an_image"], description="Stable machine code.")
+    message: str = Field(description="What went wrong, for a person.")
+
+
 class FileHashItem(_Out):
     name: str | None
     signals: Signals | None
-    error: str | None
+    error: RowError | None
 
 
 class FileHashBatchOut(_Out):
@@ -80,7 +85,7 @@ class FileMatchOut(_Out):
     matched: bool
     signals: Signals | None
     matches: list[MatchOut]
-    error: str | None = Field(
+    error: RowError | None = Field(
         description="Set when the file could not be fully hashed but a digest matched."
     )
 
@@ -90,7 +95,7 @@ class FileMatchItem(_Out):
     matched: bool
     signals: Signals | None
     matches: list[MatchOut]
-    error: str | None
+    error: RowError | None
 
 
 class FileMatchBatchOut(_Out):
@@ -133,7 +138,7 @@ class HashBatchItem(_Out):
     value: str
     matched: bool
     matches: list[MatchOut]
-    error: str | None
+    error: RowError | None
 
 
 class HashBatchOut(_Out):
@@ -275,6 +280,13 @@ class MatchLogRow(_Out):
     key_prefix: str | None
     request_id: str | None
     ref: str | None
+    actor: str | None = Field(
+        default=None, description="Who asked: ``key:<prefix>``, ``operator:<user>``."
+    )
+    job_id: int | None = Field(
+        default=None, description="The scan or upload request that found it."
+    )
+    item_id: int | None = Field(default=None, description="The content item that matched.")
 
 
 class DeliveryRow(_Out):

@@ -14,6 +14,7 @@ from fastapi import Request
 from starlette.datastructures import UploadFile
 
 from brightline.adapters.api.errors import ApiError
+from brightline.core.sources.upload import UploadBody
 
 # Spool a bulk import to disk past this size instead of holding it in memory.
 _SPOOL_BYTES = 8 * 1024 * 1024
@@ -56,6 +57,46 @@ def _uploads(items: list[tuple[str, UploadFile | str]]) -> list[UploadFile]:
     if not uploads:
         raise ApiError(400, "no_file", "the multipart body has no file part")
     return uploads
+
+
+async def read_bodies(request: Request, max_files: int) -> list[UploadBody]:
+    """Each multipart file part as an ``UploadBody`` (spooled to disk when large);
+    the caller closes them."""
+    form = await request.form(max_files=max_files, max_fields=max_files + 10)
+    bodies: list[UploadBody] = []
+    try:
+        for upload in _uploads(form.multi_items()):
+            body = UploadBody(upload.filename)
+            bodies.append(body)
+            while chunk := await upload.read(1 << 20):
+                body.write(chunk)
+        return bodies
+    except BaseException:
+        for body in bodies:
+            body.close()
+        raise
+    finally:
+        await form.close()
+
+
+async def read_one_body(request: Request) -> UploadBody:
+    """The one uploaded file (multipart ``file`` part or the raw body), streamed into
+    an ``UploadBody``: in memory while small, a temporary file past 8 MiB. The caller
+    closes it."""
+    if _is_multipart(request):
+        body = (await read_bodies(request, max_files=1))[0]
+    else:
+        body = UploadBody()
+        try:
+            async for chunk in request.stream():
+                body.write(chunk)
+        except BaseException:
+            body.close()
+            raise
+    if body.size == 0:
+        body.close()
+        raise ApiError(400, "empty_file", "the upload is empty")
+    return body
 
 
 async def read_one_file(request: Request) -> tuple[str | None, bytes]:

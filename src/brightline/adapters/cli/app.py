@@ -24,6 +24,11 @@ R = TypeVar("R")
 EXIT_OK = 0
 EXIT_MATCH = 1
 EXIT_ERROR = 2
+#: ``match``: nothing matched, but some files could not be checked.
+EXIT_UNCHECKED = 3
+#: Stopped by Ctrl-C (128 + SIGINT) or SIGTERM (128 + SIGTERM), as shells report it.
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 console = Console()
 err_console = Console(stderr=True)

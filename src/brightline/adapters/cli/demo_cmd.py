@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
@@ -48,14 +49,17 @@ def demo(
         "broken files), rotations and flips included:\n"
     )
     files = matched = errors = 0
+    reasons: Counter[str] = Counter()
     opts = HashOptions(svc.settings.max_image_pixels, dihedral=True)
     for result in scan([made.scan_dir], svc.matcher, opts=opts):
         files += 1
         matched += bool(result.matches)
         errors += result.error is not None
+        if result.error is not None:
+            reasons[result.error_code or "error"] += 1
         render_match(result)
         why = made.expected_matches.get(Path(result.path).name)
         if why and result.matches:
             console.print(f"      [dim]why: {why}[/]")
     console.print()
-    render_summary(files, matched, errors)
+    render_summary(files, matched, errors, reasons)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.markup import escape
 
 from brightline.adapters.cli.app import console
@@ -38,9 +40,12 @@ def render_match(result: ScanResult) -> None:
         console.print(f"[yellow]ERROR[/] {path}: {escape(result.error)}", highlight=False)
 
 
-def render_summary(files: int, matched: int, errors: int) -> None:
-    colour = "red" if matched else "green"
+def render_summary(files: int, matched: int, errors: int, reasons: Mapping[str, int]) -> None:
+    """``reasons``: how many files could not be checked, by error code."""
+    colour = "red" if matched else ("yellow" if errors else "green")
+    why = ", ".join(f"{n:,} {code}" for code, n in sorted(reasons.items(), key=lambda r: -r[1]))
     console.print(
         f"[{colour}]{plural(files, 'file')} scanned, {matched:,} matched[/], "
-        f"{errors:,} could not be fully hashed."
+        f"{errors:,} could not be checked{f' ({why})' if why else ''}.",
+        highlight=False,
     )
