@@ -23,7 +23,6 @@ from brightline.services.hashing import (
 )
 
 
-
 def hash_item(item: ContentItem, opts: HashOptions) -> ScanResult:
     """Digests always, PDQ for images; the problem, if any, as ``error`` + ``error_code``."""
     name = str(item.locator)
