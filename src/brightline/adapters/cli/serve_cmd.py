@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import errno
+import inspect
 import os
 import socket
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
@@ -55,7 +57,19 @@ def serve(
         log_config=log_config(settings.log_level),
         access_log=False,
         server_header=False,
+        **_worker_startup_allowance(uvicorn.run),
     )
+
+
+#: Seconds a worker may take to start before uvicorn's supervisor gives up on it and
+#: starts another (its default, 5 s, restarts workers in a loop on a busy machine).
+WORKER_STARTUP_S = 60
+
+
+def _worker_startup_allowance(run: Callable[..., Any]) -> dict[str, Any]:
+    if "timeout_worker_healthcheck" in inspect.signature(run).parameters:
+        return {"timeout_worker_healthcheck": WORKER_STARTUP_S}
+    return {}  # an older uvicorn: it has no such check
 
 
 def check_port_free(host: str, port: int) -> None:
