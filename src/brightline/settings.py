@@ -105,6 +105,17 @@ class Settings(BaseSettings):
 
     # -- Foundations: content, signal types, services ------------------------
     # (section kept for the foundations work)
+    # Hardening (issue 7 §5): bounded decoding memory, slow clients.
+    max_decode_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        description="Most memory one image may take to decode (estimated from its header: "
+        "size, mode, bit depth, format); images needing more are refused, CLI and API.",
+    )
+    decode_memory_bytes: int = Field(
+        default=512 * 1024 * 1024,
+        description="Decoding memory one API worker shares among its concurrent decodes; "
+        "an upload waits until its estimated cost fits.",
+    )
 
     # -- Police triage (``brightline case``) ----------------------------------
     # (section kept for the triage work)

@@ -12,7 +12,8 @@ from pathlib import Path
 from brightline.core.models import FileSignals, ScanResult
 from brightline.core.signals.crypto import digests_of_bytes, digests_of_stream
 from brightline.core.signals.decode import sniff_media_type
-from brightline.core.signals.pdq import pdq_of_file
+from brightline.core.signals.decode import DEFAULT_MAX_DECODE_BYTES
+from brightline.core.signals.pdq import decode_cost_of_file, pdq_of_file
 from brightline.errors import DecodeError
 
 #: Images larger than this are not decoded (their digests are still computed).
@@ -24,6 +25,8 @@ _HEAD = 32
 class HashOptions:
     max_pixels: int = 200_000_000
     dihedral: bool = False
+    #: Images whose decode would take more memory than this are refused (DecodeError).
+    max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES
 
 
 def hash_bytes(data: bytes, opts: HashOptions, name: str = "<upload>") -> ScanResult:
@@ -62,7 +65,9 @@ def _add_pdq(result: ScanResult, data: bytes, opts: HashOptions) -> ScanResult:
         result.error = "not a recognised image format"
         return result
     try:
-        pdq = pdq_of_file(data, opts.max_pixels, dihedral=opts.dihedral)
+        pdq = pdq_of_file(
+            data, opts.max_pixels, dihedral=opts.dihedral, max_bytes=opts.max_decode_bytes
+        )
     except DecodeError as exc:
         result.error = str(exc)
         return result
@@ -70,3 +75,15 @@ def _add_pdq(result: ScanResult, data: bytes, opts: HashOptions) -> ScanResult:
     if pdq.dihedral is not None:
         signals.pdq_dihedral = list(pdq.dihedral)
     return result
+
+
+def decode_cost(data: bytes, opts: HashOptions) -> int:
+    """Memory hashing ``data`` will take to decode, from its header: what a caller
+    running several hashes at once reserves (0 when nothing will be decoded)."""
+    if not data or sniff_media_type(data[:_HEAD]) is None:
+        return 0
+    try:
+        cost = decode_cost_of_file(data, opts.max_pixels)
+    except DecodeError:
+        return 0
+    return cost if cost <= opts.max_decode_bytes else 0

@@ -23,7 +23,8 @@ from brightline.core.models import ScanResult
 from brightline.services.auth import KeyChecker
 from brightline.services.context import Services, index_dir_for, open_services
 from brightline.services.fetch import FetchGuard
-from brightline.services.hashing import HashOptions, hash_bytes
+from brightline.services.budget import MemoryBudget
+from brightline.services.hashing import HashOptions, decode_cost, hash_bytes
 from brightline.services.matching import Matcher
 from brightline.services.webhooks import Deliverer
 from brightline.settings import Settings
@@ -49,6 +50,7 @@ class Runtime:
             )
         self.kick = threading.Event()  # wakes the webhook sender when a match queued work
         self._hash_slots = threading.BoundedSemaphore(max(1, settings.hash_concurrency))
+        self.decode_budget = MemoryBudget(settings.decode_memory_bytes)
         self._matcher: Matcher | None = None
         # Held by the background refresh; ``run_light`` runs on the loop only without it.
         self._refreshing = threading.Lock()
@@ -84,9 +86,14 @@ class Runtime:
     # -- work --------------------------------------------------------------------
 
     def hash(self, data: bytes, dihedral: bool = False, name: str = "<upload>") -> ScanResult:
-        """Hash an upload; at most ``hash_concurrency`` decodes at once bound memory."""
-        opts = HashOptions(self.settings.upload_max_pixels, dihedral)
-        with self._hash_slots:
+        """Hash an upload. Every route that hashes comes here (one file, a batch, the
+        HMA-compatible ones), so decodes are bounded for all: at most
+        ``hash_concurrency`` at once, holding together at most ``decode_memory_bytes``
+        (each reserves its estimated cost first; one over ``max_decode_bytes`` is
+        refused without decoding)."""
+        s = self.settings
+        opts = HashOptions(s.upload_max_pixels, dihedral, s.max_decode_bytes)
+        with self.decode_budget.reserve(decode_cost(data, opts)), self._hash_slots:
             return hash_bytes(data, opts, name)
 
     async def run_light(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:

@@ -49,7 +49,9 @@ def demo(
         "broken files), rotations and flips included:\n"
     )
     files = matched = errors = 0
-    opts = HashOptions(svc.settings.max_image_pixels, dihedral=True)
+    opts = HashOptions(
+        svc.settings.max_image_pixels, True, max_decode_bytes=svc.settings.max_decode_bytes
+    )
     for result in scan([made.scan_dir], svc.matcher, opts=opts):
         files += 1
         matched += bool(result.matches)

@@ -50,7 +50,7 @@ def hash_(
     """Print the signals (MD5, SHA-1, SHA-256, PDQ and quality) of files."""
     check_paths(files)
     svc = services()
-    opts = HashOptions(svc.settings.max_image_pixels, dihedral)
+    opts = HashOptions(svc.settings.max_image_pixels, dihedral, svc.settings.max_decode_bytes)
     for result in _progress(
         hash_files(iter_files(files), opts, workers or svc.settings.workers), files, "Hashing"
     ):
@@ -110,7 +110,7 @@ def match(
         raise typer.Exit(EXIT_MATCH if found else EXIT_OK)
     assert paths is not None
     check_paths(paths)
-    opts = HashOptions(svc.settings.max_image_pixels, dihedral)
+    opts = HashOptions(svc.settings.max_image_pixels, dihedral, svc.settings.max_decode_bytes)
     log = ScanLog.open(output, resume=resume) if output else None
     done = log.done if log else set()
     results = scan(
