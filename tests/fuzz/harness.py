@@ -41,7 +41,7 @@ def drain_reader(
     first bytes, and a source name. Records must be HashRecord or FormatError with
     a location; the FormatError it may raise must name the source.
     """
-    from brightline.core.formats.streams import read_head, utf8_stream
+    from brightline.core.formats.streams import read_head
     from brightline.core.models import HashRecord
     from brightline.errors import FormatError
 

@@ -16,7 +16,9 @@ def _until(check: Callable[[], bool]) -> None:
         time.sleep(0.005)
 
 
-def _hold(budget: MemoryBudget, nbytes: int, entered: threading.Event, leave: threading.Event) -> None:
+def _hold(
+    budget: MemoryBudget, nbytes: int, entered: threading.Event, leave: threading.Event
+) -> None:
     with budget.reserve(nbytes):
         entered.set()
         leave.wait()
@@ -28,7 +30,10 @@ def test_reservations_wait_until_they_fit_and_in_arrival_order() -> None:
     entered = {n: threading.Event() for n in names}
     leave = {n: threading.Event() for n in names}
     sizes = {"a": 60, "b": 60, "c": 10}
-    threads = {n: threading.Thread(target=_hold, args=(budget, sizes[n], entered[n], leave[n])) for n in names}
+    threads = {
+        n: threading.Thread(target=_hold, args=(budget, sizes[n], entered[n], leave[n]))
+        for n in names
+    }
     threads["a"].start()
     entered["a"].wait()
     assert budget.free == 40

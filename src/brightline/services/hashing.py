@@ -11,8 +11,7 @@ from pathlib import Path
 
 from brightline.core.models import FileSignals, ScanResult
 from brightline.core.signals.crypto import digests_of_bytes, digests_of_stream
-from brightline.core.signals.decode import sniff_media_type
-from brightline.core.signals.decode import DEFAULT_MAX_DECODE_BYTES
+from brightline.core.signals.decode import DEFAULT_MAX_DECODE_BYTES, sniff_media_type
 from brightline.core.signals.pdq import decode_cost_of_file, pdq_of_file
 from brightline.errors import DecodeError
 

@@ -68,12 +68,14 @@ def test_concurrent_big_decodes_share_the_budget(server: Server, png: bytes) -> 
     def upload(client: httpx.Client, route: str) -> None:
         try:
             responses.append(_upload(client, route, png))
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+        except Exception as exc:
             responses.append(exc)
 
     Path("/proc/self/clear_refs").write_text("5")
     before = _kb("VmRSS")
-    threads = [threading.Thread(target=upload, args=pair) for pair in zip(clients, routes)]
+    threads = [
+        threading.Thread(target=upload, args=pair) for pair in zip(clients, routes, strict=True)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -110,7 +110,7 @@ def test_webp_decoder_buffers_count() -> None:
 @pytest.mark.parametrize(
     ("mode", "make"),
     [
-        ("I;16", lambda a: Image.fromarray((a.astype(np.uint16) * 3))),  # 16-bit grey
+        ("I;16", lambda a: Image.fromarray(a.astype(np.uint16) * 3)),  # 16-bit grey
         ("1", lambda a: Image.fromarray(a > 128)),
         ("LA", lambda a: Image.fromarray(np.stack([a, 255 - a], -1), "LA")),
     ],

@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 
-from brightline.errors import FormatError
 from harness import LIST_SEEDS, Target, drain_reader
 
 from brightline.core.formats.text import read_text
+from brightline.errors import FormatError
 
 
 def _read(buf: io.BufferedReader, head: bytes, source: str) -> Iterable[object]:

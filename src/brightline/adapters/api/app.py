@@ -49,6 +49,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (health, scanning, curation, actions, keys, compat_hma):
         app.include_router(module.router)
     errors.install(app)
+    app.state.settings = settings
     app.add_middleware(
         RequestContext,
         upload_limit=settings.max_upload_bytes,

@@ -21,9 +21,9 @@ from starlette.concurrency import run_in_threadpool
 from brightline.adapters.api.errors import ApiError
 from brightline.core.models import ScanResult
 from brightline.services.auth import KeyChecker
+from brightline.services.budget import MemoryBudget
 from brightline.services.context import Services, index_dir_for, open_services
 from brightline.services.fetch import FetchGuard
-from brightline.services.budget import MemoryBudget
 from brightline.services.hashing import HashOptions, decode_cost, hash_bytes
 from brightline.services.matching import Matcher
 from brightline.services.webhooks import Deliverer

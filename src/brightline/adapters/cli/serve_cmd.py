@@ -19,10 +19,10 @@ def serve(
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs). Settings come from BRIGHTLINE_*."""
     # Imported here: the web stack is not needed by (nor slows down) other commands.
-    import uvicorn
-
     from brightline.adapters.api.logs import log_config
     from brightline.adapters.api.runtime import warm_index
+    from brightline.adapters.api.slowclients import serve as serve_uvicorn
+    from brightline.adapters.api.slowclients import server_config
 
     settings = Settings()
     host = host or settings.host
@@ -35,8 +35,9 @@ def serve(
         f"{'s' if workers > 1 else ''}, {hashes:,} PDQ hashes); docs at /docs",
         highlight=False,
     )
-    uvicorn.run(
+    config = server_config(
         "brightline.adapters.api.app:app_from_environment",
+        settings,
         factory=True,
         host=host,
         port=port,
@@ -45,3 +46,4 @@ def serve(
         access_log=False,
         server_header=False,
     )
+    serve_uvicorn(config)

@@ -13,10 +13,10 @@ SHA256, and PhotoDNA in 1.x), all with the Media's ``Category`` (as a string),
 ``source_id`` = ``MediaID`` (else the MD5) and ``note`` = ``Comments``.
 AlternativeHashes names are lower-cased with dashes dropped (``SHA-256`` → ``sha256``).
 A hash repeated within one Media (1.x repeats SHA1 there; hex compared in any case) is
-read once. The document must be the whole file: anything after it but white space (garbage,
-a second document) makes the file unreadable. Property names match in any case; other properties (``MediaFiles``,
-``Exifs``, …) are skipped without being built, so memory stays bounded by one Media's
-hashes whatever the file size. Numbers are read as floats (``Category: 2.0`` → "2");
+read once. The document must be the whole file: anything after it but white space
+(garbage, a second document) makes the file unreadable. Property names match in any
+case; other properties (``MediaFiles``, ``Exifs``, …) are skipped without being built,
+so memory stays bounded by one Media's hashes whatever the file size. Numbers are read as floats (``Category: 2.0`` → "2");
 integers past 64 bits or floats past 1e308 make the file unreadable (yajl's limits).
 """
 

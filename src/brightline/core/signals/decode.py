@@ -43,6 +43,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import ExifTags, Image, ImageOps, JpegImagePlugin, UnidentifiedImageError
 
@@ -59,8 +60,9 @@ except ImportError:  # pragma: no cover - pillow-heif is a declared dependency
 Image.MAX_IMAGE_PIXELS = None
 # Each image in one block (Pillow otherwise splits large ones in 16 MiB pieces), so the
 # kernel reads its pixels in place through Arrow rather than from a copy.
-if hasattr(Image.core, "set_use_block_allocator"):  # Pillow >= 11.2
-    Image.core.set_use_block_allocator(1)
+_PIL_CORE: Any = getattr(Image, "core", None)
+if hasattr(_PIL_CORE, "set_use_block_allocator"):  # Pillow >= 11.2
+    _PIL_CORE.set_use_block_allocator(1)
 
 #: What one decode may cost by default (setting ``max_decode_bytes``).
 DEFAULT_MAX_DECODE_BYTES = 256 * 1024 * 1024

@@ -110,7 +110,9 @@ def pdq_of_file(
     return pdq_of_plane(plane, dihedral=dihedral)
 
 
-def decode_cost_of_file(source: bytes | Path, max_pixels: int, *, jpeg_downscale: bool = True) -> int:
+def decode_cost_of_file(
+    source: bytes | Path, max_pixels: int, *, jpeg_downscale: bool = True
+) -> int:
     """Bytes ``pdq_of_file`` would hold decoding ``source``, from its header. Raises
     DecodeError for a file it would refuse at once."""
     return estimate_plane_cost(source, max_pixels, jpeg_scale if jpeg_downscale else None)
