@@ -16,8 +16,9 @@ A hash repeated within one Media (1.x repeats SHA1 there; hex compared in any ca
 read once. The document must be the whole file: anything after it but white space
 (garbage, a second document) makes the file unreadable. Property names match in any
 case; other properties (``MediaFiles``, ``Exifs``, …) are skipped without being built,
-so memory stays bounded by one Media's hashes whatever the file size. Numbers are read as floats (``Category: 2.0`` → "2");
-integers past 64 bits or floats past 1e308 make the file unreadable (yajl's limits).
+so memory stays bounded by one Media's hashes whatever the file size. Numbers are read
+as floats (``Category: 2.0`` → "2"); integers past 64 bits or floats past 1e308 make
+the file unreadable (yajl's limits).
 """
 
 from __future__ import annotations
