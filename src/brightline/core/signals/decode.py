@@ -30,9 +30,9 @@ It also decodes as cheaply as it can: JPEGs as their luminance (DCT-downscaled w
 large), grey images of any depth (1-bit, 16-bit, 32-bit, with alpha) to 8-bit grey,
 which gives the kernel the very plane RGB would; images are allocated in one block,
 so the kernel reads them in place and never through a copy. With the default
-256 MiB, RGB(A) images of any bit depth decode up to about 33 M pixels (64 M for
-PNG, whose decoder needs no buffer of its own), grey ones up to about 85 M, JPEGs up
-to the pixel cap.
+256 MiB: RGB(A) PNG, GIF, BMP and TIFF of any bit depth decode up to about 64 M
+pixels (palette ones 53 M), WebP up to 16 M and HEIF 22 M (their decoders keep
+copies of their own), 16-bit grey up to 89 M, 8-bit grey and JPEGs up to the cap.
 """
 
 from __future__ import annotations
@@ -69,8 +69,20 @@ DEFAULT_MAX_DECODE_BYTES = 256 * 1024 * 1024
 
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif"}
 
-# What Pillow and its plugins raise on bad data while decoding.
-_DECODE_FAILURES = (OSError, ValueError, SyntaxError, EOFError, MemoryError, struct.error)
+# What Pillow and its plugins raise on bad data while decoding (fuzzing found TypeError:
+# a TIFF tag of the wrong type reaches Pillow's decoder set-up).
+_DECODE_FAILURES = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    EOFError,
+    MemoryError,
+    struct.error,
+    TypeError,
+    IndexError,
+    KeyError,
+    ArithmeticError,
+)
 
 # Modes handed to the consumer as they are (bytes per pixel when copied out); anything
 # else is converted to RGB first, as the reference path does.
@@ -120,7 +132,7 @@ def open_image(source: bytes | Path, max_pixels: int) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             img = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+    except (UnidentifiedImageError, *_DECODE_FAILURES) as exc:
         raise DecodeError(f"not a decodable image: {exc}") from exc
     width, height = img.size
     if width <= 0 or height <= 0:
