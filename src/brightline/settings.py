@@ -112,7 +112,7 @@ class Settings(BaseSettings):
         "size, mode, bit depth, format); images needing more are refused, CLI and API.",
     )
     decode_memory_bytes: int = Field(
-        default=512 * 1024 * 1024,
+        default=256 * 1024 * 1024,
         description="Decoding memory one API worker shares among its concurrent decodes; "
         "an upload waits until its estimated cost fits.",
     )
