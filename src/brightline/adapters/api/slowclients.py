@@ -9,7 +9,8 @@ httptools protocol with three checks) closes
   connected (or after its previous response): 408;
 - a request whose body brings less than ``min_body_rate`` bytes a second over a window
   of ``body_timeout_s`` (so also one that stalls that long): 408. A window in which the
-  server itself stopped reading (the app is busy with what it has) does not count;
+  server itself stopped reading (the app is busy with what it has) or has not yet
+  asked for the body (``Expect: 100-continue``) does not count;
 - when more than ``max_pending_connections`` connections are sending a request at
   once, the one that is furthest behind (headers before bodies, slowest first), to
   make room: the newcomer is served, the trickler is not.
@@ -128,7 +129,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if self._phase != "body":
             return
         window = self.limits.body_timeout_s
-        if self._received < self.limits.min_body_rate * window and not self.flow.read_paused:
+        waiting = self.flow.read_paused or getattr(self.cycle, "waiting_for_100_continue", False)
+        if self._received < self.limits.min_body_rate * window and not waiting:
             self._close(timed_out=True)
             return
         self._received = 0
