@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml setup.py | sha1sum | cut -c1-12)
 NATIVE := $(shell find src -name '_*.c')
 
-.PHONY: run test test-slow lint bench install native clean
+.PHONY: run test test-slow lint bench install native clean fuzz
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,14 @@ bench: install
 	$(PY) bench/bench_cli_match.py
 	$(PY) bench/bench_vics_read.py
 	$(PY) bench/bench_api.py   # needs wrk: apt-get install -y wrk
+
+# Every fuzz target in tests/fuzz/targets for FUZZ_SECONDS each (atheris when it installs,
+# else a plain mutation loop); prints the inputs each ran, fails on a crash.
+FUZZ_SECONDS ?= 60
+fuzz: install
+	@$(PY) -c "import atheris" 2>/dev/null || $(VENV)/bin/pip install -q "atheris>=2.3" || \
+		echo "atheris did not install: falling back to the mutation loop"
+	$(PY) tests/fuzz/run.py --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf $(VENV) build demo .pytest_cache .mypy_cache .ruff_cache

@@ -12,6 +12,7 @@
     │   ├── InvalidHashError        a hash value that is not valid for its signal type
     │   ├── InvalidCategoryError    a category that the list's scheme does not define
     │   ├── DecodeError             a file that is not a decodable image (corrupt, bomb…)
+    │   │   └── DecodeMemoryError   one that would take more than max_decode_bytes to decode
     │   ├── FormatError             a hash-list file that cannot be read; has a location
     │   ├── TooLargeError           an upload or fetched file over its size limit (API 413)
     │   ├── FetchError              a URL that may not, or could not, be fetched
@@ -260,3 +261,7 @@ class UnreadableContentError(InputError):
 
     def __reduce__(self) -> tuple[type[UnreadableContentError], tuple[str, str]]:
         return (type(self), (self.code, str(self)))
+
+
+class DecodeMemoryError(DecodeError):
+    """An image would take more memory to decode than ``max_decode_bytes`` allows."""

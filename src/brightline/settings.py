@@ -112,6 +112,36 @@ class Settings(BaseSettings):
         "``all``, or only those that ``matched``. Every match is logged either way.",
     )
 
+    # Hardening (issue 7 §5): bounded decoding memory, slow clients.
+    max_decode_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        description="Most memory one image may take to decode (estimated from its header: "
+        "size, mode, bit depth, format); images needing more are refused, CLI and API.",
+    )
+    decode_memory_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        description="Decoding memory one API worker shares among its concurrent decodes; "
+        "an upload waits until its estimated cost fits.",
+    )
+    header_timeout_s: float = Field(
+        default=10.0,
+        description="Time a client has to send a request's headers (from connecting or "
+        "from its previous response); slower connections are closed with 408.",
+    )
+    body_timeout_s: float = Field(
+        default=10.0,
+        description="Window over which a request body must arrive at min_body_rate; a "
+        "slower (or stalled) upload is closed with 408.",
+    )
+    min_body_rate: int = Field(
+        default=1024, description="Slowest request body the API waits for, in bytes a second."
+    )
+    max_pending_connections: int = Field(
+        default=100,
+        description="Connections one API worker lets send a request at once (headers or "
+        "body still arriving); past it, the slowest is closed to make room.",
+    )
+
     # -- Police triage (``brightline case``) ----------------------------------
     # (section kept for the triage work)
 

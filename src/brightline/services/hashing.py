@@ -23,6 +23,7 @@ from brightline.core import signals as signal_types
 from brightline.core.models import FileSignals, ScanResult
 from brightline.core.signals import FILE, PHOTO, Content, SignalType, SignalValue
 from brightline.core.signals.content import HEAD_BYTES, content_type_of, sniff
+from brightline.core.sources import ContentItem
 from brightline.errors import DecodeError
 
 #: Images larger than this are not decoded (their digests are still computed).
@@ -34,6 +35,8 @@ _CHUNK = 1 << 20
 class HashOptions:
     max_pixels: int = 200_000_000
     dihedral: bool = False
+    #: Images whose decode would take more memory than this are refused (DecodeError).
+    max_decode_bytes: int = 256 * 1024 * 1024  # = decode.DEFAULT_MAX_DECODE_BYTES
 
 
 def hash_bytes(data: bytes, opts: HashOptions, name: str = "<upload>") -> ScanResult:
@@ -147,7 +150,9 @@ def _add_content_signals(result: ScanResult, source: bytes | Path, opts: HashOpt
         else:
             result.error = f"no signal type for {kind} content is installed"
         return result
-    content = Content(source, signals.media_type, kind, opts.max_pixels, opts.dihedral)
+    content = Content(
+        source, signals.media_type, kind, opts.max_pixels, opts.dihedral, opts.max_decode_bytes
+    )
     for signal in hashers:
         try:
             found = signal.hash_content(content)
@@ -157,3 +162,32 @@ def _add_content_signals(result: ScanResult, source: bytes | Path, opts: HashOpt
         if found is not None:
             signals.signals[signal.name] = found
     return result
+
+
+def decode_cost(data: bytes, opts: HashOptions) -> int:
+    """Memory hashing ``data`` will take to decode, from its header: what a caller
+    running several hashes at once reserves (0 when nothing will be decoded)."""
+    if not data or content_type_of(sniff(data[:HEAD_BYTES])) != PHOTO:
+        return 0
+    from brightline.core.signals.pdq import decode_cost_of_file  # numpy: only when needed
+
+    try:
+        cost = decode_cost_of_file(data, opts.max_pixels)
+    except DecodeError:
+        return 0
+    return cost if cost <= opts.max_decode_bytes else 0
+
+
+#: Enough of a file for its image header (JPEG's frame header can follow a large EXIF).
+_COST_HEAD = 1 << 20
+
+
+def item_decode_cost(item: ContentItem, opts: HashOptions) -> int:
+    """``decode_cost`` of a content item, from the first MiB of its stream."""
+    if not item.readable or item.open is None:
+        return 0
+    try:
+        with item.open() as fh:
+            return decode_cost(fh.read(_COST_HEAD), opts)
+    except OSError:
+        return 0

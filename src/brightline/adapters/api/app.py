@@ -51,6 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router)
     app.include_router(audit_routes.router)
     errors.install(app)
+    app.state.settings = settings
     app.add_middleware(
         RequestContext,
         upload_limit=settings.max_upload_bytes,

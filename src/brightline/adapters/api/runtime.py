@@ -23,9 +23,10 @@ from brightline.core.models import ScanResult
 from brightline.core.sources import ContentItem
 from brightline.core.sources.upload import UploadBody
 from brightline.services.auth import KeyChecker
+from brightline.services.budget import MemoryBudget
 from brightline.services.context import Services, index_dir_for, open_services
 from brightline.services.fetch import FetchGuard
-from brightline.services.hashing import HashOptions
+from brightline.services.hashing import HashOptions, decode_cost, item_decode_cost
 from brightline.services.items import hash_item
 from brightline.services.matching import Matcher
 from brightline.services.webhooks import Deliverer
@@ -52,6 +53,7 @@ class Runtime:
             )
         self.kick = threading.Event()  # wakes the webhook sender when a match queued work
         self._hash_slots = threading.BoundedSemaphore(max(1, settings.hash_concurrency))
+        self.decode_budget = MemoryBudget(settings.decode_memory_bytes)
         self._matcher: Matcher | None = None
         # Held by the background refresh; ``run_light`` runs on the loop only without it.
         self._refreshing = threading.Lock()
@@ -89,13 +91,25 @@ class Runtime:
 
     def hash(self, data: bytes, dihedral: bool = False, name: str = "<upload>") -> ScanResult:
         """Hash an upload held in memory; see ``hash_item``."""
+        opts = HashOptions(
+            self.settings.upload_max_pixels, dihedral, self.settings.max_decode_bytes
+        )
         with UploadBody.of(data, None if name == "<upload>" else name) as body:
-            return self.hash_item(body.item(), dihedral)
+            return self.hash_item(body.item(), dihedral, cost=decode_cost(data, opts))
 
-    def hash_item(self, item: ContentItem, dihedral: bool = False) -> ScanResult:
-        """Hash an upload; at most ``hash_concurrency`` decodes at once bound memory."""
-        opts = HashOptions(self.settings.upload_max_pixels, dihedral)
-        with self._hash_slots:
+    def hash_item(
+        self, item: ContentItem, dihedral: bool = False, cost: int | None = None
+    ) -> ScanResult:
+        """Hash an upload. Every route that hashes comes here (one file, a batch, the
+        HMA-compatible ones), so decodes are bounded for all: at most
+        ``hash_concurrency`` at once, holding together at most ``decode_memory_bytes``
+        (each reserves its estimated cost first; one over ``max_decode_bytes`` is
+        refused without decoding)."""
+        s = self.settings
+        opts = HashOptions(s.upload_max_pixels, dihedral, s.max_decode_bytes)
+        if cost is None:
+            cost = item_decode_cost(item, opts)
+        with self.decode_budget.reserve(cost), self._hash_slots:
             return hash_item(item, opts)
 
     async def run_light(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:

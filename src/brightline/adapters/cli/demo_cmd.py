@@ -50,7 +50,9 @@ def demo(
     )
     files = matched = errors = 0
     reasons: Counter[str] = Counter()
-    opts = HashOptions(svc.settings.max_image_pixels, dihedral=True)
+    opts = HashOptions(
+        svc.settings.max_image_pixels, True, max_decode_bytes=svc.settings.max_decode_bytes
+    )
     for result in scan([made.scan_dir], svc.matcher, opts=opts):
         files += 1
         matched += bool(result.matches)

@@ -68,7 +68,7 @@ def hash_(
     """Print the signals (MD5, SHA-1, SHA-256, PDQ and quality) of files."""
     check_paths(files)
     svc = services()
-    opts = HashOptions(svc.settings.max_image_pixels, dihedral)
+    opts = HashOptions(svc.settings.max_image_pixels, dihedral, svc.settings.max_decode_bytes)
     items = FileSource(files).items()
     for result in _progress(
         hash_items(items, opts, workers or svc.settings.workers), files, "Hashing"
@@ -140,7 +140,7 @@ def match(
         raise typer.Exit(EXIT_MATCH if found else EXIT_OK)
     assert paths is not None
     check_paths(paths)
-    opts = HashOptions(svc.settings.max_image_pixels, dihedral)
+    opts = HashOptions(svc.settings.max_image_pixels, dihedral, svc.settings.max_decode_bytes)
     log = ScanLog.open(output, resume=resume) if output else None
     recorder = Recorder(
         svc.store,

@@ -30,6 +30,8 @@ def serve(
 
     from brightline.adapters.api.logs import log_config
     from brightline.adapters.api.runtime import warm_index
+    from brightline.adapters.api.slowclients import serve as serve_uvicorn
+    from brightline.adapters.api.slowclients import server_config
 
     settings = Settings()
     host = host or settings.host
@@ -48,8 +50,9 @@ def serve(
         f"{plural(hashes, 'PDQ hash')}); docs at /docs",
         highlight=False,
     )
-    uvicorn.run(
+    config = server_config(
         "brightline.adapters.api.app:app_from_environment",
+        settings,
         factory=True,
         host=host,
         port=port,
@@ -59,6 +62,7 @@ def serve(
         server_header=False,
         **_worker_startup_allowance(uvicorn.run),
     )
+    serve_uvicorn(config)
 
 
 #: Seconds a worker may take to start before uvicorn's supervisor gives up on it and

@@ -84,6 +84,8 @@ class Content:
     content_type: str
     max_pixels: int = 200_000_000
     dihedral: bool = False
+    #: Most memory one decode may take (estimated from the header before decoding).
+    max_decode_bytes: int = 256 * 1024 * 1024
 
 
 class Digest(Protocol):

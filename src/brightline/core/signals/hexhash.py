@@ -83,7 +83,12 @@ class PdqSignal(HexSignal):
     def hash_content(self, content: Content) -> SignalValue | None:
         from brightline.core.signals.pdq import pdq_of_file  # numpy: only when hashing
 
-        pdq = pdq_of_file(content.source, content.max_pixels, dihedral=content.dihedral)
+        pdq = pdq_of_file(
+            content.source,
+            content.max_pixels,
+            dihedral=content.dihedral,
+            max_bytes=content.max_decode_bytes,
+        )
         if pdq.dihedral is None:
             return SignalValue(pdq.hash, pdq.quality)
         return SignalValue(
