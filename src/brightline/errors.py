@@ -14,7 +14,8 @@
     │   ├── DecodeError             a file that is not a decodable image (corrupt, bomb…)
     │   ├── FormatError             a hash-list file that cannot be read; has a location
     │   ├── TooLargeError           an upload or fetched file over its size limit (API 413)
-    │   └── FetchError              a URL that may not, or could not, be fetched
+    │   ├── FetchError              a URL that may not, or could not, be fetched
+    │   └── EvidenceError           triage evidence that cannot be read (has a ``code``)
     ├── IndexCorruptError           an on-disk index that cannot be loaded (rebuilt from
     │                               the database, never trusted)
     └── CryptoError                 encrypted data or a key that cannot be used (wrong
@@ -99,3 +100,21 @@ class IndexCorruptError(BrightlineError):
 
 class CryptoError(BrightlineError):
     """Encrypted data could not be decrypted, or a key is unusable."""
+
+
+class EvidenceError(InputError):
+    """Evidence that cannot be read as asked (triage): a hostile or damaged archive
+    member, a special file, an unreadable disk image. It becomes a file row with
+    ``code`` and the message; the exhibit goes on.
+
+    Codes: ``unsafe_path``, ``archive_bomb``, ``too_deep``, ``encrypted``,
+    ``corrupt_archive``, ``symlink``, ``special_file``, ``unreadable``,
+    ``disk_unreadable``, ``deleted_unrecoverable``, ``decode_error``.
+    """
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[type[EvidenceError], tuple[str, str]]:
+        return (type(self), (self.code, str(self)))
