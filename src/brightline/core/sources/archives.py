@@ -113,7 +113,7 @@ def _zip_items(
                 yield _error(where, name.replace("\x00", "?"), "unsafe_path", reason)
             elif stat.S_ISLNK(mode):
                 yield _error(where, name, "symlink", "symbolic link in the archive (not followed)")
-            elif mode and not stat.S_ISREG(mode):
+            elif stat.S_IFMT(mode) and not stat.S_ISREG(mode):
                 yield _error(where, name, "special_file", "special file in the archive")
             elif info.flag_bits & 0x1:
                 yield _error(where, name, "encrypted", "encrypted member", info.file_size)

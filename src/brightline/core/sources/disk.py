@@ -187,6 +187,8 @@ def _sorted(directory: Any) -> list[Any]:
 def _virtual(meta: Any, name: str, prefix: str, ntfs: bool) -> bool:
     if meta.type in (pytsk3.TSK_FS_META_TYPE_VIRT, pytsk3.TSK_FS_META_TYPE_VIRT_DIR):
         return True
+    if name.endswith("(Volume Label Entry)"):  # FAT's label, shown by TSK as a file
+        return True
     return ntfs and not prefix and name.startswith("$") and meta.addr < _NTFS_SYSTEM_INODES
 
 
