@@ -18,10 +18,10 @@ from brightline.adapters.cli.main import app
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "services" / "cases"))
 
-from case_build import build_folder, make_lists  # noqa: E402
+from case_build import build_folder, make_lists
 
-from brightline.services.demo import jpeg, picture  # noqa: E402
-from brightline.settings import Settings  # noqa: E402
+from brightline.services.demo import jpeg, picture
+from brightline.settings import Settings
 
 runner = CliRunner()
 ROW_KEYS = {
@@ -68,13 +68,13 @@ def test_exit_codes_and_shapes(env: Path) -> None:
 
     code, out = run("case", "show", "op", "--json")
     shown = json.loads(out)
-    assert code == 0 and COUNT_KEYS <= set(shown)
+    assert code == 0 and set(shown) >= COUNT_KEYS
     assert [e["exhibit"] for e in shown["exhibits"]] == ["E0", "E1", "E2"]
     assert shown["files"] == 2 + 1 + 11 and shown["errors"] == 1 + 2
     assert shown["known"]["B"] == {"files": 3, "unique": 1}
     code, out = run("case", "files", "op", "--exhibit", "E1", "--json")
     (row,) = lines(out)
-    assert ROW_KEYS <= set(row) and row["status"] == "error"
+    assert set(row) >= ROW_KEYS and row["status"] == "error"
     assert row["error"]["code"] == "corrupt_archive"
     code, out = run("case", "files", "op", "--status", "known", "--json")
     assert {r["path"] for r in lines(out)} == {
@@ -119,7 +119,9 @@ def test_kill_9_then_resume(env: Path, database_url: str) -> None:
     assert run("case", "create", "k9", "--scheme", "uk")[0] == 0
     cmd = [sys.executable, "-m", "brightline.adapters.cli.main", "case", "add-exhibit", "k9",
            str(folder), "--id", "E1"]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        cmd, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     children: set[int] = set()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

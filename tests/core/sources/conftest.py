@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from triage_build import BUILDERS  # noqa: E402
+from triage_build import BUILDERS
 
 
 @pytest.fixture

@@ -95,7 +95,9 @@ def test_hostile_zip_members(tmp_path: Path) -> None:
 
 
 def test_total_budget(tmp_path: Path) -> None:
-    (tmp_path / "a.zip").write_bytes(zip_bytes({"one": b"1" * 600, "two": b"2" * 600}, zipfile.ZIP_STORED))
+    (tmp_path / "a.zip").write_bytes(
+        zip_bytes({"one": b"1" * 600, "two": b"2" * 600}, zipfile.ZIP_STORED)
+    )
     got = items(tmp_path / "a.zip", max_total_bytes=1000)
     assert got["a.zip/one"] == md5(b"1" * 600)
     assert got["a.zip/two"] == "archive_bomb"
@@ -126,7 +128,11 @@ def _targz(members: dict[str, bytes]) -> bytes:
 def test_tar_links_specials_and_gzip_bomb(tmp_path: Path) -> None:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:xz") as tf:
-        for name, kind in (("sym", tarfile.SYMTYPE), ("dev", tarfile.CHRTYPE), ("fifo", tarfile.FIFOTYPE)):
+        for name, kind in (
+            ("sym", tarfile.SYMTYPE),
+            ("dev", tarfile.CHRTYPE),
+            ("fifo", tarfile.FIFOTYPE),
+        ):
             info = tarfile.TarInfo(name)
             info.type = kind
             info.linkname = "/etc/passwd" if kind == tarfile.SYMTYPE else ""

@@ -19,7 +19,7 @@ Builder = Callable[..., Path]
 
 
 def md5(data: bytes) -> str:
-    return hashlib.md5(data).hexdigest()  # noqa: S324 - test oracle
+    return hashlib.md5(data).hexdigest()
 
 
 def files_for(n: int = 3) -> dict[str, bytes]:
@@ -69,9 +69,13 @@ def ext_image(tmp: Path, files: dict[str, bytes], delete: list[str], size_mb: in
     img = tmp / "ext.img"
     with open(img, "wb") as fh:
         fh.truncate(size_mb * 1024 * 1024)
-    subprocess.run(["mkfs.ext4", "-q", "-F", "-d", str(src), str(img)], check=True, capture_output=True)
+    subprocess.run(
+        ["mkfs.ext4", "-q", "-F", "-d", str(src), str(img)], check=True, capture_output=True
+    )
     for name in delete:
-        subprocess.run(["debugfs", "-w", "-R", f"rm /{name}", str(img)], check=True, capture_output=True)
+        subprocess.run(
+            ["debugfs", "-w", "-R", f"rm /{name}", str(img)], check=True, capture_output=True
+        )
     return img
 
 

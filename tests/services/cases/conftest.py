@@ -10,10 +10,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[2] / "core" / "sources"))
 
-from case_build import build_folder  # noqa: E402
-from triage_build import BUILDERS  # noqa: E402
+from case_build import build_folder
+from triage_build import BUILDERS
 
-from brightline.core.actor import Actor, local_operator  # noqa: E402
+from brightline.core.actor import Actor, local_operator
 
 
 @pytest.fixture

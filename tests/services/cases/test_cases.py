@@ -158,11 +158,19 @@ def test_exports_and_audit(tsvc: Services, actor: Actor, tmp_path: Path) -> None
         cases.export(tsvc, actor, "op-4", fmt, out, pdf=False)
     names = sorted(p.name for p in out.iterdir())
     assert names == ["manifest.sha256", "op-4-report.html", "op-4.csv", "op-4.vics.json"]
-    check = subprocess.run(["sha256sum", "-c", "manifest.sha256"], cwd=out, capture_output=True, text=True)
+    check = subprocess.run(
+        ["sha256sum", "-c", "manifest.sha256"], cwd=out, capture_output=True, text=True
+    )
     assert check.returncode == 0 and check.stdout.count(": OK") == 3
 
     table = list(csv.DictReader(io.StringIO((out / "op-4.csv").read_text())))
-    assert len(table) == 11 and {r["status"] for r in table} == {"known", "suggested", "unknown", "other", "error"}
+    assert len(table) == 11 and {r["status"] for r in table} == {
+        "known",
+        "suggested",
+        "unknown",
+        "other",
+        "error",
+    }
 
     doc = json.loads((out / "op-4.vics.json").read_text())
     assert doc["@odata.context"].endswith("$metadata#Cases")

@@ -19,9 +19,17 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from brightline.adapters.cli.app import app, console, err_console, handle_errors, print_json, services
+from brightline.adapters.cli.app import (
+    app,
+    console,
+    err_console,
+    handle_errors,
+    print_json,
+    services,
+)
 from brightline.core.actor import local_operator
 from brightline.services import cases
+from brightline.services.cases.export import MANIFEST
 from brightline.services.cases.run import Progress as ProgressFn
 from brightline.services.cases.run import RunSummary, estimate
 
@@ -125,7 +133,9 @@ def files(
     exhibit: Annotated[str | None, typer.Option("--exhibit", help="Only this exhibit.")] = None,
     status: Annotated[
         str | None,
-        typer.Option("--status", help="known, suggested, unknown (ranked for review), other, error."),
+        typer.Option(
+            "--status", help="known, suggested, unknown (ranked for review), other, error."
+        ),
     ] = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -155,7 +165,8 @@ def export(
     fmt: Annotated[str, typer.Option("--format", help="vics, csv or html.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder to write to.")],
     pdf: Annotated[
-        bool, typer.Option("--pdf/--no-pdf", help="With html: also a PDF, if Chromium is installed.")
+        bool,
+        typer.Option("--pdf/--no-pdf", help="With html: also a PDF, if Chromium is installed."),
     ] = True,
 ) -> None:
     """Write an export and refresh manifest.sha256 (check it with sha256sum -c)."""
@@ -165,7 +176,7 @@ def export(
         console.print(f"Wrote {path}")
     if result.pdf_note and fmt == "html":
         console.print(result.pdf_note)
-    console.print(f"Manifest: {result.manifest} (check: cd {output} && sha256sum -c {result.manifest and result.manifest.name})")
+    console.print(f"Manifest: {result.manifest} (check it: cd {output} && sha256sum -c {MANIFEST})")
 
 
 def _interruptible(case: str, run: Any) -> RunSummary:
@@ -173,16 +184,20 @@ def _interruptible(case: str, run: Any) -> RunSummary:
         summary: RunSummary = run()
     except KeyboardInterrupt:
         err_console.print(
-            f"Interrupted. Files finished so far are kept; carry on with: brightline case resume {case}"
+            "Interrupted. The files finished so far are kept; carry on with: "
+            f"brightline case resume {case}"
         )
         raise typer.Exit(EXIT_INTERRUPTED) from None
     return summary
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def _finish(case: str, summary: RunSummary) -> None:
-    s = lambda n, word: f"{n:,} {word}{'' if n == 1 else 's'}"  # noqa: E731
     console.print(
-        f"{s(summary.files, 'file')} in the case {case}: {summary.known:,} known, "
+        f"{_plural(summary.files, 'file')} in the case {case}: {summary.known:,} known, "
         f"{summary.suggested:,} suggested, {summary.errors:,} could not be read. "
         f"Counts: brightline case show {case}",
         highlight=False,

@@ -13,6 +13,7 @@ first item, or ends its members with an error item where the damage is met.
 from __future__ import annotations
 
 import bz2
+import gzip
 import io
 import lzma
 import re
@@ -89,7 +90,9 @@ def archive_items(
         yield from _tar_items(stream, kind, where, size, limits, budget)
 
 
-def _error(where: Locator, name: str, code: str, message: str, size: int | None = None) -> ContentItem:
+def _error(
+    where: Locator, name: str, code: str, message: str, size: int | None = None
+) -> ContentItem:
     return ContentItem(where.child(name), size, None, error=EvidenceError(code, message))
 
 
@@ -187,22 +190,26 @@ class _Capped(io.RawIOBase):
             raise EvidenceError("archive_bomb", f"the archive expands past {self.cap:,} bytes")
 
 
-_DECOMPRESSORS: dict[str, Callable[[BinaryIO], BinaryIO]] = {
-    "gzip": lambda raw: __import__("gzip").GzipFile(fileobj=raw, mode="rb"),
-    "bzip2": lambda raw: bz2.BZ2File(raw),  # type: ignore[arg-type]
-    "xz": lambda raw: lzma.LZMAFile(raw),  # type: ignore[arg-type]
-}
+def _decompressor(kind: str, raw: BinaryIO) -> BinaryIO:
+    if kind == "gzip":
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    if kind == "bzip2":
+        return bz2.BZ2File(raw)  # type: ignore[return-value]
+    return lzma.LZMAFile(raw)  # type: ignore[return-value]
+
+
+_COMPRESSED = frozenset({"gzip", "bzip2", "xz"})
 
 
 def _tar_items(
     stream: BinaryIO, kind: str, where: Locator, size: int, limits: ArchiveLimits, budget: Budget
 ) -> Iterator[ContentItem]:
     data: BinaryIO = stream
-    if kind in _DECOMPRESSORS:
+    if kind in _COMPRESSED:
         cap = min(limits.max_ratio * max(size, 1), budget.remaining)
-        data = io.BufferedReader(_Capped(_DECOMPRESSORS[kind](stream), cap), 256 * 1024)
+        data = io.BufferedReader(_Capped(_decompressor(kind, stream), cap), 256 * 1024)
     try:
-        archive = tarfile.open(fileobj=data, mode="r:")
+        archive = tarfile.open(fileobj=data, mode="r:")  # noqa: SIM115 - closed below
     except EvidenceError:
         raise
     except (tarfile.TarError, OSError, EOFError, lzma.LZMAError) as exc:
@@ -257,7 +264,7 @@ def _tar_opener(archive: tarfile.TarFile, member: tarfile.TarInfo) -> Callable[[
         handle = archive.extractfile(member)
         if handle is None:
             raise EvidenceError("unreadable", "tar member has no content")
-        return handle
+        return handle  # type: ignore[return-value]
 
     return open_member
 
@@ -270,7 +277,7 @@ def _single_stream(
 
     def open_member() -> BinaryIO:
         stream.seek(0)
-        return io.BufferedReader(_Capped(_DECOMPRESSORS[kind](stream), cap))
+        return io.BufferedReader(_Capped(_decompressor(kind, stream), cap))
 
     yield ContentItem(where.child(f"({kind} content)"), None, open_member, extra={"archive": kind})
 
@@ -282,7 +289,9 @@ class _Held(py7zr.io.Py7zIO):
     """One 7z member as it is decompressed: in memory, or spooled in the case folder."""
 
     def __init__(self, limit: int, memory: int, spool_dir: Path | None):
-        self.buf = tempfile.SpooledTemporaryFile(max_size=memory, dir=spool_dir)  # noqa: SIM115
+        folder = str(spool_dir) if spool_dir else None
+        # closed by _7z_items once the member has been read
+        self.buf = tempfile.SpooledTemporaryFile(max_size=memory, dir=folder)  # noqa: SIM115
         self.limit, self.length, self.overflow = limit, 0, False
 
     def write(self, s: bytes | bytearray) -> int:
@@ -367,7 +376,8 @@ def _7z_items(
         total = sum(wanted.values())
         if total > RATIO_FLOOR and total > limits.max_ratio * max(size, 1):
             raise EvidenceError(
-                "archive_bomb", f"expands {total // max(size, 1):,} times (limit {limits.max_ratio})"
+                "archive_bomb",
+                f"expands {total // max(size, 1):,} times (limit {limits.max_ratio})",
             )
         if not budget.take(total):
             raise EvidenceError(
@@ -387,7 +397,9 @@ def _7z_items(
             elif held.overflow:
                 yield _error(where, name, "archive_bomb", "member larger than its header says")
             else:
-                yield ContentItem(where.child(name), declared, _held_opener(held), extra={"archive": "7z"})
+                yield ContentItem(
+                    where.child(name), declared, _held_opener(held), extra={"archive": "7z"}
+                )
     finally:
         for held in factory.held.values():
             held.buf.close()

@@ -134,7 +134,7 @@ def _partitions(img: Any) -> list[tuple[str, int]] | None:
     except OSError:
         return None
     block = volume.info.block_size
-    found = []
+    found: list[tuple[str, int]] = []
     for part in volume:
         if part.flags & pytsk3.TSK_VS_PART_FLAG_ALLOC:
             found.append((f"p{len(found) + 1}", part.start * block))
@@ -192,24 +192,26 @@ def _virtual(meta: Any, name: str, prefix: str, ntfs: bool) -> bool:
     return ntfs and not prefix and name.startswith("$") and meta.addr < _NTFS_SYSTEM_INODES
 
 
-def _file_item(fs: Any, entry: Any, meta: Any, locator: Locator, deleted: bool) -> ContentItem | None:
-    times = {
-        "modified": _time(meta.mtime),
-        "created": _time(getattr(meta, "crtime", 0)),
-        "accessed": _time(meta.atime),
-    }
+def _file_item(
+    fs: Any, entry: Any, meta: Any, locator: Locator, deleted: bool
+) -> ContentItem | None:
+    modified, accessed = _time(meta.mtime), _time(meta.atime)
+    created = _time(getattr(meta, "crtime", 0))
     extra: dict[str, object] = {"inode": int(meta.addr)}
     if meta.type != pytsk3.TSK_FS_META_TYPE_REG:
         if deleted:
             return None
+        code = "symlink" if meta.type == pytsk3.TSK_FS_META_TYPE_LNK else "special_file"
         return ContentItem(
             locator,
             None,
             None,
             deleted=deleted,
-            error=EvidenceError("special_file", "not a regular file (link, device, pipe…)"),
+            error=EvidenceError(code, "not a regular file (link, device, pipe…)"),
             extra=extra,
-            **times,
+            modified=modified,
+            created=created,
+            accessed=accessed,
         )
     if deleted and (meta.flags & pytsk3.TSK_FS_META_FLAG_ALLOC or meta.size <= 0):
         return None  # its metadata now belongs to another file, or nothing is left
@@ -219,7 +221,16 @@ def _file_item(fs: Any, entry: Any, meta: Any, locator: Locator, deleted: bool) 
     def open_file() -> BinaryIO:
         return io.BufferedReader(TskStream(fs.open_meta(inode=addr), size), CHUNK)
 
-    return ContentItem(locator, size, open_file, deleted=deleted, extra=extra, **times)
+    return ContentItem(
+        locator,
+        size,
+        open_file,
+        deleted=deleted,
+        extra=extra,
+        modified=modified,
+        created=created,
+        accessed=accessed,
+    )
 
 
 def _bad(locator: Locator, code: str, message: str) -> ContentItem:
@@ -246,7 +257,9 @@ class TskStream(io.RawIOBase):
         try:
             data = self.handle.read_random(self.pos, n)
         except OSError as exc:
-            raise EvidenceError("deleted_unrecoverable", f"cannot read the content: {exc}") from None
+            raise EvidenceError(
+                "deleted_unrecoverable", f"cannot read the content: {exc}"
+            ) from None
         if not data:
             return 0
         buf[: len(data)] = data

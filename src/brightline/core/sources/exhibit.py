@@ -141,7 +141,9 @@ class ExhibitSource:
                 if len(data) <= cap:
                     return _replace(item, content=data)
                 if self.limits.spool_dir is None:
-                    raise EvidenceError("unreadable", f"larger than {cap:,} bytes and no spool folder")
+                    raise EvidenceError(
+                        "unreadable", f"larger than {cap:,} bytes and no spool folder"
+                    )
                 self.limits.spool_dir.mkdir(parents=True, exist_ok=True)
                 fd, name = tempfile.mkstemp(dir=self.limits.spool_dir, prefix="member-")
                 with os.fdopen(fd, "wb") as out:
@@ -161,7 +163,8 @@ class ExhibitSource:
             return
         if depth + 1 > self.limits.max_depth:
             item.extra["container_error"] = EvidenceError(
-                "too_deep", f"archive nested deeper than {self.limits.max_depth} levels (not opened)"
+                "too_deep",
+                f"archive nested deeper than {self.limits.max_depth} levels (not opened)",
             )
             yield item
             return
@@ -210,7 +213,7 @@ def _seekable(item: ContentItem) -> BinaryIO:
         return io.BytesIO(content)
     spooled = item.extra.get("spooled")
     if isinstance(spooled, Path):
-        return open(spooled, "rb")  # noqa: SIM115 - closed by the caller
+        return open(spooled, "rb")
     assert item.path is not None
     return open_file(item.path)
 
@@ -244,7 +247,7 @@ def _replace(item: ContentItem, **extra: object) -> ContentItem:
         assert isinstance(spooled, Path)
 
         def opener() -> BinaryIO:
-            return open(spooled, "rb")  # noqa: SIM115
+            return open(spooled, "rb")
 
         size = spooled.stat().st_size
     return ContentItem(

@@ -46,17 +46,22 @@ def disk_kind(head: bytes, name: str = "") -> str | None:
     if head.startswith(_E01):
         return "e01"
     if len(head) >= 512:
-        if head[3:11] in (b"NTFS    ", b"EXFAT   ") or head[54:59] == b"FAT12" or (
-            head[54:59] == b"FAT16" or head[82:87] == b"FAT32"
+        if (
+            head[3:11] in (b"NTFS    ", b"EXFAT   ")
+            or head[54:59] == b"FAT12"
+            or (head[54:59] == b"FAT16" or head[82:87] == b"FAT32")
         ):
             return "raw"
-        if len(head) >= _EXT_MAGIC_AT + 2 and head[_EXT_MAGIC_AT : _EXT_MAGIC_AT + 2] == b"\x53\xef":
+        if (
+            len(head) >= _EXT_MAGIC_AT + 2
+            and head[_EXT_MAGIC_AT : _EXT_MAGIC_AT + 2] == b"\x53\xef"
+        ):
             return "raw"
         if len(head) >= 1026 and head[1024:1026] in (b"H+", b"HX"):
             return "raw"
-        if head[510:512] == b"\x55\xaa" and sniff_media_type(head[:32]) is None:
-            if container_kind(head) is None:
-                return "raw"
+        mbr = head[510:512] == b"\x55\xaa"
+        if mbr and sniff_media_type(head[:32]) is None and container_kind(head) is None:
+            return "raw"
     if name.lower().endswith((".dd", ".raw", ".img", ".001")):
         return "raw"
     return None

@@ -193,9 +193,11 @@ def _media(row: dict[str, Any], media_id: int, scheme: str) -> dict[str, Any]:
         m["Category"] = _vics_value(category)
         m["IsPrecategorized"] = True
     elif row["status"] in ("known", "suggested") and category:
-        m["Comments"] = f"{row['status']}: category {category} (not the case's {scheme} scheme)" if row[
-            "status"
-        ] == "known" else f"suggested: category {category}, perceptual match, for review"
+        m["Comments"] = (
+            f"{row['status']}: category {category} (not the case's {scheme} scheme)"
+            if row["status"] == "known"
+            else f"suggested: category {category}, perceptual match, for review"
+        )
         m["IsPrecategorized"] = False
     m["MD5"] = row["md5"]
     m["SHA1"] = row["sha1"]
@@ -238,7 +240,9 @@ def _html(svc: Services, case: str, rows: list[dict[str, Any]]) -> str:
         limits = limits_for(svc, case, ex_id)
         mine = [w for w in wanted if w[0] == exhibit]
         if mine:
-            thumbs.update(report.thumbnails({exhibit: path}, mine, limits, svc.settings.max_image_pixels))
+            thumbs.update(
+                report.thumbnails({exhibit: path}, mine, limits, svc.settings.max_image_pixels)
+            )
             shutil.rmtree(limits.spool_dir or "", ignore_errors=True)
     for f in matched:
         f["thumb"] = thumbs.get((f["exhibit"], f["path"]))
@@ -274,7 +278,7 @@ def make_pdf(html: Path, pdf: Path, timeout: float = 180.0) -> tuple[bool, str]:
         html.resolve().as_uri(),
     ]  # fmt: skip
     try:
-        subprocess.run(args, capture_output=True, timeout=timeout, check=False)  # noqa: S603
+        subprocess.run(args, capture_output=True, timeout=timeout, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return False, f"no PDF: Chromium failed ({exc})"
     finally:

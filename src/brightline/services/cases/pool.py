@@ -57,7 +57,13 @@ def meta_of(item: ContentItem) -> Meta:
     if error is None and isinstance(container_error, BrightlineError):
         error = container_error
     return Meta(
-        str(item.locator), item.size, item.deleted, item.modified, item.created, item.accessed, error
+        str(item.locator),
+        item.size,
+        item.deleted,
+        item.modified,
+        item.created,
+        item.accessed,
+        error,
     )
 
 
@@ -101,7 +107,7 @@ def _hash_path(path: Path, opts: HashOptions) -> ScanResult:
         if media_type and media_type.startswith("image/") and 0 < size <= MAX_IMAGE_BYTES:
             return hash_bytes(head + fh.read(), opts)
         fh.seek(0)
-        md5, sha1, sha256, size = digests_of_stream(fh)  # type: ignore[arg-type]
+        md5, sha1, sha256, size = digests_of_stream(fh)
     result = ScanResult("", FileSignals(md5, sha1, sha256, size, media_type))
     if media_type and media_type.startswith("image/"):
         result.error = f"image too large to decode ({size:,} bytes)"

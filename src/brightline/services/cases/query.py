@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from brightline.errors import UsageError
 from brightline.services.cases.classify import STATUSES
 from brightline.services.cases.views import counts_of, decorate, file_json
 from brightline.services.context import Services
 from brightline.services.store import cases as store
-from brightline.errors import UsageError
 
 
 def list_cases(svc: Services) -> list[dict[str, Any]]:

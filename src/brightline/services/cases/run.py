@@ -9,10 +9,10 @@ on (exhibit, locator) makes a second insert a no-op).
 from __future__ import annotations
 
 import re
-from os import walk as os_walk
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from os import walk as os_walk
 from pathlib import Path
 
 from brightline.core.actor import Actor
@@ -170,7 +170,9 @@ def run_exhibit(
     return summary
 
 
-def _todo(items: Iterator[ContentItem], done: set[str], progress: Progress | None) -> Iterator[ContentItem]:
+def _todo(
+    items: Iterator[ContentItem], done: set[str], progress: Progress | None
+) -> Iterator[ContentItem]:
     for item in items:
         if locator_key(str(item.locator)) in done:
             if progress:
@@ -189,7 +191,7 @@ def _write(
     if not batch:
         return
     results = [r for _, r in batch if r is not None and r.signals is not None]
-    for (meta, result) in batch:
+    for meta, result in batch:
         if result is not None:
             result.path = meta.locator
     attach_matches(results, svc.matcher, case.lists)

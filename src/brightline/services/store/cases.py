@@ -234,8 +234,6 @@ def file_rows(
         yield dict(row._mapping)
 
 
-
-
 def list_revisions(conn: Connection) -> dict[str, dict[str, Any]]:
     """Per list: scheme, PDQ threshold, entries and revision (its newest change)."""
     from sqlalchemy import func
