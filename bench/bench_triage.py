@@ -92,8 +92,6 @@ def timed(cmd: list[str], env: dict[str, str], ok: tuple[int, ...] = (0, 1)) -> 
     return elapsed
 
 
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=10_000)
@@ -107,7 +105,10 @@ def main() -> None:
         image = root / "exhibit.img"
         ext_image(folder, image, payload)
         files = sorted(str(p) for p in folder.rglob("*") if p.is_file())
-        print(f"built {len(files):,} files, {payload / 1e6:,.1f} MB in {time.perf_counter() - t0:.0f} s")
+        print(
+            f"built {len(files):,} files, {payload / 1e6:,.1f} MB "
+            f"in {time.perf_counter() - t0:.0f} s"
+        )
         env = {
             **os.environ,
             "BRIGHTLINE_HOME": str(root / "home"),
@@ -125,8 +126,12 @@ def main() -> None:
         md5 = _md5sum(files, env)
         match = timed([*bl, "match", str(folder), "-o", str(root / "m.jsonl")], env, (0, 1, 3))
         timed([*bl, "case", "create", "bench", "--scheme", "uk"], env, (0,))
-        case_folder = timed([*bl, "case", "add-exhibit", "bench", str(folder), "--id", "F"], env, (0, 1, 3))
-        case_disk = timed([*bl, "case", "add-exhibit", "bench", str(image), "--id", "D"], env, (0, 1, 3))
+        case_folder = timed(
+            [*bl, "case", "add-exhibit", "bench", str(folder), "--id", "F"], env, (0, 1, 3)
+        )
+        case_disk = timed(
+            [*bl, "case", "add-exhibit", "bench", str(image), "--id", "D"], env, (0, 1, 3)
+        )
         mb = payload / 1e6
         print(f"md5sum over the files        {md5:7.1f} s  {mb / md5:7.1f} MB/s")
         print(f"brightline match (folder)    {match:7.1f} s  {mb / match:7.1f} MB/s")

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import subprocess
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -87,16 +88,32 @@ def test_folder_exhibit_counts(tsvc: Services, actor: Actor, tmp_path: Path) -> 
 def test_disk_exhibit_with_deleted_known_file(
     tsvc: Services, actor: Actor, tmp_path: Path, builders: dict[str, Any]
 ) -> None:
-    files = {"DCIM/a.jpg": KNOWN, "DCIM/b.txt": b"text", "gone.jpg": KNOWN}
+    pack = io.BytesIO()
+    with zipfile.ZipFile(pack, "w") as zf:
+        zf.writestr("inner/k.jpg", KNOWN)
+    files = {
+        "DCIM/a.jpg": KNOWN,
+        "DCIM/b.txt": b"text",
+        "gone.jpg": KNOWN,
+        "x/pack.dat": pack.getvalue(),  # an archive, whatever its name
+    }
     img = builders["fat"](tmp_path, files, ["gone.jpg"])
     cases.create_case(tsvc, actor, "op-2", "uk", ["police"])
     assert cases.add_exhibit(tsvc, actor, "op-2", img, "SD1").exit_code == 1
     rows = {r["path"]: r for r in cases.files(tsvc, "op-2")}
-    assert set(rows) == {"fat.img/DCIM/a.jpg", "fat.img/DCIM/b.txt", "fat.img/_one.jpg"}
+    assert set(rows) == {
+        "fat.img/DCIM/a.jpg",
+        "fat.img/DCIM/b.txt",
+        "fat.img/_one.jpg",
+        "fat.img/x/pack.dat",
+        "fat.img/x/pack.dat/inner/k.jpg",
+    }
     assert rows["fat.img/_one.jpg"]["deleted"] is True
     assert rows["fat.img/_one.jpg"]["status"] == "known"
+    assert rows["fat.img/x/pack.dat/inner/k.jpg"]["status"] == "known"
     shown = cases.show(tsvc, "op-2")
-    assert shown["known"]["B"] == {"files": 2, "unique": 1} and shown["deleted"] == 1
+    assert shown["known"]["B"] == {"files": 3, "unique": 1} and shown["deleted"] == 1
+    assert shown["files"] == 5 and shown["unique"] == 3
 
 
 def test_resume_after_interruption(

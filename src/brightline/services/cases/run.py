@@ -147,7 +147,7 @@ def run_exhibit(
         done = store.done_keys(conn, ex.id)
     opts = HashOptions(svc.settings.max_image_pixels)
     items = _todo(source.items(), done, progress)
-    matcher = svc.matcher
+    _ = svc.matcher  # loaded (and caught up) before the first file is hashed
     batch: list[tuple[Meta, ScanResult | None]] = []
     try:
         for meta, result in hash_items(items, opts, svc.settings.workers):
@@ -155,9 +155,9 @@ def run_exhibit(
             if progress:
                 progress(1, meta.size or 0)
             if len(batch) >= BATCH:
-                _write(svc, case, ex, batch, matcher)
+                _write(svc, case, ex, batch)
                 batch = []
-        _write(svc, case, ex, batch, matcher)
+        _write(svc, case, ex, batch)
     finally:
         assert limits.spool_dir is not None
         shutil.rmtree(limits.spool_dir, ignore_errors=True)
@@ -186,7 +186,6 @@ def _write(
     case: CaseRow,
     ex: ExhibitRow,
     batch: list[tuple[Meta, ScanResult | None]],
-    matcher: object,
 ) -> None:
     if not batch:
         return
