@@ -11,6 +11,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from triage_build import md5  # type: ignore[import-not-found]
 
 from brightline.core.sources.archives import ArchiveLimits
@@ -171,3 +173,47 @@ def test_7z_and_encrypted(tmp_path: Path) -> None:
     assert got["plain.7z/b.bin"] == md5(bytes(range(256)) * 10)
     assert items(tmp_path / "locked.7z") == {"locked.7z": "encrypted"}
     assert items(tmp_path / "locked.zip")["locked.zip/a.txt"] == "encrypted"
+
+
+def test_big_members_spool_in_the_case_folder_only(tmp_path: Path) -> None:
+    noise = random.Random(2).randbytes(300_000)
+    (tmp_path / "big.zip").write_bytes(
+        zip_bytes({"n.bin": noise, "inner.zip": zip_bytes({"x": noise})})
+    )
+    spool = tmp_path / "spool"
+    src = ExhibitSource(tmp_path / "big.zip", ArchiveLimits(memory_bytes=1000, spool_dir=spool))
+    seen = {}
+    for item in src.items():
+        if item.locator.depth and item.open is not None:
+            assert "spooled" in item.extra
+            assert Path(str(item.extra["spooled"])).parent == spool
+            with item.open() as fh:
+                seen[str(item.locator)] = md5(fh.read())
+    assert seen["big.zip/n.bin"] == md5(noise) and seen["big.zip/inner.zip/x"] == md5(noise)
+    assert list(spool.iterdir()) == []  # removed as the walk moved on
+
+
+MAGICS = [
+    b"PK\x03\x04",
+    b"PK\x05\x06",
+    b"7z\xbc\xaf\x27\x1c",
+    b"\x1f\x8b",
+    b"BZh9",
+    b"\xfd7zXZ\x00",
+]
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(magic=st.sampled_from(MAGICS), body=st.binary(max_size=600), tar=st.booleans())
+def test_hostile_bytes_never_raise(tmp_path: Path, magic: bytes, body: bytes, tar: bool) -> None:
+    data = magic + body
+    if tar:  # a tar header with garbage around it
+        data = bytearray(data.ljust(600, b"\0"))
+        data[257:262] = b"ustar"
+        data = bytes(data)
+    path = tmp_path / "x.bin"
+    path.write_bytes(data)
+    got = items(path)  # every problem is an item, never an exception
+    assert "x.bin" in got

@@ -210,3 +210,39 @@ def test_exports_and_audit(tsvc: Services, actor: Actor, tmp_path: Path) -> None
     actions = [r.action for r in audit.records(tsvc.store, action="case.", newest_first=False)]
     assert actions == ["case.create", "case.add_exhibit", "case.exhibit_done"] + ["case.export"] * 3
     assert audit.verify(tsvc.store).intact
+
+
+def test_a_list_of_another_scheme_is_not_mapped(
+    tsvc: Services, actor: Actor, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from brightline.adapters.cli.main import app
+    from brightline.services.hashing import HashOptions, hash_bytes
+
+    other = jpeg_bytes = tmp_path / "ev"
+    other.mkdir()
+    from brightline.services.demo import jpeg, picture
+
+    jpeg_bytes = jpeg(picture(9))
+    (other / "us.jpg").write_bytes(jpeg_bytes)
+    signals = hash_bytes(jpeg_bytes, HashOptions()).signals
+    assert signals is not None
+    listed = tmp_path / "dhs.csv"
+    listed.write_text(f"signal_type,value,category\nsha1,{signals.sha1},2\n")
+    env = {
+        "BRIGHTLINE_HOME": str(tsvc.settings.home),
+        "BRIGHTLINE_DATABASE_URL": tsvc.settings.db_url,
+    }
+    for args in (
+        ["list", "create", "us", "--scheme", "dhs"],
+        ["list", "import", "us", str(listed)],
+    ):
+        assert CliRunner().invoke(app, args, env=env).exit_code == 0
+    cases.create_case(tsvc, actor, "op-5", "uk")
+    cases.add_exhibit(tsvc, actor, "op-5", other, "EX1")
+    shown = cases.show(tsvc, "op-5")
+    assert shown["known"]["dhs:2"] == {"files": 1, "unique": 1}
+    assert all(shown["known"][c]["files"] == 0 for c in ("A", "B", "C"))
+    (row,) = cases.files(tsvc, "op-5")
+    assert row["category"] == "dhs:2" and row["matches"][0]["list_category"] == "2"
