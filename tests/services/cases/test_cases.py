@@ -164,6 +164,14 @@ def test_usage_errors(tsvc: Services, actor: Actor, tmp_path: Path) -> None:
         cases.add_exhibit(tsvc, actor, "nope", tmp_path, "EX1")
     with pytest.raises(UsageError):
         cases.files(tsvc, "op", status="bogus")
+    assert cases.set_scheme(tsvc, actor, "op", "dhs").scheme == "dhs"  # no files yet
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "a.txt").write_text("a")
+    assert cases.add_exhibit(tsvc, actor, "op", empty, "EX1").exit_code == 0
+    with pytest.raises(UsageError, match="fixed"):
+        cases.set_scheme(tsvc, actor, "op", "uk")
+    assert cases.show(tsvc, "op")["scheme"] == "dhs"
 
 
 def test_exports_and_audit(tsvc: Services, actor: Actor, tmp_path: Path) -> None:

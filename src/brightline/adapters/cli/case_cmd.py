@@ -62,6 +62,18 @@ def create(
     console.print(f"Created case {row.name} (scheme {row.scheme}; matching against {lists}).")
 
 
+@case_app.command("set-scheme")
+@handle_errors
+def set_scheme(
+    case: Annotated[str, typer.Argument(help="The case.")],
+    scheme: Annotated[str, typer.Argument(help="uk, industry, vic-us, dhs or none.")],
+) -> None:
+    """Change a case's scheme (only before any exhibit has files in it)."""
+    svc = services()
+    row = cases.set_scheme(svc, local_operator(), case, scheme)
+    console.print(f"Case {row.name} now counts under the {row.scheme} scheme.")
+
+
 @case_app.command("add-exhibit")
 @handle_errors
 def add_exhibit(

@@ -16,7 +16,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -53,9 +53,15 @@ def open_file(path: Path) -> BinaryIO:
 class ExhibitSource:
     """Every content item of one exhibit, in a stable order."""
 
-    def __init__(self, path: Path, limits: ArchiveLimits):
+    def __init__(
+        self, path: Path, limits: ArchiveLimits, skip: Callable[[Locator], bool] | None = None
+    ):
+        """``skip`` names items already done (a resumed job): they are not read whole,
+        only far enough to know whether they are archives to open (and they come back
+        with ``extra["skipped"]``)."""
         self.path = path
         self.limits = limits
+        self.skip = skip
         self.budget = Budget(limits.max_total_bytes)
         self.kind = exhibit_kind(path)
 
@@ -122,6 +128,11 @@ class ExhibitSource:
         if not item.readable:
             yield item
             return
+        if self.skip is not None and self.skip(item.locator):
+            head = _peek(item)
+            if container_kind(head) is None:
+                yield _skipped(item)
+                return
         spooled: Path | None = None
         try:
             held = self._hold(item)
@@ -187,6 +198,19 @@ class ExhibitSource:
                 first = _next_or_error(members, item.locator)
         finally:
             stream.close()
+
+
+def _peek(item: ContentItem) -> bytes:
+    assert item.open is not None
+    try:
+        with item.open() as stream:
+            return stream.read(HEAD)
+    except Exception:  # read again in full below, and the failure becomes a row
+        return b"PK\x03\x04"
+
+
+def _skipped(item: ContentItem) -> ContentItem:
+    return ContentItem(item.locator, item.size, None, extra={"skipped": True})
 
 
 def _next(members: Iterator[ContentItem]) -> ContentItem | None:

@@ -1,13 +1,19 @@
 """Police triage: cases, exhibits, file rows, counts and exports.
 
 Every operation takes an :class:`~brightline.core.actor.Actor` and writes an audit
-record (``case.create``, ``case.add_exhibit``, ``case.exhibit_done``, ``case.resume``,
-``case.export``).
+record (``case.create``, ``case.set_scheme``, ``case.add_exhibit``,
+``case.exhibit_done``, ``case.resume``, ``case.export``).
 """
 
 from brightline.services.cases.export import export
 from brightline.services.cases.query import files, list_cases, show
-from brightline.services.cases.run import RunSummary, add_exhibit, create_case, resume
+from brightline.services.cases.run import (
+    RunSummary,
+    add_exhibit,
+    create_case,
+    resume,
+    set_scheme,
+)
 
 __all__ = [
     "RunSummary",
@@ -17,5 +23,6 @@ __all__ = [
     "files",
     "list_cases",
     "resume",
+    "set_scheme",
     "show",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from os import walk as os_walk
@@ -34,6 +35,8 @@ from brightline.services.store import lists as store_lists
 from brightline.services.store.cases import CaseRow, ExhibitRow, locator_key
 
 BATCH = 256
+#: Rows are also written at least this often (seconds), so a kill loses little.
+FLUSH_S = 2.0
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}")
 
 #: Called with (files, bytes) done since the last call.
@@ -98,13 +101,29 @@ def add_exhibit(
     if path.is_symlink() or not (path.is_dir() or path.is_file()):
         raise UsageError(f"{path} is not a folder or a regular file")
     path = path.resolve()
-    kind = exhibit_kind(path)
+    try:
+        kind = exhibit_kind(path)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     with svc.store.begin() as conn:
         row = store.get_case(conn, case)
         ex = store.add_exhibit(conn, row.id, exhibit, str(path), kind)
         details = {"exhibit": exhibit, "path": str(path), "kind": kind}
         audit.record(conn, actor, "case.add_exhibit", f"case:{case}", details)
     return run_exhibit(svc, actor, row, ex, progress)
+
+
+def set_scheme(svc: Services, actor: Actor, case: str, scheme: str) -> CaseRow:
+    """Change a case's scheme: only while it has no files (counts would change meaning)."""
+    scheme = check_scheme(scheme)
+    with svc.store.begin() as conn:
+        row = store.get_case(conn, case)
+        if store.has_files(conn, row.id):
+            raise UsageError(f"case {case} already has files: its scheme ({row.scheme}) is fixed")
+        store.set_scheme(conn, row.id, scheme)
+        details = {"from": row.scheme, "to": scheme}
+        audit.record(conn, actor, "case.set_scheme", f"case:{case}", details)
+        return store.get_case(conn, case)
 
 
 def resume(svc: Services, actor: Actor, case: str, progress: Progress | None = None) -> RunSummary:
@@ -141,22 +160,26 @@ def limits_for(svc: Services, case: str, exhibit_id: int) -> ArchiveLimits:
 def run_exhibit(
     svc: Services, actor: Actor, case: CaseRow, ex: ExhibitRow, progress: Progress | None = None
 ) -> RunSummary:
+    path = Path(ex.path)
+    if not path.exists():
+        raise UsageError(f"exhibit {ex.exhibit}: its source {path} is no longer there")
     limits = limits_for(svc, case.name, ex.id)
-    source = ExhibitSource(Path(ex.path), limits)
     with svc.store.connect() as conn:
         done = store.done_keys(conn, ex.id)
+    source = ExhibitSource(path, limits, skip=lambda loc: locator_key(str(loc)) in done)
     opts = HashOptions(svc.settings.max_image_pixels)
     items = _todo(source.items(), done, progress)
     _ = svc.matcher  # loaded (and caught up) before the first file is hashed
     batch: list[tuple[Meta, ScanResult | None]] = []
+    flushed = time.monotonic()
     try:
         for meta, result in hash_items(items, opts, svc.settings.workers):
             batch.append((meta, result))
             if progress:
                 progress(1, meta.size or 0)
-            if len(batch) >= BATCH:
+            if len(batch) >= BATCH or time.monotonic() - flushed > FLUSH_S:
                 _write(svc, case, ex, batch)
-                batch = []
+                batch, flushed = [], time.monotonic()
         _write(svc, case, ex, batch)
     finally:
         assert limits.spool_dir is not None
@@ -174,7 +197,7 @@ def _todo(
     items: Iterator[ContentItem], done: set[str], progress: Progress | None
 ) -> Iterator[ContentItem]:
     for item in items:
-        if locator_key(str(item.locator)) in done:
+        if item.extra.get("skipped") or locator_key(str(item.locator)) in done:
             if progress:
                 progress(1, item.size or 0)
             continue

@@ -155,6 +155,10 @@ def _case(row: Any) -> CaseRow:
     return CaseRow(row.id, row.name, row.scheme, lists, row.created_at, row.created_by)
 
 
+def set_scheme(conn: Connection, case_id: int, scheme: str) -> None:
+    conn.execute(update(cases).where(cases.c.id == case_id).values(scheme=scheme))
+
+
 def add_exhibit(conn: Connection, case_id: int, exhibit: str, path: str, kind: str) -> ExhibitRow:
     values = {
         "case_id": case_id,
