@@ -254,3 +254,37 @@ def test_a_list_of_another_scheme_is_not_mapped(
     assert all(shown["known"][c]["files"] == 0 for c in ("A", "B", "C"))
     (row,) = cases.files(tsvc, "op-5")
     assert row["category"] == "dhs:2" and row["matches"][0]["list_category"] == "2"
+
+
+def test_resume_a_disk_image_with_an_archive(
+    tsvc: Services,
+    actor: Actor,
+    tmp_path: Path,
+    builders: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pack = io.BytesIO()
+    with zipfile.ZipFile(pack, "w") as zf:
+        for i in range(4):
+            zf.writestr(f"m{i}.txt", f"member {i}")
+    files = {"a.txt": b"a", "b/pack.zip": pack.getvalue(), "c.jpg": KNOWN}
+    img = builders["ext"](tmp_path, files, [])
+    monkeypatch.setattr(run, "BATCH", 1)
+    seen = 0
+
+    def stop(files: int, _bytes: int) -> None:
+        nonlocal seen
+        seen += files
+        if seen == 4:
+            raise KeyboardInterrupt
+
+    cases.create_case(tsvc, actor, "op-6", "uk")
+    with pytest.raises(KeyboardInterrupt):
+        cases.add_exhibit(tsvc, actor, "op-6", img, "HD1", stop)
+    assert len(cases.files(tsvc, "op-6")) == 3
+    assert cases.resume(tsvc, actor, "op-6").exit_code == 1
+    paths = [r["path"] for r in cases.files(tsvc, "op-6")]
+    assert sorted(paths) == sorted(
+        ["ext.img/a.txt", "ext.img/b/pack.zip", "ext.img/c.jpg"]
+        + [f"ext.img/b/pack.zip/m{i}.txt" for i in range(4)]
+    )
