@@ -62,3 +62,18 @@ def test_broken_partition_table(tmp_path: Path) -> None:
     disk.write_bytes(bytes(mbr) + os.urandom(64 * 1024))
     assert exhibit_kind(disk) == "disk"
     assert listing(disk) == {"broken.dd": ("disk_unreadable", False)}
+
+
+def test_files_of_a_deleted_folder_are_recovered(tmp_path: Path, builders: B) -> None:
+    import subprocess
+
+    files = {"keep.txt": b"kept", "gone/one.bin": bytes(range(256)) * 20, "gone/two.txt": b"two"}
+    img = builders["fat"](tmp_path, files, [])
+    subprocess.run(["mdeltree", "-i", str(img), "::/gone"], check=True)
+    got = listing(img)
+    assert got["fat.img/keep.txt"] == (md5(b"kept"), False)
+    deleted = {k: v for k, v in got.items() if v[1]}
+    assert len(got) == 3 and all(k.startswith("fat.img/_one/") for k in deleted)
+    assert sorted(v[0] for v in deleted.values()) == sorted(
+        [md5(files["gone/one.bin"]), md5(b"two")]
+    )

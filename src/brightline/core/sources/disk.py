@@ -149,31 +149,50 @@ def _file_system(img: Any, offset: int) -> Any:
 
 
 def _walk(fs: Any, where: Locator) -> Iterator[ContentItem]:
+    """Depth first, names sorted. Deleted folders are walked too (what they list is
+    deleted), and TSK's ``$OrphanFiles``: deleted files whose name is gone."""
     ntfs = fs.info.ftype in (pytsk3.TSK_FS_TYPE_NTFS, pytsk3.TSK_FS_TYPE_NTFS_DETECT)
     seen: set[int] = set()
-    stack: list[tuple[str, Any]] = [("", fs.open_dir(path="/"))]
+    stack: list[tuple[str, Any, bool]] = [("", fs.open_dir(path="/"), False)]
     while stack and len(seen) < _MAX_DIRS:
-        prefix, directory = stack.pop()
-        subdirs: list[tuple[str, Any]] = []
+        prefix, directory, in_deleted = stack.pop()
+        subdirs: list[tuple[str, Any, bool]] = []
         for entry in _sorted(directory):
             name = entry.info.name.name.decode("utf-8", "replace")
             meta = entry.info.meta
-            if name in (".", "..") or meta is None or _virtual(meta, name, prefix, ntfs):
+            if name in (".", "..") or meta is None:
                 continue
             full = f"{prefix}{name}"
-            deleted = bool(entry.info.name.flags & pytsk3.TSK_FS_NAME_FLAG_UNALLOC)
+            if not prefix and name == "$OrphanFiles" and meta.type == _VIRT_DIR:
+                subdirs.append((full + "/", _as_dir(entry), True))
+                continue
+            if _virtual(meta, name, prefix, ntfs):
+                continue
+            deleted = in_deleted or bool(entry.info.name.flags & pytsk3.TSK_FS_NAME_FLAG_UNALLOC)
             if meta.type == pytsk3.TSK_FS_META_TYPE_DIR:
-                if not deleted and meta.addr not in seen:
+                reused = deleted and bool(meta.flags & pytsk3.TSK_FS_META_FLAG_ALLOC)
+                if meta.addr not in seen and not reused:
                     seen.add(meta.addr)
-                    try:
-                        subdirs.append((full + "/", entry.as_directory()))
-                    except OSError as exc:
-                        yield _bad(where.child(full), "unreadable", f"cannot read folder: {exc}")
+                    folder = _as_dir(entry)
+                    if folder is not None:
+                        subdirs.append((full + "/", folder, deleted))
+                    elif not deleted:
+                        yield _bad(where.child(full), "unreadable", "cannot read folder")
                 continue
             item = _file_item(fs, entry, meta, where.child(full), deleted)
             if item is not None:
                 yield item
-        stack.extend(reversed(subdirs))
+        stack.extend(reversed([d for d in subdirs if d[1] is not None]))
+
+
+_VIRT_DIR = pytsk3.TSK_FS_META_TYPE_VIRT_DIR
+
+
+def _as_dir(entry: Any) -> Any:
+    try:
+        return entry.as_directory()
+    except OSError:
+        return None
 
 
 def _sorted(directory: Any) -> list[Any]:
