@@ -175,20 +175,26 @@ def test_7z_and_encrypted(tmp_path: Path) -> None:
     assert items(tmp_path / "locked.zip")["locked.zip/a.txt"] == "encrypted"
 
 
-def test_big_members_spool_in_the_case_folder_only(tmp_path: Path) -> None:
+def test_big_members_stream_and_big_archives_spool_in_the_case_folder(tmp_path: Path) -> None:
     noise = random.Random(2).randbytes(300_000)
     (tmp_path / "big.zip").write_bytes(
         zip_bytes({"n.bin": noise, "inner.zip": zip_bytes({"x": noise})})
     )
     spool = tmp_path / "spool"
     src = ExhibitSource(tmp_path / "big.zip", ArchiveLimits(memory_bytes=1000, spool_dir=spool))
-    seen = {}
+    seen, how = {}, {}
     for item in src.items():
         if item.locator.depth and item.open is not None:
-            assert "spooled" in item.extra
-            assert Path(str(item.extra["spooled"])).parent == spool
+            how[str(item.locator)] = "spooled" if "spooled" in item.extra else "stream"
+            if "spooled" in item.extra:
+                assert Path(str(item.extra["spooled"])).parent == spool
             with item.open() as fh:
                 seen[str(item.locator)] = md5(fh.read())
+    assert how == {
+        "big.zip/inner.zip": "spooled",  # an archive: opened from the spool file
+        "big.zip/inner.zip/x": "stream",  # too big to hold: hashed as a stream
+        "big.zip/n.bin": "stream",
+    }
     assert seen["big.zip/n.bin"] == md5(noise) and seen["big.zip/inner.zip/x"] == md5(noise)
     assert list(spool.iterdir()) == []  # removed as the walk moved on
 

@@ -77,3 +77,29 @@ def test_files_of_a_deleted_folder_are_recovered(tmp_path: Path, builders: B) ->
     assert sorted(v[0] for v in deleted.values()) == sorted(
         [md5(files["gone/one.bin"]), md5(b"two")]
     )
+
+
+def test_big_files_and_archives_on_an_image_are_read_in_place(tmp_path: Path, builders: B) -> None:
+    import io
+    import random
+    import zipfile
+
+    noise = random.Random(3).randbytes(200_000)
+    pack = io.BytesIO()
+    with zipfile.ZipFile(pack, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("in.bin", noise)
+    img = builders["fat"](tmp_path, {"big.bin": noise, "pack.zip": pack.getvalue()}, [])
+    spool = tmp_path / "spool"
+    src = ExhibitSource(img, ArchiveLimits(memory_bytes=1000, spool_dir=spool))
+    got = {}
+    for item in src.items():
+        assert "spooled" not in item.extra
+        assert item.open is not None
+        with item.open() as fh:
+            got[str(item.locator)] = md5(fh.read())
+    assert got == {
+        "fat.img/big.bin": md5(noise),
+        "fat.img/pack.zip": md5(pack.getvalue()),
+        "fat.img/pack.zip/in.bin": md5(noise),
+    }
+    assert not spool.exists()

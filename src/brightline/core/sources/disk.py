@@ -216,7 +216,9 @@ def _file_item(
 ) -> ContentItem | None:
     modified, accessed = _time(meta.mtime), _time(meta.atime)
     created = _time(getattr(meta, "crtime", 0))
-    extra: dict[str, object] = {"inode": int(meta.addr)}
+    # "seekable": open() gives a seekable stream at any time (archives on the image
+    # are opened in place, big files streamed, nothing spooled).
+    extra: dict[str, object] = {"inode": int(meta.addr), "seekable": True}
     if meta.type != pytsk3.TSK_FS_META_TYPE_REG:
         if deleted:
             return None
@@ -268,6 +270,17 @@ class TskStream(io.RawIOBase):
 
     def readable(self) -> bool:
         return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.size}[whence]
+        self.pos = max(0, base + offset)
+        return self.pos
 
     def readinto(self, buf: bytearray | memoryview) -> int:  # type: ignore[override]
         n = min(len(buf), self.size - self.pos)

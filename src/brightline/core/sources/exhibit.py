@@ -3,9 +3,11 @@ archive found inside opened in turn (by its content, not its name), to a set dep
 
 Plain files keep ``path`` (workers read them themselves, read-only and without
 touching their access time). Members of archives and files on disk images are read
-once, in order, as the iteration reaches them, and held: in memory (``extra["content"]``)
-up to ``limits.memory_bytes``, beyond that spooled into the case's own temporary
-folder (``extra["spooled"]``, removed when the iteration moves on). Nothing is ever
+once, in order, as the iteration reaches them, and held in memory (``extra["content"]``)
+up to ``limits.memory_bytes``. A bigger one is hashed as a stream (``extra["stream"]``)
+unless it is itself an archive: then a file on a disk image is opened in place, and an
+archive member is spooled into the case's own temporary folder (``extra["spooled"]``,
+removed when the iteration moves on). Nothing is ever
 written anywhere else, and the evidence is never written to.
 """
 
@@ -133,6 +135,15 @@ class ExhibitSource:
             if container_kind(head) is None:
                 yield _skipped(item)
                 return
+        if item.size is not None and item.size > self.limits.memory_bytes:
+            head = _peek(item)
+            if container_kind(head) is None:  # too big to hold: hashed as a stream
+                item.extra["stream"] = True
+                yield item
+                return
+            if item.extra.get("seekable"):  # an archive on a disk image: opened in place
+                yield from self._expand(item, head, depth)
+                return
         spooled: Path | None = None
         try:
             held = self._hold(item)
@@ -238,8 +249,10 @@ def _seekable(item: ContentItem) -> BinaryIO:
     spooled = item.extra.get("spooled")
     if isinstance(spooled, Path):
         return open(spooled, "rb")
-    assert item.path is not None
-    return open_file(item.path)
+    if item.path is not None:
+        return open_file(item.path)
+    assert item.open is not None and item.extra.get("seekable")
+    return item.open()
 
 
 def _head_of(item: ContentItem) -> bytes:

@@ -13,6 +13,7 @@ Until the pipeline work's ``hash_item`` lands, ``hash_job`` is the thin adapter 
 from __future__ import annotations
 
 import ctypes
+import io
 import os
 import signal
 from collections import deque
@@ -21,6 +22,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from brightline.core.models import FileSignals, ScanResult
 from brightline.core.signals.crypto import digests_of_bytes, digests_of_stream
@@ -101,17 +103,50 @@ def _hash_data(data: bytes, opts: HashOptions) -> ScanResult:
 
 def _hash_path(path: Path, opts: HashOptions) -> ScanResult:
     with os.fdopen(open_readonly(path), "rb") as fh:
-        head = fh.read(HEAD)
-        media_type = media_kind(head)
-        size = os.fstat(fh.fileno()).st_size
-        if media_type and media_type.startswith("image/") and 0 < size <= MAX_IMAGE_BYTES:
-            return hash_bytes(head + fh.read(), opts)
-        fh.seek(0)
-        md5, sha1, sha256, size = digests_of_stream(fh)
+        return hash_stream(fh, opts, os.fstat(fh.fileno()).st_size)
+
+
+def hash_stream(fh: BinaryIO, opts: HashOptions, size: int | None = None) -> ScanResult:
+    """Hash a stream: images up to MAX_IMAGE_BYTES are read whole (to decode), the
+    rest is streamed, so a huge file never costs its size in memory."""
+    head = fh.read(HEAD)
+    media_type = media_kind(head)
+    image = bool(media_type and media_type.startswith("image/"))
+    if image and (size is None or 0 < size <= MAX_IMAGE_BYTES):
+        rest = fh.read(MAX_IMAGE_BYTES + 1 - len(head))
+        if len(head) + len(rest) <= MAX_IMAGE_BYTES:
+            return hash_bytes(head + rest, opts)
+        md5, sha1, sha256, size = digests_of_stream(_chain(head + rest, fh))
+    else:
+        md5, sha1, sha256, size = digests_of_stream(_chain(head, fh))
     result = ScanResult("", FileSignals(md5, sha1, sha256, size, media_type))
     if media_type and media_type.startswith("image/"):
         result.error = f"image too large to decode ({size:,} bytes)"
     return result
+
+
+class _Chain(io.RawIOBase):
+    """Bytes already read, then the rest of the stream."""
+
+    def __init__(self, first: bytes, rest: BinaryIO):
+        self.first, self.rest = memoryview(first), rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self.first.nbytes:
+            n = min(len(buf), self.first.nbytes)
+            buf[:n] = self.first[:n]
+            self.first = self.first[n:]
+            return n
+        data = self.rest.read(len(buf))
+        buf[: len(data)] = data
+        return len(data)
+
+
+def _chain(first: bytes, rest: BinaryIO) -> BinaryIO:
+    return io.BufferedReader(_Chain(first, rest), 1 << 20)
 
 
 def job_of(item: ContentItem) -> Job | None:
@@ -189,4 +224,12 @@ def _hash_here(item: ContentItem, opts: HashOptions) -> ScanResult | None:
     spooled = item.extra.get("spooled")
     if isinstance(spooled, Path):
         return hash_job(("path", str(spooled)), opts)
+    if item.extra.get("stream") and item.open is not None:
+        try:
+            with item.open() as stream:
+                return hash_stream(stream, opts)
+        except EvidenceError as exc:
+            return ScanResult("", error=f"{exc.code}: {exc}")
+        except Exception as exc:  # hostile evidence: any failure to read is a row
+            return ScanResult("", error=f"unreadable: cannot read: {exc}")
     return None
