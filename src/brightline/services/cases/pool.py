@@ -113,7 +113,9 @@ def hash_stream(fh: BinaryIO, opts: HashOptions, size: int | None = None) -> Sca
     media_type = media_kind(head)
     image = bool(media_type and media_type.startswith("image/"))
     if image and (size is None or 0 < size <= MAX_IMAGE_BYTES):
-        rest = fh.read(MAX_IMAGE_BYTES + 1 - len(head))
+        # read(n) allocates n bytes up front: ask for the known size when there is one
+        want = (size if size is not None else MAX_IMAGE_BYTES) + 1 - len(head)
+        rest = fh.read(max(want, 1))
         if len(head) + len(rest) <= MAX_IMAGE_BYTES:
             return hash_bytes(head + rest, opts)
         md5, sha1, sha256, size = digests_of_stream(_chain(head + rest, fh))
