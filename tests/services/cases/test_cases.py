@@ -169,6 +169,9 @@ def test_usage_errors(tsvc: Services, actor: Actor, tmp_path: Path) -> None:
     empty.mkdir()
     (empty / "a.txt").write_text("a")
     assert cases.add_exhibit(tsvc, actor, "op", empty, "EX1").exit_code == 0
+    assert cases.add_exhibit(tsvc, actor, "op", empty, "JB/1 (laptop)").exit_code == 0
+    with pytest.raises(UsageError):
+        cases.add_exhibit(tsvc, actor, "op", empty, "bad\x00id")
     with pytest.raises(UsageError, match="fixed"):
         cases.set_scheme(tsvc, actor, "op", "uk")
     assert cases.show(tsvc, "op")["scheme"] == "dhs"

@@ -68,6 +68,17 @@ def check_name(name: str, what: str = "case") -> str:
     return name
 
 
+def check_exhibit_id(exhibit: str) -> str:
+    """Exhibit references are what officers write (``JB/1``, ``HDD 2``): any printable
+    text up to 100 characters, without leading or trailing spaces."""
+    if not 0 < len(exhibit) <= 100 or exhibit != exhibit.strip() or not exhibit.isprintable():
+        raise UsageError(
+            "an exhibit id is 1-100 printable characters without leading or trailing "
+            f"spaces: {exhibit[:100]!r}"
+        )
+    return exhibit
+
+
 def case_folder(svc: Services, name: str) -> Path:
     return svc.settings.cases_folder / name
 
@@ -95,7 +106,7 @@ def add_exhibit(
     exhibit: str,
     progress: Progress | None = None,
 ) -> RunSummary:
-    check_name(exhibit, "exhibit")
+    check_exhibit_id(exhibit)
     if not path.exists() and not path.is_symlink():
         raise UsageError(f"no such file or folder: {path}")
     if path.is_symlink() or not (path.is_dir() or path.is_file()):
