@@ -20,7 +20,8 @@
     │   ├── InvalidNameError        a list name that breaks the naming rule
     │   ├── InvalidTextError        text with a NUL character (refused on every database)
     │   └── UnreadableContentError  a path or item a source met but cannot read (a FIFO,
-    │                               a broken link); ``code`` says why in one word
+    │       │                       a broken link); ``code`` says why in one word
+    │       └── EvidenceError       triage evidence that cannot be read (has a ``code``)
     ├── IndexCorruptError           an on-disk index that cannot be loaded (rebuilt from
     │                               the database, never trusted)
     └── CryptoError                 encrypted data or a key that cannot be used (wrong
@@ -265,3 +266,14 @@ class UnreadableContentError(InputError):
 
 class DecodeMemoryError(DecodeError):
     """An image would take more memory to decode than ``max_decode_bytes`` allows."""
+
+
+class EvidenceError(UnreadableContentError):
+    """Evidence that cannot be read as asked (triage): a hostile or damaged archive
+    member, a special file, an unreadable disk image. It becomes a file row with
+    ``code`` and the message; the exhibit goes on.
+
+    Codes: ``unsafe_path``, ``archive_bomb``, ``too_deep``, ``encrypted``,
+    ``corrupt_archive``, ``symlink``, ``special_file``, ``unreadable``,
+    ``disk_unreadable``, ``deleted_unrecoverable``, ``decode_error``.
+    """

@@ -143,7 +143,31 @@ class Settings(BaseSettings):
     )
 
     # -- Police triage (``brightline case``) ----------------------------------
-    # (section kept for the triage work)
+    cases_dir: Path | None = Field(
+        default=None,
+        description="Folder holding one folder per case (exports, temporary spool); "
+        "default: ``cases`` in the home folder.",
+    )
+    archive_max_depth: int = Field(
+        default=5,
+        description="Archives inside archives are opened this many levels deep; "
+        "deeper ones are an error row.",
+    )
+    archive_max_ratio: int = Field(
+        default=200,
+        description="An archive member that expands more than this many times its "
+        "compressed size is refused as an archive bomb.",
+    )
+    archive_max_total_bytes: int = Field(
+        default=64 * 1024**3,
+        description="Most bytes the archives of one exhibit may expand to, in all; "
+        "members past it are error rows.",
+    )
+    pdq_cluster_distance: int = Field(
+        default=31,
+        description="Unknown images within this PDQ distance of each other are one "
+        "near-duplicate cluster in a case.",
+    )
 
     # -- Video and live streams ----------------------------------------------
     # (section kept for the video work)
@@ -177,6 +201,10 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.home / "index"
+
+    @property
+    def cases_folder(self) -> Path:
+        return self.cases_dir or self.home / "cases"
 
     @property
     def master_key_file(self) -> Path:

@@ -2,11 +2,29 @@
 
 from __future__ import annotations
 
-from brightline.adapters.cli import audit_cmd, demo_cmd, keys_cmd, lists_cmd, scan_cmd, serve_cmd
+from brightline.adapters.cli import (
+    audit_cmd,
+    case_cmd,
+    demo_cmd,
+    keys_cmd,
+    lists_cmd,
+    scan_cmd,
+    serve_cmd,
+)
 from brightline.adapters.cli.app import app
 
 # Importing the command modules registers their commands on ``app``.
-__all__ = ["app", "audit_cmd", "demo_cmd", "keys_cmd", "lists_cmd", "main", "scan_cmd", "serve_cmd"]
+__all__ = [
+    "app",
+    "audit_cmd",
+    "case_cmd",
+    "demo_cmd",
+    "keys_cmd",
+    "lists_cmd",
+    "main",
+    "scan_cmd",
+    "serve_cmd",
+]
 
 
 def main() -> None:
