@@ -7,17 +7,20 @@ thread pool, never on the event loop.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
 from brightline.adapters.api.errors import ApiError
 from brightline.adapters.api.runtime import Runtime
 from brightline.core import signals
+from brightline.core.actor import Actor
 from brightline.core.models import Match, ScanResult
 from brightline.errors import InputError
 from brightline.services import actions
 from brightline.services.matching import Query
+from brightline.services.review import intake
 from brightline.services.scan import attach_matches
 
 log = logging.getLogger("brightline.api")
@@ -30,12 +33,35 @@ def match_file(
     lists: Sequence[str] | None,
     dihedral: bool,
     ctx: actions.MatchContext,
+    metadata: Mapping[str, Any] | None = None,
 ) -> ScanResult:
-    """Hash an upload and match every signal; the list actions run for any match."""
+    """Hash an upload and match every signal; the list actions run for any match
+    (a list with a ``review`` action keeps the file, encrypted, for review)."""
     result = runtime.hash(data, dihedral, name or "<upload>")
     attach_matches([result], runtime.matcher, lists)
     record(runtime, result.matches, ctx)
+    to_review(runtime, data, name, result, ctx, metadata)
     return result
+
+
+def to_review(
+    runtime: Runtime,
+    data: bytes,
+    name: str | None,
+    result: ScanResult,
+    ctx: actions.MatchContext,
+    metadata: Mapping[str, Any] | None,
+) -> None:
+    """The one hook into review intake. A failure is logged, never hides a verdict."""
+    if not result.matches or result.signals is None:
+        return
+    actor = Actor("key", ctx.key_prefix or "?", "", "scanner")
+    try:
+        intake.from_match(
+            runtime.review, actor, data, name, result.signals, result.matches, metadata
+        )
+    except Exception:
+        log.exception("could not keep the upload for review")
 
 
 def match_files(

@@ -25,6 +25,7 @@ from brightline.services.context import Services, index_dir_for, open_services
 from brightline.services.fetch import FetchGuard
 from brightline.services.hashing import HashOptions, hash_bytes
 from brightline.services.matching import Matcher
+from brightline.services.review import ReviewEnv
 from brightline.services.webhooks import Deliverer
 from brightline.settings import Settings
 
@@ -40,6 +41,7 @@ class Runtime:
         self.settings = settings
         self.services = services
         self.keys = KeyChecker(services.store)
+        self.review = ReviewEnv(services.store, settings)  # review items, their media
         self.fetch: FetchGuard | None = None
         if settings.fetch_enabled:
             self.fetch = FetchGuard(

@@ -90,3 +90,26 @@ async def spooled_body(request: Request) -> AsyncIterator[tuple[str | None, Bina
             raise ApiError(400, "empty_file", "the upload is empty")
         out.seek(0)
         yield name, cast(BinaryIO, out)
+
+
+async def read_upload(
+    request: Request, fields: tuple[str, ...] = ()
+) -> tuple[str | None, bytes, dict[str, str]]:
+    """One file (multipart ``file`` part or the raw body) and the named text fields
+    of a multipart form (``metadata``, ``queue``…)."""
+    if not _is_multipart(request):
+        data = await request.body()
+        if not data:
+            raise ApiError(400, "empty_file", "the upload is empty")
+        return None, data, {}
+    form = await request.form(max_files=1, max_fields=len(fields) + 10)
+    try:
+        items = form.multi_items()
+        upload = _uploads(items)[0]
+        data = await upload.read()
+        values = {k: v for k, v in items if k in fields and isinstance(v, str)}
+    finally:
+        await form.close()
+    if not data:
+        raise ApiError(400, "empty_file", "the upload is empty")
+    return upload.filename, data, values

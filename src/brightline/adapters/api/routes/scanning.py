@@ -24,10 +24,17 @@ from brightline.adapters.api.schemas import (
     HashOut,
     UrlMatchIn,
 )
-from brightline.adapters.api.uploads import MANY_FILES, ONE_FILE, read_files, read_one_file
+from brightline.adapters.api.uploads import (
+    MANY_FILES,
+    ONE_FILE,
+    read_files,
+    read_one_file,
+    read_upload,
+)
 from brightline.core.models import Match, ScanResult
 from brightline.errors import ForbiddenError
 from brightline.services.actions import MatchContext
+from brightline.services.review.metadata import parse_metadata
 
 router = APIRouter(prefix="/v1", tags=["scanning"])
 
@@ -108,9 +115,12 @@ async def match_file(
     bomb) is refused with 422 and the reason, unless one of its digests matched: a
     match is always returned.
     """
-    name, data = await read_one_file(request)
+    name, data, fields = await read_upload(request, ("metadata",))
+    metadata = parse_metadata(fields.get("metadata"))  # the reported user etc. (review)
     ctx = _ctx(request, key, ref)
-    result = await run_in_threadpool(matching.match_file, runtime, data, name, lists, dihedral, ctx)
+    result = await run_in_threadpool(
+        matching.match_file, runtime, data, name, lists, dihedral, ctx, metadata
+    )
     matching.refuse_unhashable(result)
     return JSONResponse({"request_id": ctx.request_id, **_file_row(result)})
 
