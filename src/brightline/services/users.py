@@ -174,8 +174,8 @@ def login(store: Store, settings: Settings, name: str, password: str) -> tuple[s
         else:
             refused = _refusal(conn, settings, row, password, now)
         if refused is None:
-            assert row is not None
-            return _open_session(conn, settings, row, now)
+            assert row is not None  # the session starts now, after the slow hash check
+            return _open_session(conn, settings, row, datetime.now(UTC))
     raise AuthError(refused or "sign-in refused")
 
 
