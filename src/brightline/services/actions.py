@@ -22,11 +22,11 @@ from sqlalchemy import Connection, Row
 
 from brightline.core.models import Match
 from brightline.errors import NotFoundError, UsageError
+from brightline.services.review.env import ensure_queue
+from brightline.services.review.intake import check_report_to
 from brightline.services.store import Store
 from brightline.services.store import actions as store_actions
 from brightline.services.store import lists as store_lists
-from brightline.services.review.env import ensure_queue
-from brightline.services.review.intake import check_report_to
 from brightline.services.store import review as store_review
 
 

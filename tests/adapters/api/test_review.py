@@ -105,7 +105,9 @@ def _grade(client: httpx.Client, item_id: int, decision: str) -> dict[str, Any]:
     return body
 
 
-def test_login_answers_a_token_and_sets_a_strict_cookie(server: Any, people: dict[str, str]) -> None:
+def test_login_answers_a_token_and_sets_a_strict_cookie(
+    server: Any, people: dict[str, str]
+) -> None:
     with server.client() as c:
         resp = c.post("/v1/auth/login", json={"username": "alice", "password": PASSWORD})
     assert resp.status_code == 200
@@ -117,10 +119,14 @@ def test_login_answers_a_token_and_sets_a_strict_cookie(server: Any, people: dic
     assert resp.headers["cache-control"] == "no-store"
 
 
-def test_wrong_passwords_lock_the_account(server: Any, people: dict[str, str], assert_error: Any) -> None:
+def test_wrong_passwords_lock_the_account(
+    server: Any, people: dict[str, str], assert_error: Any
+) -> None:
     with server.client() as c:
         for _ in range(3):
-            resp = c.post("/v1/auth/login", json={"username": "lockme", "password": "nope-nope-nope"})
+            resp = c.post(
+                "/v1/auth/login", json={"username": "lockme", "password": "nope-nope-nope"}
+            )
             assert_error(resp, 401, "unauthenticated")
         resp = c.post("/v1/auth/login", json={"username": "lockme", "password": PASSWORD})
         assert "locked" in assert_error(resp, 401, "unauthenticated")["message"]
@@ -133,7 +139,9 @@ def test_a_match_on_a_review_list_becomes_an_item_and_two_analysts_confirm_it(
 ) -> None:
     data = jpeg(picture(501))
     with server.client("curator") as c:
-        assert c.post("/v1/lists", json={"name": "hotline", "scheme": "industry"}).status_code == 201
+        assert (
+            c.post("/v1/lists", json={"name": "hotline", "scheme": "industry"}).status_code == 201
+        )
         resp = c.post(
             "/v1/lists/hotline/actions", json={"kind": "review", "report_to": ["ncmec", "nca"]}
         )
@@ -211,7 +219,7 @@ def test_a_disagreement_goes_to_a_senior_whose_ruling_stands(
     assert sorted(d["decision"] for d in seen["decisions"]) == ["A1", "not_illegal"]
     final = _grade(carol, item_id, "B2")
     assert final["state"] == "confirmed" and final["category"] == "B2"
-    assert [d for d in final["decisions"] if d["ruling"]][0]["by"] == "carol"
+    assert next(d for d in final["decisions"] if d["ruling"])["by"] == "carol"
 
 
 def test_a_rejected_match_is_a_false_positive_and_flags_the_entry(
@@ -246,7 +254,9 @@ def test_a_queue_with_a_target_list_turns_confirmed_items_into_entries_with_prov
     server: Any, as_user: Any
 ) -> None:
     with server.client("curator") as c:
-        assert c.post("/v1/lists", json={"name": "confirmed", "scheme": "industry"}).status_code == 201
+        assert (
+            c.post("/v1/lists", json={"name": "confirmed", "scheme": "industry"}).status_code == 201
+        )
     carol = as_user("carol")
     resp = carol.post("/v1/review/queues", json={"name": "reports", "target_list": "confirmed"})
     assert resp.status_code == 201, resp.text
@@ -260,9 +270,13 @@ def test_a_queue_with_a_target_list_turns_confirmed_items_into_entries_with_prov
     rows = page["entries"] if isinstance(page, dict) else page
     mine = [e for e in rows if e["source_id"] == f"review-item-{item_id}"]
     assert {e["signal_type"] for e in mine} >= {"md5", "sha1", "sha256", "pdq"}
-    assert all(e["category"] == "A2" and "alice=A2" in e["note"] and "bob=A2" in e["note"] for e in mine)
+    assert all(
+        e["category"] == "A2" and "alice=A2" in e["note"] and "bob=A2" in e["note"] for e in mine
+    )
     with server.client("scanner") as s:
-        hit = s.post("/v1/match/hash", json={"signal_type": "sha256", "value": final["signals"]["sha256"]})
+        hit = s.post(
+            "/v1/match/hash", json={"signal_type": "sha256", "value": final["signals"]["sha256"]}
+        )
     assert hit.json()["matched"] is True
 
 
@@ -279,7 +293,11 @@ def test_media_are_blurred_greyscale_small_and_encrypted_on_disk(
     assert blurred.headers["cache-control"] == "no-store"
     img = Image.open(io.BytesIO(blurred.content))
     assert img.mode == "L" and max(img.size) <= 256
-    revealed = Image.open(io.BytesIO(alice.get(f"/v1/review/items/{item_id}/media", params={"reveal": "true"}).content))
+    revealed = Image.open(
+        io.BytesIO(
+            alice.get(f"/v1/review/items/{item_id}/media", params={"reveal": "true"}).content
+        )
+    )
     assert revealed.mode == "L" and max(revealed.size) <= 480
     # Blurring removes edges: far less detail than the revealed picture at the same size.
     small = revealed.resize(img.size)
@@ -299,7 +317,9 @@ def test_media_are_blurred_greyscale_small_and_encrypted_on_disk(
         from brightline.services.keys_at_rest import keyring_from_settings
 
         keyring = keyring_from_settings(server.settings)
-        assert b"".join(events.open_media(svc.store, keyring, item_id, local_operator())) == original
+        assert (
+            b"".join(events.open_media(svc.store, keyring, item_id, local_operator())) == original
+        )
         assert (Path(server.settings.home) / "master.key").stat().st_mode & 0o777 == 0o600
     finally:
         svc.close()
@@ -311,11 +331,16 @@ def _detail(img: Image.Image) -> float:
     return float(ImageStat.Stat(img.filter(ImageFilter.FIND_EDGES)).mean[0])
 
 
-def test_text_reports_and_metadata_are_checked(server: Any, as_user: Any, assert_error: Any) -> None:
+def test_text_reports_and_metadata_are_checked(
+    server: Any, as_user: Any, assert_error: Any
+) -> None:
     with server.client("scanner") as c:
         resp = c.post(
             "/v1/intake",
-            json={"text": "reported conversation", "metadata": {"user_id": "7", "reason": "grooming"}},
+            json={
+                "text": "reported conversation",
+                "metadata": {"user_id": "7", "reason": "grooming"},
+            },
         )
         assert resp.status_code == 201, resp.text
         bad = c.post("/v1/intake", json={"text": "x", "metadata": {"nope": 1}})
@@ -393,7 +418,9 @@ def test_cookie_sessions_need_the_csrf_token_and_logout_ends_them(
         assert_error(ended, 401, "unauthenticated")
 
 
-def test_admins_manage_users_and_others_cannot(server: Any, as_user: Any, assert_error: Any) -> None:
+def test_admins_manage_users_and_others_cannot(
+    server: Any, as_user: Any, assert_error: Any
+) -> None:
     root = as_user("root")
     made = root.post("/v1/users", json={"name": "frank", "role": "analyst", "password": PASSWORD})
     assert made.status_code == 201 and made.json()["role"] == "analyst"
@@ -415,8 +442,19 @@ def test_every_view_reveal_claim_decision_and_sign_in_is_in_a_chain_that_verifie
     finally:
         svc.close()
     expected = {
-        "auth.login", "auth.login_failed", "auth.logout", "review.intake", "review.view",
-        "review.media_read", "review.reveal", "review.claim", "review.decide", "review.release",
-        "review.undo", "user.create", "user.disable", "review.queue_create",
+        "auth.login",
+        "auth.login_failed",
+        "auth.logout",
+        "review.intake",
+        "review.view",
+        "review.media_read",
+        "review.reveal",
+        "review.claim",
+        "review.decide",
+        "review.release",
+        "review.undo",
+        "user.create",
+        "user.disable",
+        "review.queue_create",
     }
     assert expected <= actions

@@ -68,9 +68,7 @@ def require_roles(*roles: UserRole) -> Callable[[Session], Awaitable[Session]]:
     return dependency
 
 
-ReviewerSession = Annotated[
-    Session, Depends(require_roles(UserRole.ANALYST, UserRole.SENIOR))
-]
+ReviewerSession = Annotated[Session, Depends(require_roles(UserRole.ANALYST, UserRole.SENIOR))]
 SeniorSession = Annotated[Session, Depends(require_roles(UserRole.SENIOR))]
 AdminSession = Annotated[Session, Depends(require_roles(UserRole.ADMIN))]
 AuditorSession = Annotated[Session, Depends(require_roles(UserRole.AUDITOR))]

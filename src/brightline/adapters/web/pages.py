@@ -256,9 +256,7 @@ async def audit_log_page(
     rows = await run_in_threadpool(audit_export.rows, store, action, actor, target, limit)
     verified = await run_in_threadpool(audit_export.verify, store)
     filters = {"action": action, "actor": actor, "target": target, "limit": limit}
-    return render(
-        request, "audit.html", session, rows=rows, verified=verified, filters=filters
-    )
+    return render(request, "audit.html", session, rows=rows, verified=verified, filters=filters)
 
 
 @router.get("/audit/export")
@@ -272,7 +270,12 @@ async def audit_export_file(
 ) -> Response:
     session = await page_session(request, runtime, UserRole.AUDITOR)
     body, media_type = await run_in_threadpool(
-        audit_export.export, runtime.services.store, session.user.actor, format, action, actor,
+        audit_export.export,
+        runtime.services.store,
+        session.user.actor,
+        format,
+        action,
+        actor,
         target,
     )
     headers = {"Content-Disposition": f'attachment; filename="brightline-audit.{format}"'}

@@ -73,7 +73,9 @@ def decide(env: ReviewEnv, actor: Actor, item_id: int, decision: str) -> dict[st
         spent = max(0, min(int((now - started).total_seconds()), int(env.settings.review_claim_s)))
         exposure.add(conn, actor, now, items=1, seconds=spent)
         details = _settle(conn, env, row, now)
-        audit.record(conn, actor, "review.decide", f"item:{item_id}", {"decision": value, **details})
+        audit.record(
+            conn, actor, "review.decide", f"item:{item_id}", {"decision": value, **details}
+        )
         return item_view(conn, store_review.get_item(conn, item_id), actor)
 
 

@@ -57,9 +57,7 @@ def user_id(actor: Actor) -> int:
     return int(actor.id)
 
 
-def ensure_queue(
-    conn: Connection, name: str | None, settings: Settings | None = None
-) -> Row[Any]:
+def ensure_queue(conn: Connection, name: str | None, settings: Settings | None = None) -> Row[Any]:
     """The named queue; the default queue is made on first use."""
     name = name or DEFAULT_QUEUE
     row = store_review.queue_by_name(conn, name)

@@ -62,7 +62,9 @@ def get_item(env: ReviewEnv, actor: Actor, item_id: int) -> dict[str, Any]:
         return view
 
 
-def check_access(conn: Connection, row: Row[Any], actor: Actor, now: datetime | None = None) -> None:
+def check_access(
+    conn: Connection, row: Row[Any], actor: Actor, now: datetime | None = None
+) -> None:
     now = now or datetime.now(UTC)
     held_by_other = (
         row.claimed_by is not None
@@ -74,9 +76,13 @@ def check_access(conn: Connection, row: Row[Any], actor: Actor, now: datetime | 
         return
     if held_by_other:
         raise ForbiddenError("another reviewer holds this item")
-    if row.state == "escalated" or row.state in FINAL:
-        if not any(d.user_id == user_id(actor) for d in store_review.decisions_of(conn, row.id)):
-            raise ForbiddenError("this item is with the seniors")
+    with_seniors = row.state == "escalated" or row.state in FINAL
+    if with_seniors and not _decided(conn, row, actor):
+        raise ForbiddenError("this item is with the seniors")
+
+
+def _decided(conn: Connection, row: Row[Any], actor: Actor) -> bool:
+    return any(d.user_id == user_id(actor) for d in store_review.decisions_of(conn, row.id))
 
 
 def claim(env: ReviewEnv, actor: Actor, item_id: int) -> dict[str, Any]:
@@ -133,7 +139,11 @@ def _take(conn: Connection, env: ReviewEnv, row: Row[Any], actor: Actor, now: da
     until = now + timedelta(seconds=env.settings.review_claim_s)
     state = "in_review" if row.state == "open" else row.state
     store_review.update_item(
-        conn, row.id, claimed_by=user_id(actor), claimed_name=actor.name, claim_until=until,
+        conn,
+        row.id,
+        claimed_by=user_id(actor),
+        claimed_name=actor.name,
+        claim_until=until,
         state=state,
     )
 
@@ -244,4 +254,3 @@ def _decision(d: Row[Any]) -> dict[str, Any]:
         "ruling": bool(d.ruling),
         "at": d.at.isoformat(),
     }
-

@@ -153,7 +153,11 @@ def insert_queue(
         with conn.begin_nested():
             conn.execute(
                 insert(queues).values(
-                    name=name, scheme=scheme, agreement=agreement, target_list=target, created_at=now
+                    name=name,
+                    scheme=scheme,
+                    agreement=agreement,
+                    target_list=target,
+                    created_at=now,
                 )
             )
     except IntegrityError:
@@ -172,9 +176,7 @@ def all_queues(conn: Connection) -> list[Row[Any]]:
 
 
 def _item_query() -> Any:
-    return select(items, queues.c.name.label("queue")).join(
-        queues, queues.c.id == items.c.queue_id
-    )
+    return select(items, queues.c.name.label("queue")).join(queues, queues.c.id == items.c.queue_id)
 
 
 def insert_item(conn: Connection, values: dict[str, Any]) -> int:
@@ -287,9 +289,7 @@ def decisions_with_items(conn: Connection) -> list[Row[Any]]:
 # -- exposure -----------------------------------------------------------------
 
 
-def add_exposure(
-    conn: Connection, user_id: int, user_name: str, day: str, **deltas: int
-) -> None:
+def add_exposure(conn: Connection, user_id: int, user_name: str, day: str, **deltas: int) -> None:
     values = {k: exposure.c[k] + v for k, v in deltas.items()}
     cond = and_(exposure.c.user_id == user_id, exposure.c.day == day)
     if conn.execute(update(exposure).where(cond).values(**values)).rowcount:
@@ -297,7 +297,9 @@ def add_exposure(
     try:
         with conn.begin_nested():
             row = {"items": 0, "reveals": 0, "seconds": 0, **deltas}
-            conn.execute(insert(exposure).values(user_id=user_id, day=day, user_name=user_name, **row))
+            conn.execute(
+                insert(exposure).values(user_id=user_id, day=day, user_name=user_name, **row)
+            )
     except IntegrityError:  # a concurrent first write of the day
         conn.execute(update(exposure).where(cond).values(**values))
 
@@ -350,7 +352,9 @@ def flagged_entries(conn: Connection) -> list[Row[Any]]:
 
 
 def insert_review_action(conn: Connection, action_id: int, queue: str, report_to: str) -> None:
-    conn.execute(insert(review_actions).values(action_id=action_id, queue=queue, report_to=report_to))
+    conn.execute(
+        insert(review_actions).values(action_id=action_id, queue=queue, report_to=report_to)
+    )
 
 
 def review_actions_for(conn: Connection, action_ids: list[int]) -> dict[int, Row[Any]]:

@@ -35,7 +35,12 @@ def add_action(name: str, body: ActionIn, svc: ServicesDep, _key: CuratorKey) ->
     once, here); ``review`` keeps the matched upload, encrypted, as a review item in
     ``queue`` (``report_to``: ``ncmec``, ``nca`` or both, for confirmed items)."""
     action, secret = actions.add_action(
-        svc.store, name, body.kind, body.url, body.secret, queue=body.queue,
+        svc.store,
+        name,
+        body.kind,
+        body.url,
+        body.secret,
+        queue=body.queue,
         report_to=body.report_to,
     )
     return {"action": action.as_dict(), "secret": secret}

@@ -4,7 +4,6 @@ token), and the users an admin manages."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
@@ -82,7 +81,6 @@ def list_users(_admin: AdminSession, svc: ServicesDep) -> list[dict[str, object]
 def create_user(body: UserIn, admin: AdminSession, svc: ServicesDep) -> dict[str, object]:
     actor = admin.user.actor
     return users.create_user(svc.store, actor, body.name, body.role, body.password).as_dict()
-
 
 
 @router.post("/users/{name}/disable")

@@ -165,7 +165,11 @@ def queues(_session: ReviewerSession, runtime: RuntimeDep) -> list[dict[str, obj
 @router.post("/review/queues", status_code=201)
 def add_queue(body: QueueIn, session: SeniorSession, runtime: RuntimeDep) -> dict[str, object]:
     return create_queue(
-        runtime.review, session.user.actor, body.name, body.scheme, body.agreement,
+        runtime.review,
+        session.user.actor,
+        body.name,
+        body.scheme,
+        body.agreement,
         body.target_list,
     )
 
@@ -225,15 +229,25 @@ async def intake_report(request: Request, runtime: RuntimeDep, key: ScannerKey) 
             where = ".".join(str(p) for p in first.get("loc", ())) or "body"
             raise InputError(f"{where}: {first.get('msg', 'invalid')}") from None
         item_id = await run_in_threadpool(
-            intake.from_upload, runtime.review, actor, body.text.encode(), None,
-            body.metadata, body.queue, True,
+            intake.from_upload,
+            runtime.review,
+            actor,
+            body.text.encode(),
+            None,
+            body.metadata,
+            body.queue,
+            True,
         )
     else:
         name, data, fields = await read_upload(request, ("metadata", "queue"))
         item_id = await run_in_threadpool(
-            intake.from_upload, runtime.review, actor, data, name, fields.get("metadata"),
+            intake.from_upload,
+            runtime.review,
+            actor,
+            data,
+            name,
+            fields.get("metadata"),
             fields.get("queue"),
         )
     rid = getattr(request.state, "request_id", None)
     return JSONResponse({"request_id": rid, "id": item_id, "state": "open"}, 201)
-

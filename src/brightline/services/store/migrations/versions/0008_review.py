@@ -8,7 +8,7 @@ The tables are defined once, in ``services/store/users.py`` and
 ``services/store/review.py``; this revision creates exactly those.
 """
 
-import sqlalchemy as sa  # noqa: F401
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
