@@ -10,6 +10,7 @@ Every sign-in (and each refusal) and every change to a user is in the audit chai
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -42,8 +43,15 @@ MEDIA_ROLES = frozenset({UserRole.ANALYST, UserRole.SENIOR})
 MIN_PASSWORD = 10
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _hasher = PasswordHasher()  # argon2id, the library's current recommended parameters
-#: Compared against when the user does not exist, so timing does not tell.
-_DUMMY = _hasher.hash("brightline-no-such-user")
+
+
+@functools.cache
+def _dummy() -> str:
+    """Compared against when the user does not exist, so timing does not tell (made
+    on first use: hashing is deliberately slow, and imports must not be)."""
+    return _hasher.hash("brightline-no-such-user")
+
+
 _TOKEN_PREFIX = "bls_"
 
 
@@ -169,7 +177,7 @@ def login(store: Store, settings: Settings, name: str, password: str) -> tuple[s
         row = store_users.user_by_name(conn, name.strip())
         refused: str | None = "wrong user name or password"
         if row is None:
-            _verify(_DUMMY, password)
+            _verify(_dummy(), password)
             audit.record(conn, _anonymous(name), "auth.login_failed", "", {"reason": "unknown"})
         else:
             refused = _refusal(conn, settings, row, password, now)
