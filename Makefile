@@ -26,6 +26,7 @@ run: install
 	@export BRIGHTLINE_HOME=$${BRIGHTLINE_HOME:-demo/home}; \
 	$(VENV)/bin/brightline demo --folder demo/files && \
 	$(VENV)/bin/brightline keys create --role admin --name "make run" && \
+	$(VENV)/bin/brightline review demo && \
 	echo "Try: curl -H 'Authorization: Bearer <key>' --data-binary @demo/files/scan/copy-0.jpg http://127.0.0.1:8000/v1/match" && \
 	exec $(VENV)/bin/brightline serve
 
