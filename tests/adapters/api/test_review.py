@@ -458,3 +458,33 @@ def test_every_view_reveal_claim_decision_and_sign_in_is_in_a_chain_that_verifie
         "review.queue_create",
     }
     assert expected <= actions
+
+
+def test_batch_matches_on_a_review_list_join_the_queue_too(server: Any, as_user: Any) -> None:
+    data = jpeg(picture(1301))
+    with server.client("curator") as c:
+        assert c.post("/v1/lists", json={"name": "batch-list"}).status_code == 201
+        assert c.post("/v1/lists/batch-list/actions", json={"kind": "review"}).status_code == 201
+        with server.client("scanner") as s:
+            sha1 = s.post("/v1/hash", content=data).json()["signals"]["sha1"]
+        assert (
+            c.post(
+                "/v1/lists/batch-list/entries", json={"signal_type": "sha1", "value": sha1}
+            ).status_code
+            == 201
+        )
+    files = [
+        ("file", ("a.jpg", data, "image/jpeg")),
+        ("file", ("b.jpg", jpeg(picture(1302)), "image/jpeg")),
+    ]
+    with server.client("scanner") as s:
+        rows = s.post("/v1/match/batch", files=files).json()["results"]
+    assert [r["matched"] for r in rows] == [True, False]
+    carol = as_user("carol")
+    found = [
+        i
+        for i in carol.get("/v1/review/items", params={"source": "match"}).json()
+        if i["list"] == "batch-list"
+    ]
+    assert len(found) == 1 and found[0]["filename"] == "a.jpg"
+    assert found[0]["scheme"] == "industry"  # the list has no scheme: the queue's

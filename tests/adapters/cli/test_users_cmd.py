@@ -41,7 +41,9 @@ def test_create_list_disable_reset(env: Settings) -> None:
 
     short = runner.invoke(app, ["users", "create", "bo", "--role", "analyst"], input="short\n")
     assert short.exit_code == 2 and "at least 10" in short.output
-    role = runner.invoke(app, ["users", "create", "cy", "--role", "boss"], input="a long password\n")
+    role = runner.invoke(
+        app, ["users", "create", "cy", "--role", "boss"], input="a long password\n"
+    )
     assert role.exit_code == 2 and "unknown role" in role.output
     again = runner.invoke(app, ["users", "create", "ann", "--role", "analyst"], input="x" * 12)
     assert again.exit_code == 2 and "already exists" in again.output

@@ -74,6 +74,8 @@ def match_files(
     results = [runtime.hash(data, dihedral, name or "<upload>") for name, data in files]
     attach_matches(results, runtime.matcher, lists)
     record(runtime, [m for r in results for m in r.matches], ctx)
+    for (name, data), result in zip(files, results, strict=True):
+        to_review(runtime, data, name, result, ctx, None)
     return results
 
 

@@ -120,6 +120,21 @@ def from_upload(
     return create_item(env, actor, data, item)
 
 
+def from_case(
+    env: ReviewEnv,
+    actor: Actor,
+    data: bytes,
+    filename: str | None,
+    metadata: Mapping[str, Any] | None = None,
+    queue: str | None = None,
+) -> int:
+    """An unknown image or video of a case (triage), put in front of reviewers when
+    an investigator asks."""
+    signals = _signals(data, env.settings.upload_max_pixels)
+    item = NewItem("case", signals, filename, dict(metadata or {}), queue=queue)
+    return create_item(env, actor, data, item)
+
+
 def seed(
     env: ReviewEnv,
     actor: Actor,
