@@ -66,6 +66,10 @@ class User:
     last_login_at: datetime | None
 
     @property
+    def locked(self) -> bool:
+        return self.locked_until is not None and self.locked_until > datetime.now(UTC)
+
+    @property
     def actor(self) -> Actor:
         return Actor("user", str(self.id), self.name, self.role.value)
 

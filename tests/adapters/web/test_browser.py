@@ -132,6 +132,11 @@ def test_a_disagreement_goes_to_the_senior(
     expect(_status(carol)).to_contain_text("You hold this item")
     carol.keyboard.press("4")  # B2
     expect(carol.locator("#state")).to_have_text("confirmed")
+    carol.reload()
+    expect(carol.locator("#decisions")).to_contain_text("carol (senior): B2 — ruling")
+    carol.fill("#list-name", "graded")
+    carol.click("#add-to-list button")
+    expect(_status(carol)).to_contain_text("Added to list graded with provenance")
     carol.goto(f"{web.url}/ui/quality")
     expect(carol.locator("#quality")).to_contain_text("alice")
     expect(carol.locator("#exposure-table")).to_contain_text("bob")

@@ -181,3 +181,40 @@ def test_metadata_shapes() -> None:
         with pytest.raises(InputError):
             parse_metadata(bad)
     assert parse_metadata(None) == {} and parse_metadata("") == {}
+
+
+def _video(frames: int = 30) -> bytes:
+    import io
+
+    import av
+    import numpy as np
+
+    buf = io.BytesIO()
+    with av.open(buf, "w", format="mp4") as out:
+        stream = out.add_stream("mpeg4", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
+        for i in range(frames):
+            img = np.asarray(picture(7000 + i % 3, (320, 240)))
+            for packet in stream.encode(av.VideoFrame.from_ndarray(img, format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return buf.getvalue()
+
+
+def test_a_video_is_shown_as_a_blurred_contact_sheet(
+    env: ReviewEnv, people: dict[str, Actor]
+) -> None:
+    import io
+
+    from PIL import Image
+
+    item_id = intake.from_upload(env, local_operator(), _video(), "clip.mp4", None)
+    view = items.get_item(env, people["al"], item_id)
+    assert view["signals"]["media_type"].startswith("video/")
+    body, content_type = items.media_preview(env, people["al"], item_id, reveal=False)
+    sheet = Image.open(io.BytesIO(body))
+    assert content_type == "image/jpeg" and sheet.mode == "L"
+    assert sheet.size == (480, 480)  # 3 x 3 frames
+    revealed, _ = items.media_preview(env, people["al"], item_id, reveal=True)
+    assert Image.open(io.BytesIO(revealed)).size == (480, 480) and revealed != body

@@ -66,7 +66,7 @@ def list_(json_out: JsonOpt = False) -> None:
         return
     table = Table("id", "name", "role", "state", "last sign-in")
     for u in found:
-        state = "disabled" if u.disabled else ("locked" if u.locked_until else "active")
+        state = "disabled" if u.disabled else ("locked" if u.locked else "active")
         last = u.last_login_at.strftime("%Y-%m-%d %H:%M") if u.last_login_at else "never"
         table.add_row(str(u.id), u.name, u.role.value, state, last)
     console.print(table if found else "No users yet: make one with `brightline users create`.")

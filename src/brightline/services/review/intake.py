@@ -21,6 +21,7 @@ from brightline.core.models import FileSignals, Match
 from brightline.errors import InputError
 from brightline.services import audit
 from brightline.services.hashing import HashOptions, hash_bytes
+from brightline.services.review import video
 from brightline.services.review.env import ReviewEnv, ensure_queue, require_senior
 from brightline.services.review.media import store_media
 from brightline.services.review.metadata import dumps, parse_metadata
@@ -170,16 +171,25 @@ def _signals(data: bytes, max_pixels: int) -> FileSignals:
 
 def create_item(env: ReviewEnv, actor: Actor, data: bytes | BinaryIO, item: NewItem) -> int:
     src = io.BytesIO(data) if isinstance(data, bytes) else data
+    media_type = item.signals.media_type
+    if media_type is None and isinstance(data, bytes):
+        media_type = video.probe(data)  # shown as a contact sheet
     uid, path, wrapped = store_media(env.settings.home, env.keyring, src)
     try:
-        return _insert(env, actor, item, uid, path, wrapped)
+        return _insert(env, actor, item, media_type, uid, path, wrapped)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
 
 
 def _insert(
-    env: ReviewEnv, actor: Actor, item: NewItem, uid: str, path: Path, wrapped: bytes
+    env: ReviewEnv,
+    actor: Actor,
+    item: NewItem,
+    media_type: str | None,
+    uid: str,
+    path: Path,
+    wrapped: bytes,
 ) -> int:
     now = datetime.now(UTC)
     with env.store.begin() as conn:
@@ -208,7 +218,7 @@ def _insert(
                 "sha256": s.sha256,
                 "pdq": s.pdq,
                 "size": s.size,
-                "media_type": s.media_type,
+                "media_type": media_type,
                 "filename": _clean_name(item.filename),
                 "media_path": str(path),
                 "media_key": wrapped,

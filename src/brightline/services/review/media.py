@@ -4,7 +4,8 @@ Each item's file is encrypted with its own data key (wrapped by the master key) 
 ``BRIGHTLINE_HOME/media/``; the file name is the item's random uid, so nothing about
 the content shows on disk. Reviewers see a small, blurred, greyscale JPEG made on the
 fly; the unblurred picture (still small and greyscale) only on an explicit reveal.
-Anything that is not a picture is shown as a placeholder.
+A video is shown as a contact sheet of sampled frames, blurred the same way;
+anything else is a placeholder.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 from brightline.core.crypto import Keyring, encrypt_stream, new_data_key
 from brightline.services.review.events import aad_for
+from brightline.services.review.video import contact_sheet
 
 BLURRED_SIZE = 256
 REVEALED_SIZE = 480
 BLUR_RADIUS = 14
+#: A video's contact sheet (3 x 3 sampled frames) is shown at most this wide.
+CONTACT_SHEET_SIZE = 480
 #: Pictures larger than this are not decoded for a preview.
 PREVIEW_MAX_PIXELS = 50_000_000
 
@@ -51,6 +55,11 @@ def store_media(home: Path, keyring: Keyring, src: BinaryIO) -> tuple[str, Path,
 
 def preview(chunks: Iterable[bytes], media_type: str | None, revealed: bool) -> bytes:
     """A JPEG for the reviewer: small and greyscale; blurred unless ``revealed``."""
+    if media_type and media_type.startswith("video/"):
+        sheet = contact_sheet(b"".join(chunks))
+        if sheet is None:
+            return placeholder("this video could not be decoded")
+        return _shown(sheet, revealed, CONTACT_SHEET_SIZE)
     if not media_type or not media_type.startswith("image/"):
         return placeholder("no preview for this kind of file")
     data = b"".join(chunks)
@@ -62,7 +71,10 @@ def preview(chunks: Iterable[bytes], media_type: str | None, revealed: bool) -> 
             grey = ImageOps.exif_transpose(img).convert("L")
     except Exception:  # any decoder failure: the reviewer gets a placeholder
         return placeholder("this picture could not be decoded")
-    size = REVEALED_SIZE if revealed else BLURRED_SIZE
+    return _shown(grey, revealed, REVEALED_SIZE if revealed else BLURRED_SIZE)
+
+
+def _shown(grey: Image.Image, revealed: bool, size: int) -> bytes:
     grey.thumbnail((size, size))
     if not revealed:
         grey = grey.filter(ImageFilter.GaussianBlur(BLUR_RADIUS))

@@ -99,6 +99,16 @@
     if (button) return decide(button.dataset.decision);
   }
 
+  const addForm = document.getElementById("add-to-list");
+  if (addForm) {
+    addForm.addEventListener("submit", async function (ev) {
+      ev.preventDefault();
+      const name = document.getElementById("list-name").value;
+      const item = await call("POST", "/v1/review/items/" + id + "/list", { list: name });
+      if (item) say("Added to list " + item.listed_in + " with provenance.");
+    });
+  }
+
   document.addEventListener("keydown", function (ev) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const tag = (ev.target && ev.target.tagName) || "";
