@@ -293,6 +293,9 @@ def test_media_are_blurred_greyscale_small_and_encrypted_on_disk(
     assert blurred.headers["cache-control"] == "no-store"
     img = Image.open(io.BytesIO(blurred.content))
     assert img.mode == "L" and max(img.size) <= 256
+    early = alice.get(f"/v1/review/items/{item_id}/media", params={"reveal": "true"})
+    assert_error(early, 409, "conflict")  # reveal only what you hold
+    assert alice.post(f"/v1/review/items/{item_id}/claim").status_code == 200
     revealed = Image.open(
         io.BytesIO(
             alice.get(f"/v1/review/items/{item_id}/media", params={"reveal": "true"}).content
@@ -356,6 +359,7 @@ def test_text_reports_and_metadata_are_checked(
     alice = as_user("alice")
     hidden = alice.get(f"/v1/review/items/{item_id}/media")
     assert hidden.content == b""
+    assert alice.post(f"/v1/review/items/{item_id}/claim").status_code == 200
     shown = alice.get(f"/v1/review/items/{item_id}/media", params={"reveal": "true"})
     assert shown.text == "reported conversation"
 

@@ -210,7 +210,7 @@ def test_a_video_is_shown_as_a_blurred_contact_sheet(
     from PIL import Image
 
     item_id = intake.from_upload(env, local_operator(), _video(), "clip.mp4", None)
-    view = items.get_item(env, people["al"], item_id)
+    view = items.claim(env, people["al"], item_id)
     assert view["signals"]["media_type"].startswith("video/")
     body, content_type = items.media_preview(env, people["al"], item_id, reveal=False)
     sheet = Image.open(io.BytesIO(body))
@@ -218,3 +218,31 @@ def test_a_video_is_shown_as_a_blurred_contact_sheet(
     assert sheet.size == (480, 480)  # 3 x 3 frames
     revealed, _ = items.media_preview(env, people["al"], item_id, reveal=True)
     assert Image.open(io.BytesIO(revealed)).size == (480, 480) and revealed != body
+
+
+def test_concurrent_claims_give_the_item_to_one_reviewer(
+    env: ReviewEnv, people: dict[str, Actor]
+) -> None:
+    import threading
+
+    item_id = _item(env, 77)
+    won: list[str] = []
+    lost: list[str] = []
+    barrier = threading.Barrier(3)
+
+    def claim(name: str) -> None:
+        barrier.wait()
+        try:
+            items.claim(env, people[name], item_id)
+            won.append(name)
+        except ConflictError:
+            lost.append(name)
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in ("al", "bo", "cy")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(won) == 1 and len(lost) == 2
+    holder = items.get_item(env, people[won[0]], item_id)
+    assert holder["claimed_by"] == won[0]

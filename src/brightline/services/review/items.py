@@ -135,17 +135,12 @@ def _claimable(conn: Connection, row: Row[Any], actor: Actor, now: datetime) -> 
 
 
 def _take(conn: Connection, env: ReviewEnv, row: Row[Any], actor: Actor, now: datetime) -> None:
-    store_review.release_claims_of(conn, user_id(actor), keep=row.id)
     until = now + timedelta(seconds=env.settings.review_claim_s)
-    state = "in_review" if row.state == "open" else row.state
-    store_review.update_item(
-        conn,
-        row.id,
-        claimed_by=user_id(actor),
-        claimed_name=actor.name,
-        claim_until=until,
-        state=state,
-    )
+    if not store_review.take_claim(conn, row.id, user_id(actor), actor.name, now, until):
+        raise ConflictError(f"item {row.id} is claimed by another reviewer")
+    store_review.release_claims_of(conn, user_id(actor), keep=row.id)
+    if row.state == "open":
+        store_review.update_item(conn, row.id, state="in_review")
 
 
 def release(env: ReviewEnv, actor: Actor, item_id: int) -> dict[str, Any]:
@@ -179,6 +174,8 @@ def media_preview(env: ReviewEnv, actor: Actor, item_id: int, reveal: bool) -> t
         check_access(conn, row, actor, now)
         action = "review.reveal" if reveal else "review.media_read"
         if reveal:
+            if not _holds(row, actor, now):
+                raise ConflictError("claim the item before revealing it")
             exposure.add(conn, actor, now, reveals=1)
         audit.record(conn, actor, action, f"item:{item_id}", {"form": _form(row, reveal)})
     chunks = read_media(_path(row), env.keyring, bytes(row.media_key), str(row.uid))
@@ -187,6 +184,15 @@ def media_preview(env: ReviewEnv, actor: Actor, item_id: int, reveal: bool) -> t
             return b"", "text/plain; charset=utf-8"
         return b"".join(chunks), "text/plain; charset=utf-8"
     return preview(chunks, row.media_type, reveal), "image/jpeg"
+
+
+def _holds(row: Row[Any], actor: Actor, now: datetime) -> bool:
+    return (
+        row.claimed_by is not None
+        and int(row.claimed_by) == user_id(actor)
+        and row.claim_until is not None
+        and row.claim_until > now
+    )
 
 
 def _form(row: Row[Any], reveal: bool) -> str:

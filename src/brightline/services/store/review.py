@@ -229,6 +229,21 @@ def next_candidates(
     return list(conn.execute(query.order_by(items.c.id).limit(20)).all())
 
 
+def take_claim(
+    conn: Connection, item_id: int, user_id: int, user_name: str, now: datetime, until: datetime
+) -> bool:
+    """Claim atomically: False when someone else holds a live claim (or it is decided)."""
+    free = or_(
+        items.c.claimed_by.is_(None), items.c.claim_until < now, items.c.claimed_by == user_id
+    )
+    result = conn.execute(
+        update(items)
+        .where(items.c.id == item_id, free, items.c.state.not_in(["confirmed", "rejected"]))
+        .values(claimed_by=user_id, claimed_name=user_name, claim_until=until)
+    )
+    return bool(result.rowcount == 1)
+
+
 def update_item(conn: Connection, item_id: int, **values: Any) -> None:
     conn.execute(update(items).where(items.c.id == item_id).values(**values))
 
