@@ -143,6 +143,28 @@ def test_a_disagreement_goes_to_the_senior(
     shots(carol, "quality")
 
 
+def test_the_senior_makes_a_queue_and_seeds_a_quality_check(
+    web: WebServer, sign_in: Any, shots: Any, tmp_path: Path
+) -> None:
+    carol = sign_in(web, "carol")
+    carol.goto(f"{web.url}/ui/queues")
+    carol.fill("#new-queue input[name=name]", "triple")
+    carol.select_option("#new-queue select[name=scheme]", "uk")
+    carol.fill("#new-queue input[name=agreement]", "3")
+    carol.click("#new-queue button")
+    expect(carol.locator("#queues")).to_contain_text("triple")
+    picture_file = tmp_path / "check.jpg"
+    picture_file.write_bytes(jpeg(picture(2100)))
+    carol.set_input_files("#seed input[name=file]", str(picture_file))
+    carol.fill("#seed input[name=known_answer]", "C")
+    carol.select_option("#seed select[name=queue]", "triple")
+    carol.click("#seed button")
+    expect(carol.locator("#seeded")).to_contain_text("Quality check")
+    shots(carol, "queues")
+    alice = sign_in(web, "alice")
+    assert alice.goto(f"{web.url}/ui/queues").status == 403
+
+
 def test_analysts_cannot_open_admin_pages_or_anothers_claimed_item(
     web: WebServer, queue: str, sign_in: Any
 ) -> None:

@@ -23,10 +23,13 @@ from brightline.adapters.api.sessions import (
     session_token,
     set_cookie,
 )
+from brightline.adapters.api.uploads import read_upload
 from brightline.adapters.web.security import SecurityHeaders
+from brightline.core.categories import SCHEMES
 from brightline.errors import AuthError, BrightlineError
 from brightline.services import audit_export, users
-from brightline.services.review import decide, exposure, items, quality
+from brightline.services.review import decide, exposure, intake, items, quality
+from brightline.services.review.env import create_queue, list_queues
 from brightline.services.users import Session, UserRole
 
 HERE = Path(__file__).parent
@@ -193,6 +196,67 @@ async def quality_page(request: Request, runtime: RuntimeDep) -> HTMLResponse:
     return render(
         request, "quality.html", session, figures=figures, counters=counters, flagged=flagged
     )
+
+
+@router.get("/queues")
+async def queues_page(
+    request: Request, runtime: RuntimeDep, error: str = "", seeded: int = 0
+) -> HTMLResponse:
+    session = await page_session(request, runtime, UserRole.SENIOR)
+    found = await run_in_threadpool(list_queues, runtime.review)
+    return render(
+        request,
+        "queues.html",
+        session,
+        queues=found,
+        schemes=[s for s in SCHEMES if s != "none"],
+        error=error,
+        seeded=seeded,
+    )
+
+
+@router.post("/queues")
+async def queues_create(
+    request: Request,
+    runtime: RuntimeDep,
+    name: Annotated[str, Form(max_length=100)],
+    scheme: Annotated[str, Form(max_length=20)],
+    agreement: Annotated[int, Form(ge=1, le=10)],
+    target_list: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    session = await page_session(request, runtime, UserRole.SENIOR)
+    try:
+        await run_in_threadpool(
+            create_queue,
+            runtime.review,
+            session.user.actor,
+            name,
+            scheme,
+            agreement,
+            target_list or None,
+        )
+    except BrightlineError as exc:
+        return RedirectResponse(f"/ui/queues?error={_q(str(exc))}", 303)
+    return RedirectResponse("/ui/queues", 303)
+
+
+@router.post("/queues/seed")
+async def queues_seed(request: Request, runtime: RuntimeDep) -> Response:
+    session = await page_session(request, runtime, UserRole.SENIOR)
+    name, data, fields = await read_upload(request, ("known_answer", "queue", "csrf_token"))
+    try:
+        item_id = await run_in_threadpool(
+            intake.seed,
+            runtime.review,
+            session.user.actor,
+            data,
+            name,
+            fields.get("known_answer", ""),
+            fields.get("queue") or None,
+        )
+    except BrightlineError as exc:
+        return RedirectResponse(f"/ui/queues?error={_q(str(exc))}", 303)
+    return RedirectResponse(f"/ui/queues?seeded={item_id}", 303)
 
 
 @router.get("/users")
