@@ -29,6 +29,7 @@ run: install
 	port=$${BRIGHTLINE_PORT:-8000}; host=$${BRIGHTLINE_HOST:-127.0.0.1}; \
 	$(VENV)/bin/brightline demo --folder demo/files && \
 	$(VENV)/bin/brightline keys create --role admin --name "make run" && \
+	$(VENV)/bin/brightline review demo && \
 	home=$$(cd "$$BRIGHTLINE_HOME" && pwd) && \
 	echo && \
 	echo "The demo's lists and keys are in $$home (not ~/.brightline). To use them from the CLI:" && \

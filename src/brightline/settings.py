@@ -173,7 +173,37 @@ class Settings(BaseSettings):
     # (section kept for the video work)
 
     # -- Review workspace ----------------------------------------------------
-    # (section kept for the review work)
+    session_idle_s: float = Field(
+        default=1800.0, description="A sign-in session ends after this many idle seconds."
+    )
+    session_lifetime_s: float = Field(
+        default=12 * 3600.0, description="A sign-in session ends this long after sign-in."
+    )
+    login_max_failures: int = Field(
+        default=5, description="Failed sign-ins in a row that lock an account."
+    )
+    login_lockout_s: float = Field(
+        default=900.0, description="How long a locked account stays locked."
+    )
+    review_claim_s: float = Field(
+        default=900.0, description="A reviewer's claim on an item expires after this long."
+    )
+    review_agreement: int = Field(
+        default=2, description="Analysts who must agree on an item (default for new queues)."
+    )
+    review_undo_s: float = Field(
+        default=30.0, description="How long a reviewer may undo their last decision."
+    )
+    review_daily_limit: int = Field(
+        default=300, description="Items one analyst may grade per day (UTC) before a stop."
+    )
+    review_break_every: int = Field(
+        default=50, description="Items after which the review page prompts for a break."
+    )
+    review_false_positive_flag: int = Field(
+        default=3,
+        description="Rejected matches against one list entry after which it is flagged.",
+    )
 
     # -- Reporting and the evidence vault ------------------------------------
     # (section kept for the reporting work)

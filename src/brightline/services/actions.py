@@ -28,15 +28,19 @@ from brightline.core.models import Match
 from brightline.core.names import check_text
 from brightline.errors import NotFoundError, UsageError, shorten
 from brightline.services import audit
+from brightline.services.review.env import ensure_queue
+from brightline.services.review.intake import check_report_to
 from brightline.services.store import Store
 from brightline.services.store import actions as store_actions
 from brightline.services.store import lists as store_lists
+from brightline.services.store import review as store_review
 from brightline.services.store.content import clean_text
 
 
 class ActionKind(StrEnum):
     LOG = "log"
     WEBHOOK = "webhook"
+    REVIEW = "review"  # the matched upload becomes a review item (services/review)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +50,20 @@ class Action:
     kind: ActionKind
     url: str | None
     created_at: datetime
+    #: Review actions: ``{"queue": …, "report_to": [...]}``.
+    review: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "id": self.id,
             "list": self.list_name,
             "kind": self.kind.value,
             "url": self.url,
             "created_at": self.created_at.isoformat(),
         }
+        if self.review is not None:
+            out.update(self.review)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,13 +86,20 @@ def add_action(
     url: str | None = None,
     secret: str | None = None,
     *,
+    queue: str | None = None,
+    report_to: str | Sequence[str] | None = None,
     actor: Actor | None = None,
 ) -> tuple[Action, str | None]:
     """Add an action; for a webhook, returns the signing secret (made when not given).
-    Audited as ``action.add`` (the host only, never the secret)."""
+    A ``review`` action takes the review ``queue`` and where reports go (``report_to``:
+    ``ncmec``, ``nca`` or both). Audited as ``action.add`` (the host only, never the
+    secret)."""
     kind = _kind(kind)
     check_text("url", url)
     check_text("secret", secret)
+    destinations = check_report_to(report_to)
+    if kind is not ActionKind.REVIEW and (queue or destinations):
+        raise UsageError("queue and report_to belong to review actions")
     if kind is ActionKind.WEBHOOK:
         url = check_webhook_url(url)
         secret = secret or secrets.token_urlsafe(32)
@@ -95,8 +111,12 @@ def add_action(
         hash_list = store_lists.get_list(conn, list_name)
         now = datetime.now(UTC)
         action_id = store_actions.insert_action(conn, hash_list.id, kind.value, url, secret, now)
-        action = _to_action(store_actions.get_action(conn, action_id))
-        details = {"id": action.id, "kind": kind.value, "host": _host(url)}
+        details: dict[str, object] = {"id": action_id, "kind": kind.value, "host": _host(url)}
+        if kind is ActionKind.REVIEW:
+            queue_name = str(ensure_queue(conn, queue).name)
+            store_review.insert_review_action(conn, action_id, queue_name, json.dumps(destinations))
+            details.update(queue=queue_name, report_to=destinations)
+        action = _with_review(conn, [store_actions.get_action(conn, action_id)])[0]
         audit.record(conn, audit.who(actor), "action.add", f"list:{hash_list.name}", details)
         return action, secret
 
@@ -104,7 +124,7 @@ def add_action(
 def list_actions(store: Store, list_name: str) -> list[Action]:
     with store.connect() as conn:
         hash_list = store_lists.get_list(conn, list_name)
-        return [_to_action(r) for r in store_actions.actions_for_lists(conn, [hash_list.id])]
+        return _with_review(conn, store_actions.actions_for_lists(conn, [hash_list.id]))
 
 
 def remove_action(
@@ -303,11 +323,22 @@ def _delivery_row(
     }
 
 
-def _to_action(row: Row[Any]) -> Action:
+def _with_review(conn: Connection, rows: Sequence[Row[Any]]) -> list[Action]:
+    options = store_review.review_actions_for(conn, [int(r.id) for r in rows])
+    out = []
+    for row in rows:
+        opt = options.get(int(row.id))
+        review = {"queue": opt.queue, "report_to": json.loads(opt.report_to)} if opt else None
+        out.append(_to_action(row, review))
+    return out
+
+
+def _to_action(row: Row[Any], review: dict[str, Any] | None = None) -> Action:
     return Action(
         id=int(row.id),
         list_name=str(row.list_name),
         kind=ActionKind(row.kind),
         url=row.url,
         created_at=row.created_at,
+        review=review,
     )

@@ -7,7 +7,9 @@ through the thread pool, never on the event loop.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any, BinaryIO
 
 from starlette.concurrency import run_in_threadpool
 
@@ -20,6 +22,9 @@ from brightline.core.sources.upload import UploadBody
 from brightline.services import actions, match_service
 from brightline.services.auth import ApiKey
 from brightline.services.match_service import HashRow
+from brightline.services.review import intake
+
+log = logging.getLogger("brightline.api")
 
 __all__ = ["HashRow", "match_file", "match_files", "match_hashes", "match_upload"]
 
@@ -39,8 +44,10 @@ def match_uploads(
     lists: Sequence[str] | None,
     dihedral: bool,
     ctx: actions.MatchContext,
+    metadata: Mapping[str, Any] | None = None,
 ) -> list[ScanResult]:
-    """Hash uploads (streamed from their spool) and match them; actions run for any match."""
+    """Hash uploads (streamed from their spool) and match them; actions run for any match
+    (a list with a ``review`` action keeps the file, encrypted, for review)."""
     results, queued = match_service.match_items(
         runtime.services.store,
         runtime.matcher,
@@ -52,6 +59,12 @@ def match_uploads(
     )
     if queued:
         runtime.kick.set()
+    for body, result in zip(bodies, results, strict=True):
+        if result.matches:
+            item = body.item()
+            assert item.open is not None
+            with item.open() as stream:
+                to_review(runtime, stream, body.name, result, ctx, metadata)
     return results
 
 
@@ -61,8 +74,9 @@ def match_upload(
     lists: Sequence[str] | None,
     dihedral: bool,
     ctx: actions.MatchContext,
+    metadata: Mapping[str, Any] | None = None,
 ) -> ScanResult:
-    return match_uploads(runtime, [body], lists, dihedral, ctx)[0]
+    return match_uploads(runtime, [body], lists, dihedral, ctx, metadata)[0]
 
 
 def match_file(
@@ -72,10 +86,31 @@ def match_file(
     lists: Sequence[str] | None,
     dihedral: bool,
     ctx: actions.MatchContext,
+    metadata: Mapping[str, Any] | None = None,
 ) -> ScanResult:
     """Hash bytes already in memory (a fetched URL) and match them."""
     with UploadBody.of(data, name) as body:
-        return match_upload(runtime, body, lists, dihedral, ctx)
+        return match_upload(runtime, body, lists, dihedral, ctx, metadata)
+
+
+def to_review(
+    runtime: Runtime,
+    data: bytes | BinaryIO,
+    name: str | None,
+    result: ScanResult,
+    ctx: actions.MatchContext,
+    metadata: Mapping[str, Any] | None,
+) -> None:
+    """The one hook into review intake. A failure is logged, never hides a verdict."""
+    if not result.matches or result.signals is None:
+        return
+    actor = Actor("key", ctx.key_prefix or "?", "", "scanner")
+    try:
+        intake.from_match(
+            runtime.review, actor, data, name, result.signals, result.matches, metadata
+        )
+    except Exception:
+        log.exception("could not keep the upload for review")
 
 
 def match_files(

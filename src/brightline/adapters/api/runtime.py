@@ -29,6 +29,7 @@ from brightline.services.fetch import FetchGuard
 from brightline.services.hashing import HashOptions, decode_cost, item_decode_cost
 from brightline.services.items import hash_item
 from brightline.services.matching import Matcher
+from brightline.services.review import ReviewEnv
 from brightline.services.webhooks import Deliverer
 from brightline.settings import Settings
 
@@ -44,6 +45,7 @@ class Runtime:
         self.settings = settings
         self.services = services
         self.keys = KeyChecker(services.store)
+        self.review = ReviewEnv(services.store, settings)  # review items, their media
         self.fetch: FetchGuard | None = None
         if settings.fetch_enabled:
             self.fetch = FetchGuard(

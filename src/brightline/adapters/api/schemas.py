@@ -244,7 +244,14 @@ class ImportOut(_Out):
 
 
 class ActionIn(BaseModel):
-    kind: Literal["log", "webhook"]
+    kind: Literal["log", "webhook", "review"]
+    queue: str | None = Field(
+        default=None, max_length=100, description="Review actions: the review queue."
+    )
+    report_to: str | list[str] | None = Field(
+        default=None,
+        description='Review actions: where confirmed items are reported ("ncmec", "nca").',
+    )
     url: str | None = Field(default=None, max_length=2000, description="Webhooks only.")
     secret: str | None = Field(
         default=None,
@@ -260,6 +267,8 @@ class ActionOut(_Out):
     kind: str
     url: str | None
     created_at: datetime
+    queue: str | None = None
+    report_to: list[str] | None = None
 
 
 class ActionCreated(_Out):

@@ -59,18 +59,28 @@ def _uploads(items: list[tuple[str, UploadFile | str]]) -> list[UploadFile]:
     return uploads
 
 
-async def read_bodies(request: Request, max_files: int) -> list[UploadBody]:
+async def read_bodies(
+    request: Request, max_files: int, fields: tuple[str, ...] = ()
+) -> list[UploadBody]:
     """Each multipart file part as an ``UploadBody`` (spooled to disk when large);
     the caller closes them."""
-    form = await request.form(max_files=max_files, max_fields=max_files + 10)
+    return (await _read_bodies(request, max_files, fields))[0]
+
+
+async def _read_bodies(
+    request: Request, max_files: int, fields: tuple[str, ...]
+) -> tuple[list[UploadBody], dict[str, str]]:
+    form = await request.form(max_files=max_files, max_fields=max_files + len(fields) + 10)
     bodies: list[UploadBody] = []
     try:
-        for upload in _uploads(form.multi_items()):
+        items = form.multi_items()
+        for upload in _uploads(items):
             body = UploadBody(upload.filename)
             bodies.append(body)
             while chunk := await upload.read(1 << 20):
                 body.write(chunk)
-        return bodies
+        values = {k: v for k, v in items if k in fields and isinstance(v, str)}
+        return bodies, values
     except BaseException:
         for body in bodies:
             body.close()
@@ -79,12 +89,16 @@ async def read_bodies(request: Request, max_files: int) -> list[UploadBody]:
         await form.close()
 
 
-async def read_one_body(request: Request) -> UploadBody:
+async def read_one_body(
+    request: Request, fields: tuple[str, ...] = ()
+) -> tuple[UploadBody, dict[str, str]]:
     """The one uploaded file (multipart ``file`` part or the raw body), streamed into
-    an ``UploadBody``: in memory while small, a temporary file past 8 MiB. The caller
-    closes it."""
+    an ``UploadBody``: in memory while small, a temporary file past 8 MiB; and the
+    named text fields of a multipart form (``metadata``). The caller closes the body."""
+    values: dict[str, str] = {}
     if _is_multipart(request):
-        body = (await read_bodies(request, max_files=1))[0]
+        bodies, values = await _read_bodies(request, 1, fields)
+        body = bodies[0]
     else:
         body = UploadBody()
         try:
@@ -96,7 +110,7 @@ async def read_one_body(request: Request) -> UploadBody:
     if body.size == 0:
         body.close()
         raise ApiError(400, "empty_file", "the upload is empty")
-    return body
+    return body, values
 
 
 async def read_one_file(request: Request) -> tuple[str | None, bytes]:
@@ -131,3 +145,26 @@ async def spooled_body(request: Request) -> AsyncIterator[tuple[str | None, Bina
             raise ApiError(400, "empty_file", "the upload is empty")
         out.seek(0)
         yield name, cast(BinaryIO, out)
+
+
+async def read_upload(
+    request: Request, fields: tuple[str, ...] = ()
+) -> tuple[str | None, bytes, dict[str, str]]:
+    """One file (multipart ``file`` part or the raw body) and the named text fields
+    of a multipart form (``metadata``, ``queue``…)."""
+    if not _is_multipart(request):
+        data = await request.body()
+        if not data:
+            raise ApiError(400, "empty_file", "the upload is empty")
+        return None, data, {}
+    form = await request.form(max_files=1, max_fields=len(fields) + 10)
+    try:
+        items = form.multi_items()
+        upload = _uploads(items)[0]
+        data = await upload.read()
+        values = {k: v for k, v in items if k in fields and isinstance(v, str)}
+    finally:
+        await form.close()
+    if not data:
+        raise ApiError(400, "empty_file", "the upload is empty")
+    return upload.filename, data, values

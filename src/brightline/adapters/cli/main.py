@@ -8,8 +8,10 @@ from brightline.adapters.cli import (
     demo_cmd,
     keys_cmd,
     lists_cmd,
+    review_cmd,
     scan_cmd,
     serve_cmd,
+    users_cmd,
 )
 from brightline.adapters.cli.app import app
 
@@ -22,8 +24,10 @@ __all__ = [
     "keys_cmd",
     "lists_cmd",
     "main",
+    "review_cmd",
     "scan_cmd",
     "serve_cmd",
+    "users_cmd",
 ]
 
 

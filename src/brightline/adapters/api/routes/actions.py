@@ -32,9 +32,17 @@ def get_actions(name: str, svc: ServicesDep, _key: CuratorKey) -> list[dict[str,
 def add_action(name: str, body: ActionIn, svc: ServicesDep, key: CuratorKey) -> dict[str, object]:
     """What a match on this list triggers: ``log`` records it in the match log;
     ``webhook`` POSTs it to ``url``, signed with HMAC-SHA256 (the secret is shown
-    once, here)."""
+    once, here); ``review`` keeps the matched upload, encrypted, as a review item in
+    ``queue`` (``report_to``: ``ncmec``, ``nca`` or both, for confirmed items)."""
     action, secret = actions.add_action(
-        svc.store, name, body.kind, body.url, body.secret, actor=actor(key)
+        svc.store,
+        name,
+        body.kind,
+        body.url,
+        body.secret,
+        queue=body.queue,
+        report_to=body.report_to,
+        actor=actor(key),
     )
     return {"action": action.as_dict(), "secret": secret}
 

@@ -24,10 +24,16 @@ from brightline.adapters.api.schemas import (
     HashOut,
     UrlMatchIn,
 )
-from brightline.adapters.api.uploads import MANY_FILES, ONE_FILE, read_bodies, read_one_body
+from brightline.adapters.api.uploads import (
+    MANY_FILES,
+    ONE_FILE,
+    read_bodies,
+    read_one_body,
+)
 from brightline.core.models import Match, ScanResult
 from brightline.errors import ForbiddenError
 from brightline.services.actions import MatchContext
+from brightline.services.review.metadata import parse_metadata
 
 router = APIRouter(prefix="/v1", tags=["scanning"])
 
@@ -77,7 +83,7 @@ async def hash_file(
     request: Request, runtime: RuntimeDep, _key: ScannerKey, dihedral: DihedralParam = False
 ) -> dict[str, object]:
     """Every signal of one file: MD5, SHA-1, SHA-256 and, for pictures, PDQ."""
-    body = await read_one_body(request)
+    body, _ = await read_one_body(request)
     try:
         result = await run_in_threadpool(runtime.hash_item, body.item(), dihedral)
     finally:
@@ -121,10 +127,13 @@ async def match_file(
     bomb) is refused with 422 and the reason, unless one of its digests matched: a
     match is always returned.
     """
-    body = await read_one_body(request)
+    body, fields = await read_one_body(request, ("metadata",))
     ctx = _ctx(request, key, ref)
     try:
-        result = await run_in_threadpool(matching.match_upload, runtime, body, lists, dihedral, ctx)
+        metadata = parse_metadata(fields.get("metadata"))  # the reported user etc. (review)
+        result = await run_in_threadpool(
+            matching.match_upload, runtime, body, lists, dihedral, ctx, metadata
+        )
     finally:
         body.close()
     matching.refuse_unhashable(result)
