@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import brightline.services.reports  # noqa: F401  (registers the confirmed-item listener)
 from brightline.services.matching import Matcher
 from brightline.services.store import Store
 from brightline.settings import Settings

@@ -1,0 +1,364 @@
+"""The outbox driver: takes reports in ``sending`` one step at a time, durably.
+
+Each step is a row. Before a request goes out its step is marked ``in_flight`` and
+the request archived, both committed; the answer is archived and the step marked
+``done`` (with NCMEC's reportId or fileId) in one transaction. So after a crash at
+any moment the rows say exactly what is known: a ``done`` step is never sent again,
+and a step still ``in_flight`` is one whose answer may have been lost, which the
+reporter's ``recover`` rules decide (send again, or restart the report as a new
+generation after retracting the open one). Failures back off exponentially; the
+attempt count and the next time are in the report's row, so backoff survives
+restarts. A lease (owner and expiry; a dead owner on this host is seen at once)
+keeps two workers off the same report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, insert, or_, select, update
+
+from brightline.core.actor import Actor, system
+from brightline.services import audit
+from brightline.services.reports.build import build_report
+from brightline.services.reports.reporter import (
+    Outcome,
+    Reporter,
+    StepContext,
+    StepResult,
+    StepSpec,
+)
+from brightline.services.store import Store
+from brightline.services.store.reports import report_items, report_steps, reports
+from brightline.services.vault import Vault, hold_until
+from brightline.settings import Settings
+
+LEASE = timedelta(minutes=5)
+MAX_BACKOFF_S = 6 * 3600.0
+WORKER = system("outbox")
+
+
+class Driver:
+    def __init__(
+        self,
+        store: Store,
+        vault: Vault,
+        settings: Settings,
+        reporters: Mapping[str, Callable[[], Reporter]],
+        *,
+        hook: Callable[[str], None] = lambda point: None,
+    ):
+        self.store = store
+        self.vault = vault
+        self.settings = settings
+        self._factories = reporters
+        self._reporters: dict[str, Reporter] = {}
+        self.hook = hook
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+    # -- scheduling ----------------------------------------------------------------
+
+    def due(self, now: datetime | None = None, limit: int = 10) -> list[int]:
+        now = now or datetime.now(UTC)
+        with self.store.connect() as conn:
+            rows = conn.execute(
+                select(reports.c.id)
+                .where(reports.c.state == "sending")
+                .where(or_(reports.c.next_attempt_at.is_(None), reports.c.next_attempt_at <= now))
+                .order_by(reports.c.next_attempt_at, reports.c.id)
+                .limit(limit)
+            ).all()
+        return [int(r.id) for r in rows]
+
+    def run_due(self) -> int:
+        """Drive every report that is due; returns how many were driven."""
+        driven = 0
+        for report_id in self.due():
+            if self.drive(report_id) is not None:
+                driven += 1
+        return driven
+
+    def drive(self, report_id: int) -> str | None:
+        """Drive one report as far as it goes now; its state, or None if leased elsewhere."""
+        if not self._claim(report_id):
+            return None
+        try:
+            while True:
+                state = self._step(report_id)
+                if state is not None:
+                    return state
+        finally:
+            self._release(report_id)
+
+    # -- one step ------------------------------------------------------------------
+
+    def _step(self, report_id: int) -> str | None:
+        """Perform the next step; a state when driving should stop for now."""
+        with self.store.connect() as conn:
+            row = conn.execute(select(reports).where(reports.c.id == report_id)).one()
+            if row.state != "sending":
+                return str(row.state)
+            report = build_report(conn, report_id, self.settings)
+            reporter = self._reporter(row.destination)
+            steps = self._steps(conn, row)
+        if not steps:
+            self._plan(row, [s for s in reporter.plan(report)])
+            return None
+        ctx = self._context(row, report, steps)
+        if row.retract_requested:
+            return self._retract(row, reporter, ctx)
+        step = next((s for s in steps if s.state != "done"), None)
+        if step is None:
+            return self._finished(row)
+        spec = StepSpec(step.kind, int(step.item_id))
+        if step.state == "in_flight" and reporter.recover(spec) is Outcome.RESTART:
+            return self._restart(row, reporter, ctx, f"{step.kind} of item {step.item_id} "
+                                 "may have reached NCMEC without its answer reaching us")  # fmt: skip
+        ctx.item = next((f for f in report.files if f.item_id == spec.item_id), None)
+        ctx.file_id = next((s.remote_id for s in steps if s.kind == "upload"
+                            and s.item_id == step.item_id and s.state == "done"), None)  # fmt: skip
+        self._mark(step.id, state="in_flight", attempts=step.attempts + 1)
+        self.hook(f"before:{spec.kind}")
+        result = reporter.perform(spec, ctx)
+        self.hook(f"after:{spec.kind}")
+        return self._settle(row, step, result, reporter, ctx)
+
+    def _settle(
+        self, row: Row[Any], step: Row[Any], result: StepResult, reporter: Reporter,
+        ctx: StepContext,
+    ) -> str | None:  # fmt: skip
+        if result.outcome is Outcome.RESTART:
+            return self._restart(row, reporter, ctx, result.text)
+        blob = self._blob(row, f"{step.kind}-response", result)
+        now = datetime.now(UTC)
+        with self.store.begin() as conn:
+            self.vault.record(conn, row.id, "exchange", _name(row, step, "response"), blob)
+            values: dict[str, Any] = {
+                "response_code": result.code, "response_text": result.text[:4000],
+                "updated_at": now,
+            }  # fmt: skip
+            if result.outcome is Outcome.DONE:
+                values.update(state="done", remote_id=result.remote_id)
+            elif result.outcome in (Outcome.RETRY, Outcome.GIVE_UP):
+                values.update(state="pending")  # it did not take effect
+            conn.execute(update(report_steps).where(report_steps.c.id == step.id).values(values))
+            if result.outcome is Outcome.DONE:
+                extra = {"remote_id": result.remote_id} if step.kind == "submit" else {}
+                conn.execute(
+                    update(reports).where(reports.c.id == row.id)
+                    .values(attempts=0, last_error=None, updated_at=now, **extra)
+                )  # fmt: skip
+            else:
+                self._back_off(conn, row, result, now)
+        self.hook(f"done:{step.kind}")
+        return None if result.outcome is Outcome.DONE else "sending_later"
+
+    def _back_off(self, conn: Connection, row: Row[Any], result: StepResult, now: datetime) -> None:
+        attempts = int(row.attempts) + 1
+        give_up = result.outcome is Outcome.GIVE_UP or attempts >= self.settings.report_max_attempts
+        values: dict[str, Any] = {"attempts": attempts, "last_error": result.text[:4000],
+                                  "updated_at": now}  # fmt: skip
+        if give_up:
+            values["state"] = "failed"
+        else:
+            delay = min(self.settings.report_backoff_s * 2 ** (attempts - 1), MAX_BACKOFF_S)
+            values["next_attempt_at"] = now + timedelta(seconds=delay)
+        conn.execute(update(reports).where(reports.c.id == row.id).values(values))
+        if give_up:
+            audit.record(conn, WORKER, "report.fail", f"report:{row.id}",
+                         {"error": result.text[:500], "attempts": attempts})  # fmt: skip
+
+    def _finished(self, row: Row[Any]) -> str:
+        now = datetime.now(UTC)
+        s = self.settings
+        until = hold_until(s.vault_hold_days, s.vault_hold_days_by_jurisdiction,
+                           row.destination, now)  # fmt: skip
+        if row.hold_until is not None and row.hold_until > until:
+            until = row.hold_until
+        with self.store.begin() as conn:
+            conn.execute(
+                update(reports).where(reports.c.id == row.id)
+                .values(state="finished", finished_at=now, updated_at=now, hold_until=until,
+                        next_attempt_at=None, last_error=None)
+            )  # fmt: skip
+            audit.record(conn, WORKER, "report.finish", f"report:{row.id}",
+                         {"destination": row.destination, "remote_id": row.remote_id,
+                          "hold_until": until.isoformat()})  # fmt: skip
+        return "finished"
+
+    def _retract(self, row: Row[Any], reporter: Reporter, ctx: StepContext) -> str | None:
+        result = reporter.retract(ctx)
+        blob = self._blob(row, "retract-response", result)
+        now = datetime.now(UTC)
+        with self.store.begin() as conn:
+            self.vault.record(conn, row.id, "exchange", f"g{row.generation}-retract-response", blob)
+            if result.outcome is Outcome.DONE:
+                s = self.settings
+                until = hold_until(s.vault_hold_days, s.vault_hold_days_by_jurisdiction,
+                                   row.destination, now)  # fmt: skip
+                conn.execute(
+                    update(reports).where(reports.c.id == row.id)
+                    .values(state="retracted", updated_at=now, hold_until=until,
+                            next_attempt_at=None)
+                )  # fmt: skip
+                audit.record(conn, WORKER, "report.retracted", f"report:{row.id}",
+                             {"remote_id": row.remote_id, "answer": result.text[:200]})  # fmt: skip
+                return "retracted"
+            self._back_off(conn, row, result, now)
+        return "sending_later"
+
+    def _restart(self, row: Row[Any], reporter: Reporter, ctx: StepContext, why: str) -> str | None:
+        """Retract the open report and start a new generation with every step pending."""
+        result = reporter.retract(ctx)
+        blob = self._blob(row, "retract-response", result)
+        now = datetime.now(UTC)
+        with self.store.begin() as conn:
+            self.vault.record(conn, row.id, "exchange", f"g{row.generation}-restart-retract", blob)
+            if result.outcome is not Outcome.DONE:
+                self._back_off(conn, row, result, now)
+                return "sending_later"
+            conn.execute(
+                update(report_steps)
+                .where(and_(report_steps.c.report_id == row.id,
+                            report_steps.c.generation == row.generation,
+                            report_steps.c.state != "done"))
+                .values(state="abandoned", updated_at=now)
+            )  # fmt: skip
+            conn.execute(
+                update(reports).where(reports.c.id == row.id)
+                .values(generation=row.generation + 1, remote_id=None, updated_at=now,
+                        last_error=f"restarted: {why}"[:4000])
+            )  # fmt: skip
+            audit.record(conn, WORKER, "report.restart", f"report:{row.id}",
+                         {"retracted": row.remote_id, "why": why[:500]})  # fmt: skip
+        return None
+
+    # -- rows ----------------------------------------------------------------------
+
+    def _steps(self, conn: Connection, row: Row[Any]) -> list[Row[Any]]:
+        return list(conn.execute(
+            select(report_steps)
+            .where(report_steps.c.report_id == row.id)
+            .where(report_steps.c.generation == row.generation)
+            .order_by(report_steps.c.position)
+        ).all())  # fmt: skip
+
+    def _plan(self, row: Row[Any], specs: list[StepSpec]) -> None:
+        now = datetime.now(UTC)
+        with self.store.begin() as conn:
+            conn.execute(insert(report_steps), [
+                {"report_id": row.id, "generation": row.generation, "position": n,
+                 "kind": s.kind, "item_id": s.item_id, "state": "pending", "attempts": 0,
+                 "updated_at": now}
+                for n, s in enumerate(specs)
+            ])  # fmt: skip
+
+    def _mark(self, step_id: int, **values: Any) -> None:
+        now = datetime.now(UTC)
+        with self.store.begin() as conn:
+            conn.execute(
+                update(reports)
+                .where(reports.c.lease_owner == self.owner)
+                .values(lease_until=now + LEASE)
+            )
+            conn.execute(
+                update(report_steps).where(report_steps.c.id == step_id)
+                .values(updated_at=datetime.now(UTC), **values)
+            )  # fmt: skip
+
+    def _context(self, row: Row[Any], report: Any, steps: list[Row[Any]]) -> StepContext:
+        with self.store.connect() as conn:
+            objects = {
+                int(r.item_id): int(r.vault_object)
+                for r in conn.execute(select(report_items.c.item_id, report_items.c.vault_object)
+                                      .where(report_items.c.report_id == row.id))
+            }  # fmt: skip
+        document_id = int(row.report_object)
+
+        def document() -> bytes:
+            return self.vault.read_bytes(document_id, WORKER, "send the report")
+
+        def open_file(item_id: int) -> Iterator[bytes]:
+            return self.vault.read(objects[item_id], WORKER, "send the file")
+
+        def archive(name: str, record: Mapping[str, Any]) -> None:
+            data = json.dumps({"at": datetime.now(UTC).isoformat(), **record}, default=str)
+            self.vault.put(row.id, "exchange", f"g{row.generation}-{name}", data.encode())
+
+        return StepContext(row.id, report, document, row.remote_id, open_file=open_file,
+                           archive=archive, hook=self.hook)  # fmt: skip
+
+    def _blob(self, row: Row[Any], name: str, result: StepResult) -> Any:
+        record = {"at": datetime.now(UTC).isoformat(), "outcome": result.outcome.value,
+                  "code": result.code, "text": result.text, "answer": result.exchange}  # fmt: skip
+        return self.vault.write([json.dumps(record, default=str).encode()])
+
+    def _reporter(self, destination: str) -> Reporter:
+        if destination not in self._reporters:
+            self._reporters[destination] = self._factories[destination]()
+        return self._reporters[destination]
+
+    # -- leases --------------------------------------------------------------------
+
+    def _claim(self, report_id: int) -> bool:
+        now = datetime.now(UTC)
+        with self.store.begin() as conn:
+            row = conn.execute(
+                select(reports.c.lease_owner, reports.c.lease_until)
+                .where(reports.c.id == report_id)
+            ).first()  # fmt: skip
+            if row is None:
+                return False
+            free = row.lease_until is None or row.lease_until <= now or _dead(row.lease_owner)
+            if not free and row.lease_owner != self.owner:
+                return False
+            done = conn.execute(
+                update(reports)
+                .where(reports.c.id == report_id)
+                .where(or_(reports.c.lease_owner.is_(None),
+                           reports.c.lease_owner == row.lease_owner))
+                .values(lease_owner=self.owner, lease_until=now + LEASE)
+            )  # fmt: skip
+            return done.rowcount == 1
+
+    def _release(self, report_id: int) -> None:
+        with self.store.begin() as conn:
+            conn.execute(
+                update(reports)
+                .where(and_(reports.c.id == report_id, reports.c.lease_owner == self.owner))
+                .values(lease_owner=None, lease_until=None)
+            )
+
+    def close(self) -> None:
+        for reporter in self._reporters.values():
+            close = getattr(reporter, "close", None)
+            if close is not None:
+                close()
+
+
+def _name(row: Row[Any], step: Row[Any], what: str) -> str:
+    item = f"-item{step.item_id}" if step.item_id else ""
+    return f"g{row.generation}-{step.kind}{item}-{what}-a{step.attempts + 1}"
+
+
+def _dead(owner: str | None) -> bool:
+    """A lease owner on this host whose process is gone (killed, crashed)."""
+    if not owner:
+        return True
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
