@@ -74,7 +74,7 @@ class FakeNcmec:
         self.lock = threading.Lock()
         self._next_report = 4560000
         self._next_file = 1
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = _Server(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -173,6 +173,11 @@ class FakeNcmec:
         return report, 0
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that went away (timeouts, kill -9) is part of the tests
+
+
 def _handler(fake: FakeNcmec) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -201,8 +206,6 @@ def _handler(fake: FakeNcmec) -> type[BaseHTTPRequestHandler]:
                 return self._answer(401, 2000, {}, {"WWW-Authenticate": 'Basic realm="ispws"'})
             fault = fake.take_fault(path)
             record["fault"] = fault.kind if fault else None
-            if fault and fault.kind == "slow":
-                time.sleep(fault.delay)
             if fault and fault.kind == "drop":
                 self.close_connection = True
                 self.connection.shutdown(2)
@@ -213,6 +216,8 @@ def _handler(fake: FakeNcmec) -> type[BaseHTTPRequestHandler]:
                 return self._raw(500, b"Internal Server Error", "text/plain")
             code, fields = self._operate(path, body, damaged=bool(fault and fault.kind == "md5"))
             record["code"] = code
+            if fault and fault.kind == "slow":  # done, but the answer comes late
+                time.sleep(fault.delay)
             if fault and fault.kind == "lost":  # done, but the answer never arrives
                 self.close_connection = True
                 self.connection.shutdown(2)

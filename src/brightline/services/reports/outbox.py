@@ -1,7 +1,7 @@
 """The outbox driver: takes reports in ``sending`` one step at a time, durably.
 
-Each step is a row. Before a request goes out its step is marked ``in_flight`` and
-the request archived, both committed; the answer is archived and the step marked
+Each step is a row. Just before a request goes out it is archived and its step
+marked ``in_flight``, in one commit; the answer is archived and the step marked
 ``done`` (with NCMEC's reportId or fileId) in one transaction. So after a crash at
 any moment the rows say exactly what is known: a ``done`` step is never sent again,
 and a step still ``in_flight`` is one whose answer may have been lost, which the
@@ -60,6 +60,7 @@ class Driver:
         self._factories = reporters
         self._reporters: dict[str, Reporter] = {}
         self.hook = hook
+        self._current: int | None = None
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
     # -- scheduling ----------------------------------------------------------------
@@ -123,9 +124,13 @@ class Driver:
         ctx.item = next((f for f in report.files if f.item_id == spec.item_id), None)
         ctx.file_id = next((s.remote_id for s in steps if s.kind == "upload"
                             and s.item_id == step.item_id and s.state == "done"), None)  # fmt: skip
-        self._mark(step.id, state="in_flight", attempts=step.attempts + 1)
+        self._mark(step.id, attempts=step.attempts + 1)
         self.hook(f"before:{spec.kind}")
-        result = reporter.perform(spec, ctx)
+        self._current = int(step.id)  # archiving its request marks it in flight
+        try:
+            result = reporter.perform(spec, ctx)
+        finally:
+            self._current = None
         self.hook(f"after:{spec.kind}")
         return self._settle(row, step, result, reporter, ctx)
 
@@ -288,8 +293,16 @@ class Driver:
             return self.vault.read(objects[item_id], WORKER, "send the file")
 
         def archive(name: str, record: Mapping[str, Any]) -> None:
+            """Keep a request; it is about to go out, so its step is now in flight."""
             data = json.dumps({"at": datetime.now(UTC).isoformat(), **record}, default=str)
-            self.vault.put(row.id, "exchange", f"g{row.generation}-{name}", data.encode())
+            blob = self.vault.write([data.encode()])
+            with self.store.begin() as conn:
+                self.vault.record(conn, row.id, "exchange", f"g{row.generation}-{name}", blob)
+                if self._current is not None:
+                    conn.execute(
+                        update(report_steps).where(report_steps.c.id == self._current)
+                        .values(state="in_flight", updated_at=datetime.now(UTC))
+                    )  # fmt: skip
 
         return StepContext(row.id, report, document, row.remote_id, open_file=open_file,
                            archive=archive, hook=self.hook)  # fmt: skip
