@@ -317,3 +317,11 @@ def counts(store: Store) -> dict[str, int]:
 
 
 Confirm = Callable[[Connection, Any], list[int]]
+
+
+def export_document(store: Store, settings: Settings, report_id: int) -> str:
+    """The report as JSON for an evidence export: the report, its items' hashes, its
+    steps and NCMEC's ids (the files and archived exchanges are exported beside it)."""
+    view = show(store, settings, report_id)
+    view["exported_at"] = datetime.now(UTC).isoformat()
+    return json.dumps(view, indent=2, default=str) + "\n"
