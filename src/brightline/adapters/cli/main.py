@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from brightline.adapters.cli import demo_cmd, keys_cmd, lists_cmd, scan_cmd, serve_cmd
+from brightline.adapters.cli import (
+    demo_cmd,
+    keys_cmd,
+    lists_cmd,
+    reports_cmd,
+    scan_cmd,
+    serve_cmd,
+)
 from brightline.adapters.cli.app import app
 
 # Importing the command modules registers their commands on ``app``.

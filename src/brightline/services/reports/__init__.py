@@ -7,8 +7,11 @@ listener that turns confirmed review items into draft reports.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from brightline.core.actor import Actor
@@ -21,7 +24,7 @@ from brightline.services.reports.ncmec import NcmecReporter
 from brightline.services.reports.outbox import Driver
 from brightline.services.reports.reporter import Reporter
 from brightline.services.store import Store
-from brightline.services.vault import Vault
+from brightline.services.vault import Vault, VaultObject
 from brightline.settings import Settings
 
 
@@ -56,7 +59,8 @@ class Reporting:
     settings: Settings
     keyring: Keyring
     vault: Vault
-    media: review.MediaOpener = field(default=review.open_media)
+    #: Where media of review items are read from; default: the review workspace's.
+    media: review.MediaOpener | None = None
 
     @classmethod
     def from_settings(cls, store: Store, settings: Settings, **kw: Any) -> Reporting:
@@ -73,11 +77,74 @@ class Reporting:
         reporter = make_reporter(self.settings, view["destination"])
         try:
             return service.send(self.store, self.settings, self.vault, reporter, report_id,
-                                actor, media=self.media, keyring=self.keyring, **kw)  # fmt: skip
+                                actor, media=self.media or review.open_media, keyring=self.keyring, **kw)  # fmt: skip
         finally:
             close = getattr(reporter, "close", None)
             if close is not None:
                 close()
+
+
+    def reports(
+        self, state: str | None = None, destination: str | None = None
+    ) -> list[dict[str, Any]]:
+        return service.list_reports(self.store, self.settings, state, destination)
+
+    def show(self, report_id: int) -> dict[str, Any]:
+        view = service.show(self.store, self.settings, report_id)
+        view["vault"] = [o.as_dict() for o in self.vault.objects(report_id)]
+        return view
+
+    def retry(self, report_id: int, actor: Actor) -> dict[str, Any]:
+        return service.retry(self.store, self.settings, report_id, actor)
+
+    def retract(self, report_id: int, actor: Actor) -> dict[str, Any]:
+        return service.retract(self.store, self.settings, report_id, actor)
+
+    def wait(
+        self,
+        report_id: int,
+        timeout_s: float,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> dict[str, Any]:
+        """Drive one report here (or wait for whichever worker holds it) until it is
+        finished, failed or retracted, or ``timeout_s`` passed; its view."""
+        deadline = clock() + timeout_s
+        driver = self.driver()
+        try:
+            while True:
+                driver.drive(report_id)
+                view = service.show(self.store, self.settings, report_id)
+                if view["state"] in ("finished", "failed", "retracted", "draft"):
+                    return view
+                left = deadline - clock()
+                if left <= 0:
+                    return view
+                due = view["next_attempt_at"]
+                pause = 0.2
+                if due:
+                    pause = (datetime.fromisoformat(due) - datetime.now(UTC)).total_seconds()
+                sleep(min(max(pause, 0.05), left, 5.0))
+        finally:
+            driver.close()
+
+    # -- the vault -------------------------------------------------------------------
+
+    def purge(self, actor: Actor) -> list[VaultObject]:
+        return self.vault.purge(actor)
+
+    def rotate(self, actor: Actor) -> int:
+        return self.vault.rotate(actor)
+
+    def hold(self, report_id: int, until: datetime, reason: str, actor: Actor) -> datetime:
+        if not reason.strip():
+            raise UsageError("a hold needs a reason (e.g. the preservation request's reference)")
+        return self.vault.hold(report_id, until, reason.strip(), actor)
+
+    def export(self, report_id: int, dest: Path, actor: Actor) -> Path:
+        document = service.export_document(self.store, self.settings, report_id)
+        return self.vault.export(report_id, dest, actor, document)
 
 
 def _listener(conn: Any, item: Any) -> None:
