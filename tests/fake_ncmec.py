@@ -30,14 +30,22 @@ import defusedxml.ElementTree as SafeET
 from brightline.core.reports.cybertipline import SchemaError, response_xml, validate
 
 DESCRIPTIONS = {
-    0: "Success", 1000: "Server error", 1100: "Save failed", 1110: "Upload failed",
-    1111: "File upload failed", 2000: "Authentication required",
+    0: "Success",
+    1000: "Server error",
+    1100: "Save failed",
+    1110: "Upload failed",
+    1111: "File upload failed",
+    2000: "Authentication required",
     3000: "User is not authorized to perform this action",
-    4000: "Invalid request", 4100: "Validation failed", 4110: "Malformed XML submittal",
-    4200: "Malformed file submittal", 5001: "Report does not exist",
-    5002: "File does not exist", 5101: "Report already retracted",
+    4000: "Invalid request",
+    4100: "Validation failed",
+    4110: "Malformed XML submittal",
+    4200: "Malformed file submittal",
+    5001: "Report does not exist",
+    5002: "File does not exist",
+    5101: "Report already retracted",
     5102: "Report already finished",
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -91,8 +99,9 @@ class FakeNcmec:
         self._server.shutdown()
         self._server.server_close()
 
-    def fault(self, path: str, kind: str, *, code: int = 1000, delay: float = 0.0,
-              times: int = 1) -> None:  # fmt: skip
+    def fault(
+        self, path: str, kind: str, *, code: int = 1000, delay: float = 0.0, times: int = 1
+    ) -> None:
         for _ in range(times):
             self.faults.append(Fault(path, kind, code, delay))
 
@@ -121,7 +130,9 @@ class FakeNcmec:
             self.reports[report.report_id] = report
         return 0, {"reportId": report.report_id}
 
-    def upload(self, report_id: str, name: str, data: bytes, damaged: bool) -> tuple[int, dict[str, Any]]:
+    def upload(
+        self, report_id: str, name: str, data: bytes, damaged: bool
+    ) -> tuple[int, dict[str, Any]]:
         report, code = self._open(report_id)
         if report is None:
             return code, {"reportId": report_id}
@@ -244,13 +255,19 @@ def _handler(fake: FakeNcmec) -> type[BaseHTTPRequestHandler]:
                 return fake.retract(form_id)
             return 4000, {}
 
-        def _answer(self, status: int, code: int, fields: dict[str, Any],
-                    headers: dict[str, str] | None = None) -> None:  # fmt: skip
+        def _answer(
+            self,
+            status: int,
+            code: int,
+            fields: dict[str, Any],
+            headers: dict[str, str] | None = None,
+        ) -> None:
             body = response_xml(code, DESCRIPTIONS.get(code, "Error"), **fields)
             self._raw(status, body, "text/xml; charset=utf-8", headers)
 
-        def _raw(self, status: int, body: bytes, kind: str,
-                 headers: dict[str, str] | None = None) -> None:  # fmt: skip
+        def _raw(
+            self, status: int, body: bytes, kind: str, headers: dict[str, str] | None = None
+        ) -> None:
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))

@@ -67,9 +67,17 @@ class VaultObject:
     @classmethod
     def from_row(cls, row: Row[Any]) -> VaultObject:
         return cls(
-            int(row.id), row.report_id, row.kind, row.name, row.sha256, row.md5,
-            int(row.size), row.created_at, row.purged_at, row.purged_by,
-        )  # fmt: skip
+            int(row.id),
+            row.report_id,
+            row.kind,
+            row.name,
+            row.sha256,
+            row.md5,
+            int(row.size),
+            row.created_at,
+            row.purged_at,
+            row.purged_by,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -108,17 +116,30 @@ class Vault:
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
-        return Blob(blob, reader.sha256.hexdigest(), reader.md5.hexdigest(), reader.size,
-                    key.wrapped, self.keyring.current.id)  # fmt: skip
+        return Blob(
+            blob,
+            reader.sha256.hexdigest(),
+            reader.md5.hexdigest(),
+            reader.size,
+            key.wrapped,
+            self.keyring.current.id,
+        )
 
     def record(self, conn: Connection, report_id: int | None, kind: str, name: str, b: Blob) -> int:
         row = conn.execute(
             insert(vault_objects)
             .values(
-                report_id=report_id, kind=kind, name=name, blob=b.blob, sha256=b.sha256,
-                md5=b.md5, size=b.size, wrapped_key=b.wrapped, key_id=b.key_id,
+                report_id=report_id,
+                kind=kind,
+                name=name,
+                blob=b.blob,
+                sha256=b.sha256,
+                md5=b.md5,
+                size=b.size,
+                wrapped_key=b.wrapped,
+                key_id=b.key_id,
                 created_at=datetime.now(UTC),
-            )  # fmt: skip
+            )
             .returning(vault_objects.c.id)
         ).one()
         return int(row.id)
@@ -156,9 +177,12 @@ class Vault:
             if row.wrapped_key is None:
                 raise NotFoundError(f"vault object {object_id} was destroyed at {row.purged_at}")
             audit.record(
-                conn, actor, "vault.read", f"vault:{object_id}",
+                conn,
+                actor,
+                "vault.read",
+                f"vault:{object_id}",
                 {"report": row.report_id, "kind": row.kind, "purpose": purpose},
-            )  # fmt: skip
+            )
         return self._chunks(row.blob, bytes(row.wrapped_key))
 
     def read_bytes(self, object_id: int, actor: Actor, purpose: str) -> bytes:
@@ -210,9 +234,12 @@ class Vault:
                 .values(hold_until=until, hold_reason=reason)
             )
             audit.record(
-                conn, actor, "vault.hold", f"report:{report_id}",
+                conn,
+                actor,
+                "vault.hold",
+                f"report:{report_id}",
                 {"until": until.isoformat(), "reason": reason},
-            )  # fmt: skip
+            )
         return until
 
     def purge(self, actor: Actor, now: datetime | None = None) -> list[VaultObject]:
@@ -234,12 +261,17 @@ class Vault:
                     .values(wrapped_key=None, purged_at=now, purged_by=actor.label)
                 )
             audit.record(
-                conn, actor, "vault.purge", "vault",
-                {"destroyed": [
-                    {"id": r.id, "report": r.report_id, "kind": r.kind, "sha256": r.sha256}
-                    for r in rows
-                ]},
-            )  # fmt: skip
+                conn,
+                actor,
+                "vault.purge",
+                "vault",
+                {
+                    "destroyed": [
+                        {"id": r.id, "report": r.report_id, "kind": r.kind, "sha256": r.sha256}
+                        for r in rows
+                    ]
+                },
+            )
         for row in rows:  # the keys are gone already; this only frees the space
             self._path(row.blob).unlink(missing_ok=True)
         return [_purged(VaultObject.from_row(r), now, actor.label) for r in rows]
@@ -261,9 +293,12 @@ class Vault:
                 )
             }
             audit.record(
-                conn, actor, "vault.export", f"report:{report_id}",
+                conn,
+                actor,
+                "vault.export",
+                f"report:{report_id}",
                 {"objects": len(objects), "to": str(dest)},
-            )  # fmt: skip
+            )
         lines = []
         for obj in objects:
             rel = _export_name(obj)
@@ -285,8 +320,9 @@ class Vault:
         return self.root / blob[:2] / f"{blob}.ble"
 
 
-def hold_until(settings_days: int, by_jurisdiction: dict[str, int], destination: str,
-               reported_at: datetime) -> datetime:  # fmt: skip
+def hold_until(
+    settings_days: int, by_jurisdiction: dict[str, int], destination: str, reported_at: datetime
+) -> datetime:
     days = by_jurisdiction.get(JURISDICTIONS.get(destination, destination), settings_days)
     return reported_at + timedelta(days=days)
 
@@ -299,8 +335,18 @@ def check_reader(actor: Actor) -> None:
 
 
 def _purged(obj: VaultObject, at: datetime, by: str) -> VaultObject:
-    return VaultObject(obj.id, obj.report_id, obj.kind, obj.name, obj.sha256, obj.md5,
-                       obj.size, obj.created_at, at, by)  # fmt: skip
+    return VaultObject(
+        obj.id,
+        obj.report_id,
+        obj.kind,
+        obj.name,
+        obj.sha256,
+        obj.md5,
+        obj.size,
+        obj.created_at,
+        at,
+        by,
+    )
 
 
 def _export_name(obj: VaultObject) -> str:

@@ -12,11 +12,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[2]))
 
-from fake_ncmec import FakeNcmec  # noqa: E402
-from reports_helpers import ReviewDouble  # noqa: E402
-
-from brightline.services.reports import _review_port  # noqa: E402
-from brightline.services.store import Store  # noqa: E402
+from brightline.services.reports import _review_port
+from brightline.services.store import Store
+from fake_ncmec import FakeNcmec
+from reports_helpers import ReviewDouble
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +28,14 @@ def ncmec() -> Iterator[FakeNcmec]:
 @pytest.fixture(scope="module")
 def server_overrides(ncmec: FakeNcmec) -> dict[str, Any]:
     return {
-        "ncmec_url": ncmec.url, "ncmec_username": "esp-user", "ncmec_password": "esp-secret",
-        "reporter_first_name": "Rita", "reporter_last_name": "Porter",
-        "reporter_email": "reports@example.org", "report_backoff_s": 0.05,
-    }  # fmt: skip
+        "ncmec_url": ncmec.url,
+        "ncmec_username": "esp-user",
+        "ncmec_password": "esp-secret",
+        "reporter_first_name": "Rita",
+        "reporter_last_name": "Porter",
+        "reporter_email": "reports@example.org",
+        "report_backoff_s": 0.05,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +50,12 @@ def desk(server: Any) -> Iterator[ReviewDouble]:
 
 
 def test_reports_over_the_api(
-    server: Any, desk: ReviewDouble, ncmec: FakeNcmec,
-    eventually: Callable[..., Any], assert_error: Callable[..., Any],
-) -> None:  # fmt: skip
+    server: Any,
+    desk: ReviewDouble,
+    ncmec: FakeNcmec,
+    eventually: Callable[..., Any],
+    assert_error: Callable[..., Any],
+) -> None:
     desk.confirm(1, user="api-user")
     with server.client("scanner") as scanner:
         assert_error(scanner.get("/v1/reports"), 403, "forbidden")
@@ -61,8 +67,9 @@ def test_reports_over_the_api(
         sent = c.post(f"/v1/reports/{draft['id']}/send", json={"escalate": "urgent"})
         assert sent.status_code == 202, sent.text
         assert sent.json()["state"] == "sending"
-        done = eventually(lambda: (r := c.get(f"/v1/reports/{draft['id']}").json())["state"]
-                          == "finished" and r)  # fmt: skip
+        done = eventually(
+            lambda: (r := c.get(f"/v1/reports/{draft['id']}").json())["state"] == "finished" and r
+        )
         (filed,) = [r for r in ncmec.finished() if str(r.report_id) == done["report_id"]]
         assert len(filed.files) == 1
         assert any(o["kind"] == "file" for o in done["vault"])

@@ -13,13 +13,12 @@ from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parents[2]))
 
-from fake_ncmec import FakeNcmec  # noqa: E402
-from reports_helpers import ReviewDouble  # noqa: E402
-
-from brightline.adapters.cli.main import app  # noqa: E402
-from brightline.services.reports import _review_port  # noqa: E402
-from brightline.services.store import Store  # noqa: E402
-from brightline.settings import normalize_database_url  # noqa: E402
+from brightline.adapters.cli.main import app
+from brightline.services.reports import _review_port
+from brightline.services.store import Store
+from brightline.settings import normalize_database_url
+from fake_ncmec import FakeNcmec
+from reports_helpers import ReviewDouble
 
 runner = CliRunner()
 
@@ -36,11 +35,16 @@ def desk(
     monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path, ncmec: FakeNcmec
 ) -> Iterator[ReviewDouble]:
     env = {
-        "HOME": str(tmp_path / "home"), "DATABASE_URL": database_url, "NCMEC_URL": ncmec.url,
-        "NCMEC_USERNAME": "esp-user", "NCMEC_PASSWORD": "esp-secret",
-        "REPORTER_FIRST_NAME": "Rita", "REPORTER_LAST_NAME": "Porter",
-        "REPORTER_EMAIL": "reports@example.org", "REPORT_BACKOFF_S": "0.01",
-    }  # fmt: skip
+        "HOME": str(tmp_path / "home"),
+        "DATABASE_URL": database_url,
+        "NCMEC_URL": ncmec.url,
+        "NCMEC_USERNAME": "esp-user",
+        "NCMEC_PASSWORD": "esp-secret",
+        "REPORTER_FIRST_NAME": "Rita",
+        "REPORTER_LAST_NAME": "Porter",
+        "REPORTER_EMAIL": "reports@example.org",
+        "REPORT_BACKOFF_S": "0.01",
+    }
     for name, value in env.items():
         monkeypatch.setenv(f"BRIGHTLINE_{name}", value)
     store = Store(normalize_database_url(database_url))
@@ -79,8 +83,9 @@ def test_reports_from_draft_to_finished_and_the_vault(
     assert exported.exit_code == 0, exported.output
     check = subprocess.run(["sha256sum", "-c", "manifest.sha256"], cwd=dest, capture_output=True)
     assert check.returncode == 0
-    held = runner.invoke(app, ["vault", "hold", str(draft["id"]), "--days", "800",
-                               "--reason", "LE request 17"])  # fmt: skip
+    held = runner.invoke(
+        app, ["vault", "hold", str(draft["id"]), "--days", "800", "--reason", "LE request 17"]
+    )
     assert held.exit_code == 0, held.output
     purged = runner.invoke(app, ["vault", "purge", "--json"])
     assert purged.exit_code == 0 and json.loads(purged.output) == []
@@ -98,9 +103,7 @@ def test_send_without_reporter_names_the_settings(
     assert out.exit_code == 2 and "BRIGHTLINE_REPORTER_EMAIL" in out.output
 
 
-def test_failed_report_exits_2_and_retry_finishes_it(
-    desk: ReviewDouble, ncmec: FakeNcmec
-) -> None:
+def test_failed_report_exits_2_and_retry_finishes_it(desk: ReviewDouble, ncmec: FakeNcmec) -> None:
     desk.confirm(1)
     (draft,) = json.loads(runner.invoke(app, ["reports", "list", "--json"]).output)
     ncmec.fault("submit", "code", code=4100)

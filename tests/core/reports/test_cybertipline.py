@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime
 
 import pytest
@@ -31,19 +32,31 @@ WHEN = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
 
 def a_file(industry_scheme: str = "industry", category: str = "B2") -> ReportFile:
     return ReportFile(
-        item_id=3, filename="a.png", size=10, md5="0" * 32, sha1="1" * 40, sha256="2" * 64,
-        media_type="image/png", classification=classify(industry_scheme, category, {}),
-        url="https://example.org/x", content_id="c3", uploaded_at=WHEN, confirmed_at=WHEN,
+        item_id=3,
+        filename="a.png",
+        size=10,
+        md5="0" * 32,
+        sha1="1" * 40,
+        sha256="2" * 64,
+        media_type="image/png",
+        classification=classify(industry_scheme, category, {}),
+        url="https://example.org/x",
+        content_id="c3",
+        uploaded_at=WHEN,
+        confirmed_at=WHEN,
         decided_by=("user:1", "user:2"),
-    )  # fmt: skip
+    )
 
 
 def a_report(**kw: object) -> Report:
     user = ReportedUser("u\x001", "name", "u@example.org", (IpEvent("192.0.2.1", WHEN, "Login"),))
     values: dict[str, object] = {
-        "ref": "brightline-report-1", "reporter": ReportingPerson("Rita", "Porter", "r@x.org"),
-        "user": user, "files": (a_file(),), "incident_time": WHEN,
-    }  # fmt: skip
+        "ref": "brightline-report-1",
+        "reporter": ReportingPerson("Rita", "Porter", "r@x.org"),
+        "user": user,
+        "files": (a_file(),),
+        "incident_time": WHEN,
+    }
     values.update(kw)
     return Report(**values)  # type: ignore[arg-type]
 
@@ -106,7 +119,5 @@ def test_answers_round_trip() -> None:
 
 @given(st.binary(max_size=300))
 def test_any_answer_parses_or_is_an_input_error(body: bytes) -> None:
-    try:
+    with contextlib.suppress(InputError):
         parse_response(body)
-    except InputError:
-        pass

@@ -10,12 +10,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[2]))
 
-from fake_ncmec import FakeNcmec  # noqa: E402
-from reports_helpers import ReviewDouble, reporting_settings  # noqa: E402
-
-from brightline.services.reports import Reporting  # noqa: E402
-from brightline.services.store import Store  # noqa: E402
-from brightline.settings import Settings  # noqa: E402
+from brightline.services.reports import Reporting
+from brightline.services.store import Store
+from brightline.settings import Settings
+from fake_ncmec import FakeNcmec
+from reports_helpers import ReviewDouble, reporting_settings
 
 
 @pytest.fixture

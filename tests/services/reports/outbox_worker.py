@@ -20,10 +20,17 @@ def main() -> int:
     home, url, ncmec_url, report_id = sys.argv[1:5]
     point, nth = (sys.argv[5], int(sys.argv[6])) if len(sys.argv) > 6 else (None, 0)
     settings = Settings(
-        home=Path(home), database_url=url, ncmec_url=ncmec_url, ncmec_username="esp-user",
-        ncmec_password="esp-secret", reporter_first_name="Rita", reporter_last_name="Porter",
-        reporter_email="reports@example.org", report_backoff_s=0.01, ncmec_timeout_s=5.0,
-    )  # fmt: skip
+        home=Path(home),
+        database_url=url,
+        ncmec_url=ncmec_url,
+        ncmec_username="esp-user",
+        ncmec_password="esp-secret",
+        reporter_first_name="Rita",
+        reporter_last_name="Porter",
+        reporter_email="reports@example.org",
+        report_backoff_s=0.01,
+        ncmec_timeout_s=5.0,
+    )
     seen = 0
 
     def hook(at: str) -> None:

@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from fake_ncmec import FakeNcmec
-from reports_helpers import SENIOR, ReviewDouble, picture, reporting_settings
 
 from brightline.services.reports import Reporting, service
 from brightline.services.store import Store
+from fake_ncmec import FakeNcmec
+from reports_helpers import SENIOR, ReviewDouble, picture, reporting_settings
 
 WORKER = Path(__file__).with_name("outbox_worker.py")
 SLOW = pytest.mark.slow
@@ -36,8 +36,10 @@ def run_worker(settings_home: Path, url: str, ncmec: str, report_id: int, *kill:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     done = subprocess.run(
         [sys.executable, str(WORKER), str(settings_home), url, ncmec, str(report_id), *kill],
-        env=env, capture_output=True, timeout=120,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
     return done.returncode
 
 

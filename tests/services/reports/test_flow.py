@@ -6,13 +6,13 @@ import hashlib
 import json
 
 import pytest
-from reports_helpers import SENIOR, ReviewDouble
-from fake_ncmec import FakeNcmec
 
 from brightline.core.actor import Actor
 from brightline.errors import ConflictError, ForbiddenError, UsageError
 from brightline.services import audit
 from brightline.services.reports import Reporting, service
+from fake_ncmec import FakeNcmec
+from reports_helpers import SENIOR, ReviewDouble
 
 
 def send_and_drive(reporting: Reporting, report_id: int, **kw: object) -> str | None:
@@ -96,7 +96,9 @@ def test_sending_needs_the_reporter_and_credentials(
     (draft,) = service.list_reports(reporting.store, reporting.settings)
     reporting.settings.reporter_last_name = None
     reporting.settings.reporter_email = ""
-    with pytest.raises(UsageError, match="BRIGHTLINE_REPORTER_LAST_NAME, BRIGHTLINE_REPORTER_EMAIL"):
+    with pytest.raises(
+        UsageError, match="BRIGHTLINE_REPORTER_LAST_NAME, BRIGHTLINE_REPORTER_EMAIL"
+    ):
         reporting.send(draft["id"], SENIOR)
     reporting.settings.reporter_last_name = "Porter"
     reporting.settings.reporter_email = "r@example.org"
@@ -152,8 +154,11 @@ def test_retract_before_finish_and_refused_after(
         service.retract(reporting.store, reporting.settings, draft["id"], SENIOR)
     # and after finish, retraction is refused by us and by the server
     desk.confirm(5, user="zed")
-    other = next(v for v in service.list_reports(reporting.store, reporting.settings)
-                 if v["state"] == "draft")  # fmt: skip
+    other = next(
+        v
+        for v in service.list_reports(reporting.store, reporting.settings)
+        if v["state"] == "draft"
+    )
     reporting.settings.report_backoff_s = 0.01
     assert send_and_drive(reporting, other["id"]) == "finished"
     with pytest.raises(ConflictError, match="finished"):

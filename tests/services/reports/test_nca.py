@@ -8,9 +8,9 @@ import json
 import subprocess
 
 from PIL import Image
-from reports_helpers import SENIOR, ReviewDouble
 
 from brightline.services.reports import Reporting, service
+from reports_helpers import SENIOR, ReviewDouble
 
 
 def jpeg_with_exif() -> bytes:
@@ -33,8 +33,9 @@ def test_nca_package(reporting: Reporting, desk: ReviewDouble) -> None:
     assert driver.drive(draft["id"]) == "finished"
     driver.close()
     folder = reporting.settings.nca_outbox / f"brightline-report-{draft['id']}"
-    check = subprocess.run(["sha256sum", "-c", "--strict", "manifest.sha256"], cwd=folder,
-                           capture_output=True)  # fmt: skip
+    check = subprocess.run(
+        ["sha256sum", "-c", "--strict", "manifest.sha256"], cwd=folder, capture_output=True
+    )
     assert check.returncode == 0, check.stdout
     doc = json.loads((folder / "report.json").read_text())
     assert doc["format"] == "brightline-nca-report/1"
@@ -43,8 +44,12 @@ def test_nca_package(reporting: Reporting, desk: ReviewDouble) -> None:
     assert doc["reported_user"]["ip_events"][0]["ip"] == "192.0.2.10"
     first, second = doc["files"]
     assert first["metadata"]["exif.Make"] == "ExampleCam"
-    assert first["category"] == {"scheme": "uk", "category": "B", "industry": None,
-                                 "explanation": first["category"]["explanation"]}  # fmt: skip
+    assert first["category"] == {
+        "scheme": "uk",
+        "category": "B",
+        "industry": None,
+        "explanation": first["category"]["explanation"],
+    }
     assert set(first["hashes"]) == {"md5", "sha1", "sha256"}
     assert (folder / first["path"]).read_bytes() == desk.media[1]
     assert second["uploaded_at"].startswith("2026-11-30")

@@ -7,12 +7,12 @@ import hashlib
 import time
 
 import pytest
-from fake_ncmec import FakeNcmec
-from reports_helpers import SENIOR, ReviewDouble
 
 from brightline.services.reports import Reporting, make_reporter, service
 from brightline.services.reports.ncmec import RETRY_CODES
 from brightline.services.reports.reporter import Outcome
+from fake_ncmec import FakeNcmec
+from reports_helpers import SENIOR, ReviewDouble
 
 
 def drive(reporting: Reporting, report_id: int) -> str:
@@ -40,8 +40,13 @@ def md5s(desk: ReviewDouble) -> list[str]:
     return sorted(hashlib.md5(d).hexdigest() for d in desk.media.values())
 
 
-RETRIES = [("submit", 1000), ("upload", 1110), ("upload", 1111), ("fileinfo", 1100),
-           ("finish", 1300)]  # fmt: skip
+RETRIES = [
+    ("submit", 1000),
+    ("upload", 1110),
+    ("upload", 1111),
+    ("fileinfo", 1100),
+    ("finish", 1300),
+]
 
 
 def test_every_retry_code_is_covered() -> None:

@@ -9,8 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fake_ncmec import FakeNcmec
-from reports_helpers import SENIOR, ReviewDouble
 
 from brightline.core.actor import Actor
 from brightline.core.crypto import Keyring, MasterKey
@@ -18,12 +16,17 @@ from brightline.errors import CryptoError, ForbiddenError, NotFoundError, UsageE
 from brightline.services import audit
 from brightline.services.reports import Reporting, service
 from brightline.services.vault import Vault
+from fake_ncmec import FakeNcmec
+from reports_helpers import SENIOR, ReviewDouble
 
 
 def filed(reporting: Reporting, desk: ReviewDouble, user: str = "u-1") -> int:
     desk.confirm(len(desk.media) + 1, user=user)
-    draft = next(v for v in service.list_reports(reporting.store, reporting.settings)
-                 if v["state"] == "draft")  # fmt: skip
+    draft = next(
+        v
+        for v in service.list_reports(reporting.store, reporting.settings)
+        if v["state"] == "draft"
+    )
     reporting.send(draft["id"], SENIOR)
     driver = reporting.driver()
     for _ in range(20):
@@ -142,8 +145,9 @@ def test_export_for_law_enforcement_checks_with_sha256sum(
     assert "manifest.sha256" in names and "report.json" in names
     assert any(n.startswith("files/") for n in names)
     assert any(n.startswith("report/") for n in names)
-    ok = subprocess.run(["sha256sum", "-c", "--strict", "manifest.sha256"], cwd=dest,
-                        capture_output=True)  # fmt: skip
+    ok = subprocess.run(
+        ["sha256sum", "-c", "--strict", "manifest.sha256"], cwd=dest, capture_output=True
+    )
     assert ok.returncode == 0, ok.stdout
     victim = next(p for p in (dest / "files").iterdir())
     victim.write_bytes(victim.read_bytes() + b"x")

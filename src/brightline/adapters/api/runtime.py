@@ -166,7 +166,6 @@ class Runtime:
         finally:
             deliverer.close()
 
-
     @property
     def reporting(self) -> Reporting:
         """Reports and the evidence vault (made on first use: it opens the master key)."""

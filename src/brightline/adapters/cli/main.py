@@ -13,7 +13,16 @@ from brightline.adapters.cli import (
 from brightline.adapters.cli.app import app
 
 # Importing the command modules registers their commands on ``app``.
-__all__ = ["app", "demo_cmd", "keys_cmd", "lists_cmd", "main", "scan_cmd", "serve_cmd"]
+__all__ = [
+    "app",
+    "demo_cmd",
+    "keys_cmd",
+    "lists_cmd",
+    "main",
+    "reports_cmd",
+    "scan_cmd",
+    "serve_cmd",
+]
 
 
 def main() -> None:

@@ -46,7 +46,9 @@ def reporting() -> Reporting:
 @reports_app.command("list")
 @handle_errors
 def list_(
-    state: Annotated[str | None, typer.Option(help="draft, sending, finished, failed, retracted")] = None,
+    state: Annotated[
+        str | None, typer.Option(help="draft, sending, finished, failed, retracted")
+    ] = None,
     destination: Annotated[str | None, typer.Option(help="ncmec or nca")] = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -57,8 +59,15 @@ def list_(
         return
     table = Table("id", "to", "state", "reported user", "items", "NCMEC id", "last error")
     for r in found:
-        table.add_row(str(r["id"]), r["destination"], r["state"], r["reported_user"],
-                      str(len(r["items"])), r["report_id"] or "", (r["last_error"] or "")[:60])  # fmt: skip
+        table.add_row(
+            str(r["id"]),
+            r["destination"],
+            r["state"],
+            r["reported_user"],
+            str(len(r["items"])),
+            r["report_id"] or "",
+            (r["last_error"] or "")[:60],
+        )
     console.print(table if found else "No reports yet: confirmed review items make drafts.")
 
 
@@ -131,23 +140,40 @@ def _result(view: dict[str, Any], json_out: bool) -> None:
 
 def _print_view(view: dict[str, Any]) -> None:
     remote = view["report_id"] or "not yet"
-    console.print(f"Report {view['id']} to {view['destination']}: [bold]{view['state']}[/]",
-                  highlight=False)  # fmt: skip
-    console.print(f"reported user {view['reported_user']}; NCMEC report id {remote}; "
-                  f"held until {view['hold_until'] or 'its report date + hold'}", highlight=False)  # fmt: skip
+    console.print(
+        f"Report {view['id']} to {view['destination']}: [bold]{view['state']}[/]", highlight=False
+    )
+    console.print(
+        f"reported user {view['reported_user']}; NCMEC report id {remote}; "
+        f"held until {view['hold_until'] or 'its report date + hold'}",
+        highlight=False,
+    )
     if view["last_error"]:
         console.print(f"last error: {view['last_error']}", highlight=False)
     items = Table("item", "list", "graded", "industry", "sha256", "size")
     for i in view["items"]:
-        items.add_row(str(i["item_id"]), i["list"] or "", f"{i['scheme']} {i['category']}",
-                      i["industry"] or "(not given)", i["sha256"][:16], str(i["size"]))  # fmt: skip
+        items.add_row(
+            str(i["item_id"]),
+            i["list"] or "",
+            f"{i['scheme']} {i['category']}",
+            i["industry"] or "(not given)",
+            i["sha256"][:16],
+            str(i["size"]),
+        )
     console.print(items)
     for i in view["items"]:
         console.print(f"  item {i['item_id']}: {i['classification']}", highlight=False)
     steps = Table("gen", "step", "item", "state", "tries", "remote id", "answer")
     for s in view["steps"]:
-        steps.add_row(str(s["generation"]), s["kind"], str(s["item_id"] or ""), s["state"],
-                      str(s["attempts"]), s["remote_id"] or "", (s["response"] or "")[:50])  # fmt: skip
+        steps.add_row(
+            str(s["generation"]),
+            s["kind"],
+            str(s["item_id"] or ""),
+            s["state"],
+            str(s["attempts"]),
+            s["remote_id"] or "",
+            (s["response"] or "")[:50],
+        )
     if view["steps"]:
         console.print(steps)
 
@@ -161,8 +187,11 @@ def purge(json_out: JsonOpt = False) -> None:
         print_json([o.as_dict() for o in destroyed])
         return
     reports = sorted({o.report_id for o in destroyed if o.report_id is not None})
-    console.print(f"Destroyed {len(destroyed)} object(s) of {len(reports)} report(s) past "
-                  "their hold." if destroyed else "Nothing is past its hold.")  # fmt: skip
+    console.print(
+        f"Destroyed {len(destroyed)} object(s) of {len(reports)} report(s) past their hold."
+        if destroyed
+        else "Nothing is past its hold."
+    )
 
 
 @vault_app.command("export")
@@ -173,8 +202,11 @@ def export(
 ) -> None:
     """Export a report's evidence for law enforcement, with manifest.sha256."""
     folder = reporting().export(report_id, dest, local_operator())
-    console.print(f"Exported report {report_id} to {folder}; check it there with "
-                  "`sha256sum -c manifest.sha256`.", highlight=False)  # fmt: skip
+    console.print(
+        f"Exported report {report_id} to {folder}; check it there with "
+        "`sha256sum -c manifest.sha256`.",
+        highlight=False,
+    )
 
 
 @vault_app.command("rotate")

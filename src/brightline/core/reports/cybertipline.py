@@ -21,7 +21,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 from lxml import etree
 
-from brightline.core.reports.model import IpEvent, Report, ReportFile, ReportedUser, xml_time
+from brightline.core.reports.model import IpEvent, Report, ReportedUser, ReportFile, xml_time
 from brightline.errors import InputError
 
 SCHEMA = Path(__file__).with_name("cybertipline.xsd")
@@ -157,7 +157,9 @@ def validate(document: bytes, schema: Path | None = None) -> str:
     xsd = _schema(str(schema or SCHEMA))
     if not xsd.validate(tree):
         error = xsd.error_log.last_error
-        raise SchemaError(f"does not match the CyberTipline schema: line {error.line}: {error.message}")
+        raise SchemaError(
+            f"does not match the CyberTipline schema: line {error.line}: {error.message}"
+        )
     return str(tree.tag)
 
 

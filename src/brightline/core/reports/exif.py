@@ -37,8 +37,5 @@ def picture_metadata(stream: BinaryIO) -> dict[str, str]:
 
 
 def _text(value: object) -> str:
-    if isinstance(value, bytes):
-        text = value[:_MAX_TEXT].hex()
-    else:
-        text = str(value)
+    text = value[:_MAX_TEXT].hex() if isinstance(value, bytes) else str(value)
     return "".join(ch for ch in text[:_MAX_TEXT] if ch.isprintable())

@@ -56,8 +56,7 @@ def package_json(
             ],
         },
         "files": [
-            _file(item, n, metadata.get(item.item_id, {}))
-            for n, item in enumerate(report.files, 1)
+            _file(item, n, metadata.get(item.item_id, {})) for n, item in enumerate(report.files, 1)
         ],
         "note": report.note,
     }
@@ -71,8 +70,12 @@ def _file(item: ReportFile, position: int, metadata: Mapping[str, str]) -> dict[
         "size": item.size,
         "media_type": item.media_type,
         "hashes": {"md5": item.md5, "sha1": item.sha1, "sha256": item.sha256},
-        "category": {"scheme": c.scheme, "category": c.category, "industry": c.industry,
-                     "explanation": c.explanation},
+        "category": {
+            "scheme": c.scheme,
+            "category": c.category,
+            "industry": c.industry,
+            "explanation": c.explanation,
+        },
         "metadata": dict(metadata),
         "url": item.url,
         "content_id": item.content_id,

@@ -76,13 +76,21 @@ class Reporting:
         service.reporting_person_check(self.settings)
         reporter = make_reporter(self.settings, view["destination"])
         try:
-            return service.send(self.store, self.settings, self.vault, reporter, report_id,
-                                actor, media=self.media or review.open_media, keyring=self.keyring, **kw)  # fmt: skip
+            return service.send(
+                self.store,
+                self.settings,
+                self.vault,
+                reporter,
+                report_id,
+                actor,
+                media=self.media or review.open_media,
+                keyring=self.keyring,
+                **kw,
+            )
         finally:
             close = getattr(reporter, "close", None)
             if close is not None:
                 close()
-
 
     def reports(
         self, state: str | None = None, destination: str | None = None

@@ -32,9 +32,7 @@ def reporting_person(settings: Settings) -> ReportingPerson:
     }
     missing = [name for name, value in values.items() if not (value and value.strip())]
     if missing:
-        raise UsageError(
-            "a report must name the person reporting: set " + ", ".join(missing)
-        )
+        raise UsageError("a report must name the person reporting: set " + ", ".join(missing))
     first, last, email = (str(v).strip() for v in values.values())
     return ReportingPerson(first, last, email)
 

@@ -87,8 +87,9 @@ class NcaReporter:
         (tmp / "manifest.sha256").write_text("\n".join(lines) + "\n")
         ctx.archive("package-request", {"package": ctx.report.ref, "manifest": lines})
         receipt = self.transport.deliver(tmp, ctx.report.ref)
-        return StepResult(Outcome.DONE, ctx.report.ref, 0, f"delivered to {receipt}",
-                          {"receipt": receipt})  # fmt: skip
+        return StepResult(
+            Outcome.DONE, ctx.report.ref, 0, f"delivered to {receipt}", {"receipt": receipt}
+        )
 
     def retract(self, ctx: StepContext) -> StepResult:
         if ctx.remote_id is None:

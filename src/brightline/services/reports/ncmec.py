@@ -146,11 +146,13 @@ class NcmecReporter:
             theirs = str(reply.get("md5") or "").lower()
             if theirs != item.md5:
                 return StepResult(
-                    Outcome.RETRY, result.remote_id, result.code,
+                    Outcome.RETRY,
+                    result.remote_id,
+                    result.code,
                     f"NCMEC's MD5 {theirs or '(none)'} differs from ours {item.md5} "
                     f"(file {result.remote_id} left unused); uploading the file again",
                     result.exchange,
-                )  # fmt: skip
+                )
         return result
 
     def _send(
@@ -168,9 +170,7 @@ class NcmecReporter:
         body = shown if shown is not None else _shown_body(content, data)
         ctx.archive(f"{path}-request", {"method": method, "url": url, "body": body})
         try:
-            answer = self._client.request(
-                method, url, content=content, data=data, headers=headers
-            )
+            answer = self._client.request(method, url, content=content, data=data, headers=headers)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.WriteError) as exc:
             return _failed(Outcome.RETRY, path, f"not delivered: {type(exc).__name__}: {exc}")
         except httpx.TransportError as exc:
@@ -192,8 +192,13 @@ def interpret(path: str, status: int, content: bytes) -> StepResult:
     except InputError as exc:
         outcome = Outcome.UNKNOWN if status >= 500 else Outcome.GIVE_UP
         return StepResult(outcome, text=f"HTTP {status}: {exc}", exchange=record)
-    record["parsed"] = {"code": reply.code, "description": reply.description,
-                        "report_id": reply.report_id, "file_id": reply.file_id, "md5": reply.md5}  # fmt: skip
+    record["parsed"] = {
+        "code": reply.code,
+        "description": reply.description,
+        "report_id": reply.report_id,
+        "file_id": reply.file_id,
+        "md5": reply.md5,
+    }
     outcome = _meaning(path, reply)
     remote = reply.file_id if path == "upload" else reply.report_id
     text = f"{reply.code} {reply.description}".strip()

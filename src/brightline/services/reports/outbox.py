@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 
-from brightline.core.actor import Actor, system
+from brightline.core.actor import system
 from brightline.services import audit
 from brightline.services.reports.build import build_report
 from brightline.services.reports.reporter import (
@@ -119,11 +119,22 @@ class Driver:
             return self._finished(row)
         spec = StepSpec(step.kind, int(step.item_id))
         if step.state == "in_flight" and reporter.recover(spec) is Outcome.RESTART:
-            return self._restart(row, reporter, ctx, f"{step.kind} of item {step.item_id} "
-                                 "may have reached NCMEC without its answer reaching us")  # fmt: skip
+            return self._restart(
+                row,
+                reporter,
+                ctx,
+                f"{step.kind} of item {step.item_id} "
+                "may have reached NCMEC without its answer reaching us",
+            )
         ctx.item = next((f for f in report.files if f.item_id == spec.item_id), None)
-        ctx.file_id = next((s.remote_id for s in steps if s.kind == "upload"
-                            and s.item_id == step.item_id and s.state == "done"), None)  # fmt: skip
+        ctx.file_id = next(
+            (
+                s.remote_id
+                for s in steps
+                if s.kind == "upload" and s.item_id == step.item_id and s.state == "done"
+            ),
+            None,
+        )
         self._mark(step.id, attempts=step.attempts + 1)
         self.hook(f"before:{spec.kind}")
         self._current = int(step.id)  # archiving its request marks it in flight
@@ -135,9 +146,13 @@ class Driver:
         return self._settle(row, step, result, reporter, ctx)
 
     def _settle(
-        self, row: Row[Any], step: Row[Any], result: StepResult, reporter: Reporter,
+        self,
+        row: Row[Any],
+        step: Row[Any],
+        result: StepResult,
+        reporter: Reporter,
         ctx: StepContext,
-    ) -> str | None:  # fmt: skip
+    ) -> str | None:
         if result.outcome is Outcome.RESTART:
             return self._restart(row, reporter, ctx, result.text)
         blob = self._blob(row, f"{step.kind}-response", result)
@@ -145,9 +160,10 @@ class Driver:
         with self.store.begin() as conn:
             self.vault.record(conn, row.id, "exchange", _name(row, step, "response"), blob)
             values: dict[str, Any] = {
-                "response_code": result.code, "response_text": result.text[:4000],
+                "response_code": result.code,
+                "response_text": result.text[:4000],
                 "updated_at": now,
-            }  # fmt: skip
+            }
             if result.outcome is Outcome.DONE:
                 values.update(state="done", remote_id=result.remote_id)
             elif result.outcome in (Outcome.RETRY, Outcome.GIVE_UP):
@@ -156,9 +172,10 @@ class Driver:
             if result.outcome is Outcome.DONE:
                 extra = {"remote_id": result.remote_id} if step.kind == "submit" else {}
                 conn.execute(
-                    update(reports).where(reports.c.id == row.id)
+                    update(reports)
+                    .where(reports.c.id == row.id)
                     .values(attempts=0, last_error=None, updated_at=now, **extra)
-                )  # fmt: skip
+                )
             else:
                 self._back_off(conn, row, result, now)
         self.hook(f"done:{step.kind}")
@@ -167,8 +184,11 @@ class Driver:
     def _back_off(self, conn: Connection, row: Row[Any], result: StepResult, now: datetime) -> None:
         attempts = int(row.attempts) + 1
         give_up = result.outcome is Outcome.GIVE_UP or attempts >= self.settings.report_max_attempts
-        values: dict[str, Any] = {"attempts": attempts, "last_error": result.text[:4000],
-                                  "updated_at": now}  # fmt: skip
+        values: dict[str, Any] = {
+            "attempts": attempts,
+            "last_error": result.text[:4000],
+            "updated_at": now,
+        }
         if give_up:
             values["state"] = "failed"
         else:
@@ -176,25 +196,46 @@ class Driver:
             values["next_attempt_at"] = now + timedelta(seconds=delay)
         conn.execute(update(reports).where(reports.c.id == row.id).values(values))
         if give_up:
-            audit.record(conn, WORKER, "report.fail", f"report:{row.id}",
-                         {"error": result.text[:500], "attempts": attempts})  # fmt: skip
+            audit.record(
+                conn,
+                WORKER,
+                "report.fail",
+                f"report:{row.id}",
+                {"error": result.text[:500], "attempts": attempts},
+            )
 
     def _finished(self, row: Row[Any]) -> str:
         now = datetime.now(UTC)
         s = self.settings
-        until = hold_until(s.vault_hold_days, s.vault_hold_days_by_jurisdiction,
-                           row.destination, now)  # fmt: skip
+        until = hold_until(
+            s.vault_hold_days, s.vault_hold_days_by_jurisdiction, row.destination, now
+        )
         if row.hold_until is not None and row.hold_until > until:
             until = row.hold_until
         with self.store.begin() as conn:
             conn.execute(
-                update(reports).where(reports.c.id == row.id)
-                .values(state="finished", finished_at=now, updated_at=now, hold_until=until,
-                        next_attempt_at=None, last_error=None)
-            )  # fmt: skip
-            audit.record(conn, WORKER, "report.finish", f"report:{row.id}",
-                         {"destination": row.destination, "remote_id": row.remote_id,
-                          "hold_until": until.isoformat()})  # fmt: skip
+                update(reports)
+                .where(reports.c.id == row.id)
+                .values(
+                    state="finished",
+                    finished_at=now,
+                    updated_at=now,
+                    hold_until=until,
+                    next_attempt_at=None,
+                    last_error=None,
+                )
+            )
+            audit.record(
+                conn,
+                WORKER,
+                "report.finish",
+                f"report:{row.id}",
+                {
+                    "destination": row.destination,
+                    "remote_id": row.remote_id,
+                    "hold_until": until.isoformat(),
+                },
+            )
         return "finished"
 
     def _retract(self, row: Row[Any], reporter: Reporter, ctx: StepContext) -> str | None:
@@ -205,15 +246,23 @@ class Driver:
             self.vault.record(conn, row.id, "exchange", f"g{row.generation}-retract-response", blob)
             if result.outcome is Outcome.DONE:
                 s = self.settings
-                until = hold_until(s.vault_hold_days, s.vault_hold_days_by_jurisdiction,
-                                   row.destination, now)  # fmt: skip
+                until = hold_until(
+                    s.vault_hold_days, s.vault_hold_days_by_jurisdiction, row.destination, now
+                )
                 conn.execute(
-                    update(reports).where(reports.c.id == row.id)
-                    .values(state="retracted", updated_at=now, hold_until=until,
-                            next_attempt_at=None)
-                )  # fmt: skip
-                audit.record(conn, WORKER, "report.retracted", f"report:{row.id}",
-                             {"remote_id": row.remote_id, "answer": result.text[:200]})  # fmt: skip
+                    update(reports)
+                    .where(reports.c.id == row.id)
+                    .values(
+                        state="retracted", updated_at=now, hold_until=until, next_attempt_at=None
+                    )
+                )
+                audit.record(
+                    conn,
+                    WORKER,
+                    "report.retracted",
+                    f"report:{row.id}",
+                    {"remote_id": row.remote_id, "answer": result.text[:200]},
+                )
                 return "retracted"
             self._back_off(conn, row, result, now)
         return "sending_later"
@@ -230,39 +279,65 @@ class Driver:
                 return "sending_later"
             conn.execute(
                 update(report_steps)
-                .where(and_(report_steps.c.report_id == row.id,
-                            report_steps.c.generation == row.generation,
-                            report_steps.c.state != "done"))
+                .where(
+                    and_(
+                        report_steps.c.report_id == row.id,
+                        report_steps.c.generation == row.generation,
+                        report_steps.c.state != "done",
+                    )
+                )
                 .values(state="abandoned", updated_at=now)
-            )  # fmt: skip
+            )
             conn.execute(
-                update(reports).where(reports.c.id == row.id)
-                .values(generation=row.generation + 1, remote_id=None, updated_at=now,
-                        last_error=f"restarted: {why}"[:4000])
-            )  # fmt: skip
-            audit.record(conn, WORKER, "report.restart", f"report:{row.id}",
-                         {"retracted": row.remote_id, "why": why[:500]})  # fmt: skip
+                update(reports)
+                .where(reports.c.id == row.id)
+                .values(
+                    generation=row.generation + 1,
+                    remote_id=None,
+                    updated_at=now,
+                    last_error=f"restarted: {why}"[:4000],
+                )
+            )
+            audit.record(
+                conn,
+                WORKER,
+                "report.restart",
+                f"report:{row.id}",
+                {"retracted": row.remote_id, "why": why[:500]},
+            )
         return None
 
     # -- rows ----------------------------------------------------------------------
 
     def _steps(self, conn: Connection, row: Row[Any]) -> list[Row[Any]]:
-        return list(conn.execute(
-            select(report_steps)
-            .where(report_steps.c.report_id == row.id)
-            .where(report_steps.c.generation == row.generation)
-            .order_by(report_steps.c.position)
-        ).all())  # fmt: skip
+        return list(
+            conn.execute(
+                select(report_steps)
+                .where(report_steps.c.report_id == row.id)
+                .where(report_steps.c.generation == row.generation)
+                .order_by(report_steps.c.position)
+            ).all()
+        )
 
     def _plan(self, row: Row[Any], specs: list[StepSpec]) -> None:
         now = datetime.now(UTC)
         with self.store.begin() as conn:
-            conn.execute(insert(report_steps), [
-                {"report_id": row.id, "generation": row.generation, "position": n,
-                 "kind": s.kind, "item_id": s.item_id, "state": "pending", "attempts": 0,
-                 "updated_at": now}
-                for n, s in enumerate(specs)
-            ])  # fmt: skip
+            conn.execute(
+                insert(report_steps),
+                [
+                    {
+                        "report_id": row.id,
+                        "generation": row.generation,
+                        "position": n,
+                        "kind": s.kind,
+                        "item_id": s.item_id,
+                        "state": "pending",
+                        "attempts": 0,
+                        "updated_at": now,
+                    }
+                    for n, s in enumerate(specs)
+                ],
+            )
 
     def _mark(self, step_id: int, **values: Any) -> None:
         now = datetime.now(UTC)
@@ -273,17 +348,21 @@ class Driver:
                 .values(lease_until=now + LEASE)
             )
             conn.execute(
-                update(report_steps).where(report_steps.c.id == step_id)
+                update(report_steps)
+                .where(report_steps.c.id == step_id)
                 .values(updated_at=datetime.now(UTC), **values)
-            )  # fmt: skip
+            )
 
     def _context(self, row: Row[Any], report: Any, steps: list[Row[Any]]) -> StepContext:
         with self.store.connect() as conn:
             objects = {
                 int(r.item_id): int(r.vault_object)
-                for r in conn.execute(select(report_items.c.item_id, report_items.c.vault_object)
-                                      .where(report_items.c.report_id == row.id))
-            }  # fmt: skip
+                for r in conn.execute(
+                    select(report_items.c.item_id, report_items.c.vault_object).where(
+                        report_items.c.report_id == row.id
+                    )
+                )
+            }
         document_id = int(row.report_object)
 
         def document() -> bytes:
@@ -300,16 +379,29 @@ class Driver:
                 self.vault.record(conn, row.id, "exchange", f"g{row.generation}-{name}", blob)
                 if self._current is not None:
                     conn.execute(
-                        update(report_steps).where(report_steps.c.id == self._current)
+                        update(report_steps)
+                        .where(report_steps.c.id == self._current)
                         .values(state="in_flight", updated_at=datetime.now(UTC))
-                    )  # fmt: skip
+                    )
 
-        return StepContext(row.id, report, document, row.remote_id, open_file=open_file,
-                           archive=archive, hook=self.hook)  # fmt: skip
+        return StepContext(
+            row.id,
+            report,
+            document,
+            row.remote_id,
+            open_file=open_file,
+            archive=archive,
+            hook=self.hook,
+        )
 
     def _blob(self, row: Row[Any], name: str, result: StepResult) -> Any:
-        record = {"at": datetime.now(UTC).isoformat(), "outcome": result.outcome.value,
-                  "code": result.code, "text": result.text, "answer": result.exchange}  # fmt: skip
+        record = {
+            "at": datetime.now(UTC).isoformat(),
+            "outcome": result.outcome.value,
+            "code": result.code,
+            "text": result.text,
+            "answer": result.exchange,
+        }
         return self.vault.write([json.dumps(record, default=str).encode()])
 
     def _reporter(self, destination: str) -> Reporter:
@@ -323,9 +415,10 @@ class Driver:
         now = datetime.now(UTC)
         with self.store.begin() as conn:
             row = conn.execute(
-                select(reports.c.lease_owner, reports.c.lease_until)
-                .where(reports.c.id == report_id)
-            ).first()  # fmt: skip
+                select(reports.c.lease_owner, reports.c.lease_until).where(
+                    reports.c.id == report_id
+                )
+            ).first()
             if row is None:
                 return False
             free = row.lease_until is None or row.lease_until <= now or _dead(row.lease_owner)
@@ -334,10 +427,11 @@ class Driver:
             done = conn.execute(
                 update(reports)
                 .where(reports.c.id == report_id)
-                .where(or_(reports.c.lease_owner.is_(None),
-                           reports.c.lease_owner == row.lease_owner))
+                .where(
+                    or_(reports.c.lease_owner.is_(None), reports.c.lease_owner == row.lease_owner)
+                )
                 .values(lease_owner=self.owner, lease_until=now + LEASE)
-            )  # fmt: skip
+            )
             return done.rowcount == 1
 
     def _release(self, report_id: int) -> None:

@@ -10,8 +10,8 @@ document, keeps it in the vault and hands the report to the outbox.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -92,11 +92,18 @@ def _draft(conn: Connection, destination: str, user_key: str) -> int:
             with conn.begin_nested():
                 new = conn.execute(
                     insert(reports)
-                    .values(destination=destination, user_key=user_key, state="draft",
-                            generation=1, retract_requested=False, attempts=0,
-                            created_at=now, updated_at=now)
+                    .values(
+                        destination=destination,
+                        user_key=user_key,
+                        state="draft",
+                        generation=1,
+                        retract_requested=False,
+                        attempts=0,
+                        created_at=now,
+                        updated_at=now,
+                    )
                     .returning(reports.c.id)
-                ).one()  # fmt: skip
+                ).one()
             return int(new.id)
         except IntegrityError:  # another transaction made the draft just now
             continue
@@ -154,7 +161,9 @@ def send(
         raise UsageError(f"report {report_id} goes to {row.destination}")
     for item in items:
         if item.vault_object is None:
-            _preserve(store, vault, report_id, item, media(store, keyring, int(item.item_id), actor))
+            _preserve(
+                store, vault, report_id, item, media(store, keyring, int(item.item_id), actor)
+            )
     with store.connect() as conn:
         report = build_report(conn, report_id, settings)
     document = reporter.document(replace(report, escalate=escalate or None, note=note or None))
@@ -167,15 +176,27 @@ def send(
             update(reports)
             .where(reports.c.id == report_id)
             .where(reports.c.state == "draft")
-            .values(state="sending", report_object=object_id, sent_by=actor.label, sent_at=now,
-                    escalate=escalate or None, note=note or None, attempts=0,
-                    next_attempt_at=now, updated_at=now)
-        )  # fmt: skip
+            .values(
+                state="sending",
+                report_object=object_id,
+                sent_by=actor.label,
+                sent_at=now,
+                escalate=escalate or None,
+                note=note or None,
+                attempts=0,
+                next_attempt_at=now,
+                updated_at=now,
+            )
+        )
         if done.rowcount != 1:
             raise ConflictError(f"report {report_id} was sent by someone else just now")
-        audit.record(conn, actor, "report.send", f"report:{report_id}",
-                     {"destination": row.destination, "items": len(items),
-                      "document_sha256": blob.sha256})  # fmt: skip
+        audit.record(
+            conn,
+            actor,
+            "report.send",
+            f"report:{report_id}",
+            {"destination": row.destination, "items": len(items), "document_sha256": blob.sha256},
+        )
     return show(store, settings, report_id)
 
 
@@ -187,12 +208,12 @@ def _preserve(store: Store, vault: Vault, report_id: int, item: Row[Any], chunks
             "it was not reported"
         )
     with store.begin() as conn:
-        object_id = vault.record(conn, report_id, "file", item.filename or f"item-{item.item_id}",
-                                 blob)  # fmt: skip
+        object_id = vault.record(
+            conn, report_id, "file", item.filename or f"item-{item.item_id}", blob
+        )
         conn.execute(
-            update(report_items).where(report_items.c.id == item.id)
-            .values(vault_object=object_id)
-        )  # fmt: skip
+            update(report_items).where(report_items.c.id == item.id).values(vault_object=object_id)
+        )
 
 
 def retry(store: Store, settings: Settings, report_id: int, actor: Actor) -> dict[str, Any]:
@@ -203,11 +224,17 @@ def retry(store: Store, settings: Settings, report_id: int, actor: Actor) -> dic
             raise ConflictError(f"report {report_id} is {row.state}; only a failed one is retried")
         now = datetime.now(UTC)
         conn.execute(
-            update(reports).where(reports.c.id == report_id)
+            update(reports)
+            .where(reports.c.id == report_id)
             .values(state="sending", attempts=0, next_attempt_at=now, updated_at=now)
-        )  # fmt: skip
-        audit.record(conn, actor, "report.retry", f"report:{report_id}",
-                     {"last_error": (row.last_error or "")[:500]})  # fmt: skip
+        )
+        audit.record(
+            conn,
+            actor,
+            "report.retry",
+            f"report:{report_id}",
+            {"last_error": (row.last_error or "")[:500]},
+        )
     return show(store, settings, report_id)
 
 
@@ -229,8 +256,13 @@ def retract(store: Store, settings: Settings, report_id: int, actor: Actor) -> d
         else:
             values.update(state="sending", retract_requested=True, next_attempt_at=now)
         conn.execute(update(reports).where(reports.c.id == report_id).values(values))
-        audit.record(conn, actor, "report.retract", f"report:{report_id}",
-                     {"was": row.state, "remote_id": row.remote_id})  # fmt: skip
+        audit.record(
+            conn,
+            actor,
+            "report.retract",
+            f"report:{report_id}",
+            {"was": row.state, "remote_id": row.remote_id},
+        )
     return show(store, settings, report_id)
 
 
@@ -281,14 +313,22 @@ def _view(conn: Connection, row: Row[Any], settings: Settings, *, detail: bool) 
         out["hold_reason"] = row.hold_reason
         out["generation"] = int(row.generation)
         out["steps"] = [
-            {"generation": int(s.generation), "kind": s.kind, "item_id": int(s.item_id) or None,
-             "state": s.state, "attempts": int(s.attempts), "remote_id": s.remote_id,
-             "response_code": s.response_code, "response": s.response_text}
+            {
+                "generation": int(s.generation),
+                "kind": s.kind,
+                "item_id": int(s.item_id) or None,
+                "state": s.state,
+                "attempts": int(s.attempts),
+                "remote_id": s.remote_id,
+                "response_code": s.response_code,
+                "response": s.response_text,
+            }
             for s in conn.execute(
-                select(report_steps).where(report_steps.c.report_id == row.id)
+                select(report_steps)
+                .where(report_steps.c.report_id == row.id)
                 .order_by(report_steps.c.generation, report_steps.c.position)
             )
-        ]  # fmt: skip
+        ]
     return out
 
 

@@ -28,8 +28,9 @@ Senior = Annotated[Actor, Depends(senior)]
 
 
 class SendIn(BaseModel):
-    escalate: str | None = Field(default=None, max_length=2000,
-                                 description="Why NCMEC should treat it as high priority.")  # fmt: skip
+    escalate: str | None = Field(
+        default=None, max_length=2000, description="Why NCMEC should treat it as high priority."
+    )
     note: str | None = Field(default=None, max_length=10000)
 
 

@@ -56,9 +56,7 @@ def upgrade() -> None:
     op.create_table(
         "report_items",
         sa.Column("id", Id, primary_key=True, autoincrement=True),
-        sa.Column(
-            "report_id", Id, sa.ForeignKey("reports.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("report_id", Id, sa.ForeignKey("reports.id", ondelete="CASCADE"), nullable=False),
         sa.Column("item_id", Id, nullable=False),
         sa.Column("queue", sa.String(200), nullable=False),
         sa.Column("list_name", sa.String(200)),
@@ -80,9 +78,7 @@ def upgrade() -> None:
     op.create_table(
         "report_steps",
         sa.Column("id", Id, primary_key=True, autoincrement=True),
-        sa.Column(
-            "report_id", Id, sa.ForeignKey("reports.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("report_id", Id, sa.ForeignKey("reports.id", ondelete="CASCADE"), nullable=False),
         sa.Column("generation", sa.Integer, nullable=False),
         sa.Column("position", sa.Integer, nullable=False),
         sa.Column("kind", sa.String(16), nullable=False),
