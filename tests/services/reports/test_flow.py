@@ -165,3 +165,33 @@ def test_retract_before_finish_and_refused_after(
         service.retract(reporting.store, reporting.settings, other["id"], SENIOR)
     code, _ = ncmec.retract(str(ncmec.finished()[0].report_id))
     assert code == 5102
+
+
+def test_a_leased_report_is_left_to_its_worker(
+    reporting: Reporting, desk: ReviewDouble, ncmec: FakeNcmec
+) -> None:
+    desk.confirm(1)
+    (draft,) = service.list_reports(reporting.store, reporting.settings)
+    reporting.send(draft["id"], SENIOR)
+    first, second = reporting.driver(), reporting.driver()
+    assert first._claim(draft["id"])  # a live worker holds it
+    assert second.drive(draft["id"]) is None
+    first._release(draft["id"])
+    assert second.drive(draft["id"]) == "finished"
+    first.close()
+    second.close()
+    assert len(ncmec.finished()) == 1
+
+
+def test_missing_settings_while_sending_fail_the_report_with_the_reason(
+    reporting: Reporting, desk: ReviewDouble, ncmec: FakeNcmec
+) -> None:
+    desk.confirm(1)
+    (draft,) = service.list_reports(reporting.store, reporting.settings)
+    reporting.send(draft["id"], SENIOR)
+    reporting.settings.ncmec_username = None
+    driver = reporting.driver()
+    assert driver.drive(draft["id"]) == "failed"
+    driver.close()
+    view = service.show(reporting.store, reporting.settings, draft["id"])
+    assert "BRIGHTLINE_NCMEC_USERNAME" in view["last_error"]

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 
 from brightline.core.actor import system
+from brightline.errors import BrightlineError
 from brightline.services import audit
 from brightline.services.reports.build import build_report
 from brightline.services.reports.reporter import (
@@ -91,11 +92,21 @@ class Driver:
             return None
         try:
             while True:
-                state = self._step(report_id)
+                try:
+                    state = self._step(report_id)
+                except BrightlineError as exc:  # settings, keys, a document: a person must act
+                    return self._fail(report_id, exc)
                 if state is not None:
                     return state
         finally:
             self._release(report_id)
+
+    def _fail(self, report_id: int, exc: BrightlineError) -> str:
+        with self.store.begin() as conn:
+            row = conn.execute(select(reports).where(reports.c.id == report_id)).one()
+            result = StepResult(Outcome.GIVE_UP, text=f"{type(exc).__name__}: {exc}")
+            self._back_off(conn, row, result, datetime.now(UTC))
+        return "failed"
 
     # -- one step ------------------------------------------------------------------
 
