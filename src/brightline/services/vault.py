@@ -251,6 +251,8 @@ class Vault:
                 .join(reports, reports.c.id == vault_objects.c.report_id)
                 .where(vault_objects.c.purged_at.is_(None))
                 .where(and_(reports.c.hold_until.is_not(None), reports.c.hold_until <= now))
+                # never the evidence of a report still to be filed, whatever its hold
+                .where(reports.c.state.in_(("finished", "retracted")))
                 .order_by(vault_objects.c.id)
             ).all()
             ids = [r.id for r in rows]

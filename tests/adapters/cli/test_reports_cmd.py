@@ -111,3 +111,12 @@ def test_failed_report_exits_2_and_retry_finishes_it(desk: ReviewDouble, ncmec: 
     assert failed.exit_code == 2 and "4100 Validation failed" in failed.output
     retried = runner.invoke(app, ["reports", "retry", str(draft["id"]), "--wait", "--json"])
     assert retried.exit_code == 0 and json.loads(retried.output)["state"] == "finished"
+
+
+def test_check_credentials(desk: ReviewDouble, monkeypatch: pytest.MonkeyPatch) -> None:
+    ok = runner.invoke(app, ["reports", "check"])
+    assert ok.exit_code == 0 and "credentials accepted" in ok.output
+    monkeypatch.setenv("BRIGHTLINE_NCMEC_PASSWORD", "wrong-one")
+    bad = runner.invoke(app, ["reports", "check"])
+    assert bad.exit_code == 2 and "BRIGHTLINE_NCMEC_PASSWORD" in bad.output
+    assert "wrong-one" not in bad.output

@@ -72,7 +72,11 @@ def test_purge_respects_the_hold_and_records_the_destruction(
     reporting: Reporting, desk: ReviewDouble, ncmec: FakeNcmec
 ) -> None:
     report_id = filed(reporting, desk)
-    desk.confirm(99, user="pending")  # a draft: its evidence is never purged
+    desk.confirm(99, user="pending")  # a draft: its evidence is never purged, held or not
+    (pending,) = service.list_reports(reporting.store, reporting.settings, state="draft")
+    reporting.send(pending["id"], SENIOR)  # sending, never driven here
+    soon = datetime.now(UTC) + timedelta(days=1)
+    reporting.vault.hold(pending["id"], soon, "a hold on a report not yet filed", SENIOR)
     view = service.show(reporting.store, reporting.settings, report_id)
     until = datetime.fromisoformat(view["hold_until"])
     assert timedelta(days=364) < until - datetime.now(UTC) <= timedelta(days=365)
@@ -82,7 +86,10 @@ def test_purge_respects_the_hold_and_records_the_destruction(
     assert {o.report_id for o in destroyed} == {report_id}
     assert {o.kind for o in destroyed} >= {"file", "report", "exchange"}
     assert all(o.purged_by == "operator:root" for o in destroyed)
-    assert list(reporting.settings.vault_dir.rglob("*.ble")) == []
+    left = {o.report_id for o in reporting.vault.objects(pending["id"]) if o.purged_at is None}
+    assert left == {pending["id"]}
+    remaining = len(list(reporting.settings.vault_dir.rglob("*.ble")))
+    assert remaining == len(reporting.vault.objects(pending["id"]))
     with pytest.raises(NotFoundError, match="destroyed"):
         reporting.vault.read_bytes(destroyed[0].id, SENIOR, "after purge")
     purges = audit.records(reporting.store, action="vault.purge", limit=None)

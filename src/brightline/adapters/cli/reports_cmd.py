@@ -116,6 +116,18 @@ def retry(
     _result(view, json_out)
 
 
+@reports_app.command("check")
+@handle_errors
+def check(
+    destination: Annotated[str, typer.Argument(help="ncmec or nca")] = "ncmec",
+) -> None:
+    """Check that the destination answers and takes the credentials (NCMEC: GET /status)."""
+    ok, text = reporting().check(destination)
+    if not ok:
+        raise UsageError(f"{destination}: {text}")
+    console.print(f"{destination}: reachable, credentials accepted ({text})", highlight=False)
+
+
 @reports_app.command("retract")
 @handle_errors
 def retract(report_id: IdArg, json_out: JsonOpt = False) -> None:

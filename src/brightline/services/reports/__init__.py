@@ -22,7 +22,7 @@ from brightline.services.reports import service
 from brightline.services.reports.nca import NcaReporter
 from brightline.services.reports.ncmec import NcmecReporter
 from brightline.services.reports.outbox import Driver
-from brightline.services.reports.reporter import Reporter
+from brightline.services.reports.reporter import Outcome, Reporter
 from brightline.services.store import Store
 from brightline.services.vault import Vault, VaultObject
 from brightline.settings import Settings
@@ -136,6 +136,17 @@ class Reporting:
                 sleep(min(max(pause, 0.05), left, 5.0))
         finally:
             driver.close()
+
+    def check(self, destination: str) -> tuple[bool, str]:
+        """Whether the destination answers and takes our credentials (NCMEC's /status)."""
+        reporter = make_reporter(self.settings, destination)
+        try:
+            result = reporter.check()
+        finally:
+            close = getattr(reporter, "close", None)
+            if close is not None:
+                close()
+        return result.outcome is Outcome.DONE, result.text
 
     # -- the vault -------------------------------------------------------------------
 

@@ -85,7 +85,10 @@ class NcaReporter:
         (tmp / "report.json").write_bytes(document)
         lines.append(f"{hashlib.sha256(document).hexdigest()}  report.json")
         (tmp / "manifest.sha256").write_text("\n".join(lines) + "\n")
-        ctx.archive("package-request", {"package": ctx.report.ref, "manifest": lines})
+        ctx.archive(
+            "package-request",
+            {"package": ctx.report.ref, "manifest": lines, "report": json.loads(document)},
+        )
         receipt = self.transport.deliver(tmp, ctx.report.ref)
         return StepResult(
             Outcome.DONE, ctx.report.ref, 0, f"delivered to {receipt}", {"receipt": receipt}
