@@ -150,6 +150,7 @@ def test_retract_before_finish_and_refused_after(
     driver.close()
     (remote,) = ncmec.reports.values()
     assert remote.state == "retracted" and ncmec.finished() == []
+    assert ncmec.finish(str(remote.report_id))[0] == 5101  # finish after retract: refused
     with pytest.raises(ConflictError):
         service.retract(reporting.store, reporting.settings, draft["id"], SENIOR)
     # and after finish, retraction is refused by us and by the server
