@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, and_, insert, or_, select, update
 
 from brightline.core.actor import system
+from brightline.core.reports.model import Report
 from brightline.errors import BrightlineError
 from brightline.services import audit
 from brightline.services.reports.build import build_report
@@ -62,6 +63,7 @@ class Driver:
         self._reporters: dict[str, Reporter] = {}
         self.hook = hook
         self._current: int | None = None
+        self._built: dict[int, Report] = {}
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
     # -- scheduling ----------------------------------------------------------------
@@ -99,6 +101,7 @@ class Driver:
                 if state is not None:
                     return state
         finally:
+            self._built.pop(report_id, None)
             self._release(report_id)
 
     def _fail(self, report_id: int, exc: BrightlineError) -> str:
@@ -116,7 +119,8 @@ class Driver:
             row = conn.execute(select(reports).where(reports.c.id == report_id)).one()
             if row.state != "sending":
                 return str(row.state)
-            report = build_report(conn, report_id, self.settings)
+            report = self._built.get(report_id) or build_report(conn, report_id, self.settings)
+            self._built[report_id] = report  # the items do not change once sent
             reporter = self._reporter(row.destination)
             steps = self._steps(conn, row)
         if not steps:
