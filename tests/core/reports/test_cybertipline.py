@@ -121,3 +121,17 @@ def test_answers_round_trip() -> None:
 def test_any_answer_parses_or_is_an_input_error(body: bytes) -> None:
     with contextlib.suppress(InputError):
         parse_response(body)
+
+
+@given(st.text(max_size=40), st.text(max_size=40), st.text(max_size=40), st.text(max_size=60))
+def test_any_platform_metadata_makes_a_valid_document(
+    user_id: str, screen_name: str, email: str, filename: str
+) -> None:
+    user = ReportedUser(user_id or None, screen_name or None, email or None)
+    item = ReportFile(
+        item_id=1, filename=filename or None, size=1, md5="0" * 32, sha1="1" * 40,
+        sha256="2" * 64, media_type=None, classification=classify("uk", "C", {}),
+        url=filename or None,
+    )
+    assert validate(report_xml(a_report(user=user, files=(item,)))) == "report"
+    assert validate(file_details_xml("1", "f", item)) == "fileDetails"

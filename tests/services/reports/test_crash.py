@@ -45,9 +45,9 @@ def run_worker(settings_home: Path, url: str, ncmec: str, report_id: int, *kill:
 
 @pytest.mark.parametrize(("point", "nth"), POINTS)
 def test_kill_at_each_step_then_restart(
-    tmp_path: Path, ncmec: FakeNcmec, point: str, nth: int
+    tmp_path: Path, database_url: str, ncmec: FakeNcmec, point: str, nth: int
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'brightline.db'}"
+    url = database_url
     home = tmp_path / "home"
     settings = reporting_settings(url, home, ncmec.url)
     store = Store(settings.db_url)

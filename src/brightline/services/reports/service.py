@@ -58,11 +58,12 @@ def check_sender(actor: Actor) -> None:
 
 def add_confirmed(conn: Connection, item: Any) -> list[int]:
     """Add a confirmed item to its reported user's draft per destination; the report ids."""
-    if not item.report_to:
+    targets = (item.report_to,) if isinstance(item.report_to, str) else tuple(item.report_to)
+    if not targets:
         return []
     user = ReportedUser.from_metadata(item.metadata)
     ids = []
-    for destination in item.report_to:
+    for destination in dict.fromkeys(t.strip().lower() for t in targets):
         if destination not in DESTINATIONS:
             raise InputError(f"unknown report destination {destination!r}")
         report_id = _draft(conn, destination, user.key[:600])
