@@ -276,7 +276,21 @@ class Vault:
             )
         for row in rows:  # the keys are gone already; this only frees the space
             self._path(row.blob).unlink(missing_ok=True)
+        self._sweep(now)
         return [_purged(VaultObject.from_row(r), now, actor.label) for r in rows]
+
+    def _sweep(self, now: datetime) -> None:
+        """Delete files a crash left between writing and recording them (a day old: a
+        file being written now is recorded within seconds)."""
+        if not self.root.exists():
+            return
+        with self.store.connect() as conn:
+            known = {str(b) for (b,) in conn.execute(select(vault_objects.c.blob))}
+        cutoff = (now - timedelta(days=1)).timestamp()
+        for path in self.root.glob("*/*"):
+            blob = path.name.split(".", 1)[0]
+            if blob not in known and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
 
     def export(self, report_id: int, dest: Path, actor: Actor, document: str) -> Path:
         """Write the report's files, document, answers and ``manifest.sha256`` to ``dest``."""
