@@ -129,8 +129,14 @@ def test_any_platform_metadata_makes_a_valid_document(
 ) -> None:
     user = ReportedUser(user_id or None, screen_name or None, email or None)
     item = ReportFile(
-        item_id=1, filename=filename or None, size=1, md5="0" * 32, sha1="1" * 40,
-        sha256="2" * 64, media_type=None, classification=classify("uk", "C", {}),
+        item_id=1,
+        filename=filename or None,
+        size=1,
+        md5="0" * 32,
+        sha1="1" * 40,
+        sha256="2" * 64,
+        media_type=None,
+        classification=classify("uk", "C", {}),
         url=filename or None,
     )
     assert validate(report_xml(a_report(user=user, files=(item,)))) == "report"

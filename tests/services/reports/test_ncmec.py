@@ -187,3 +187,31 @@ def test_status_checks_credentials(reporting: Reporting, ncmec: FakeNcmec) -> No
     result = bad.check()
     assert result.outcome is Outcome.GIVE_UP and "BRIGHTLINE_NCMEC_USERNAME" in result.text
     assert "nope" not in repr(result)
+
+
+def test_retract_after_a_lost_finish_answer_finds_the_report_filed(
+    reporting: Reporting, desk: ReviewDouble, ncmec: FakeNcmec
+) -> None:
+    reporting.settings.report_backoff_s = 3600
+    report_id = sent(reporting, desk)
+    ncmec.fault("finish", "lost")
+    driver = reporting.driver()
+    assert driver.drive(report_id) == "sending_later"  # filed at NCMEC; we do not know it
+    service.retract(reporting.store, reporting.settings, report_id, SENIOR)
+    assert driver.drive(report_id) == "finished"  # NCMEC: 5102 already finished
+    driver.close()
+    assert len(ncmec.finished()) == 1
+    view = service.show(reporting.store, reporting.settings, report_id)
+    assert view["state"] == "finished" and not view["retract_requested"]
+
+
+def test_a_report_that_keeps_restarting_runs_out_of_attempts(
+    reporting: Reporting, desk: ReviewDouble, ncmec: FakeNcmec
+) -> None:
+    reporting.settings.ncmec_timeout_s = 0.3
+    reporting.settings.report_max_attempts = 4
+    report_id = sent(reporting, desk)
+    ncmec.fault("upload", "slow", delay=0.6, times=10)
+    assert drive(reporting, report_id) == "failed"
+    assert len(ncmec.reports) <= 3 and ncmec.finished() == []
+    assert {r.state for r in ncmec.reports.values()} <= {"retracted", "open"}

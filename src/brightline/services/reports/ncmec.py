@@ -217,6 +217,8 @@ def _meaning(path: str, reply: Response) -> Outcome:
         return Outcome.DONE
     if path == "retract" and code in (ALREADY_RETRACTED, NO_SUCH_REPORT):
         return Outcome.DONE
+    if path == "retract" and code == ALREADY_FINISHED:
+        return Outcome.FILED
     if code in RETRY_CODES:
         return Outcome.RETRY
     if code == NO_SUCH_REPORT and path in ("upload", "fileinfo", "finish"):

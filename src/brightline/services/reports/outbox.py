@@ -186,10 +186,13 @@ class Driver:
             conn.execute(update(report_steps).where(report_steps.c.id == step.id).values(values))
             if result.outcome is Outcome.DONE:
                 extra = {"remote_id": result.remote_id} if step.kind == "submit" else {}
+                # A new submit proves little (a report that keeps restarting must still
+                # run out of attempts); any later step done means progress.
+                reset = {} if step.kind == "submit" else {"attempts": 0}
                 conn.execute(
                     update(reports)
                     .where(reports.c.id == row.id)
-                    .values(attempts=0, last_error=None, updated_at=now, **extra)
+                    .values(updated_at=now, last_error=None, **extra, **reset)
                 )
             else:
                 self._back_off(conn, row, result, now)
@@ -279,6 +282,15 @@ class Driver:
                     {"remote_id": row.remote_id, "answer": result.text[:200]},
                 )
                 return "retracted"
+            if result.outcome is Outcome.FILED:  # its finish went through after all
+                conn.execute(
+                    update(reports)
+                    .where(reports.c.id == row.id)
+                    .values(retract_requested=False, last_error=result.text[:4000])
+                )
+        if result.outcome is Outcome.FILED:
+            return self._finished(row)
+        with self.store.begin() as conn:
             self._back_off(conn, row, result, now)
         return "sending_later"
 
@@ -310,7 +322,6 @@ class Driver:
                     generation=row.generation + 1,
                     remote_id=None,
                     updated_at=now,
-                    last_error=f"restarted: {why}"[:4000],
                 )
             )
             audit.record(
@@ -320,7 +331,9 @@ class Driver:
                 f"report:{row.id}",
                 {"retracted": row.remote_id, "why": why[:500]},
             )
-        return None
+            # A restart counts as a failed attempt: backoff, and in the end ``failed``.
+            self._back_off(conn, row, StepResult(Outcome.RETRY, text=f"restarted: {why}"), now)
+        return "sending_later"
 
     # -- rows ----------------------------------------------------------------------
 

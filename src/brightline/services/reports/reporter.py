@@ -22,6 +22,7 @@ class Outcome(StrEnum):
     UNKNOWN = "unknown"  # it may or may not have taken effect (lost answer)
     RESTART = "restart"  # the destination's copy cannot be trusted: start a new one
     GIVE_UP = "give_up"  # retrying will not help; the report fails until a person acts
+    FILED = "filed"  # (to a retraction) too late: the destination has it filed
 
 
 @dataclass(frozen=True, slots=True)
