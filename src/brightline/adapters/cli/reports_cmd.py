@@ -157,7 +157,7 @@ def _print_view(view: dict[str, Any]) -> None:
     )
     console.print(
         f"reported user {view['reported_user']}; NCMEC report id {remote}; "
-        f"held until {view['hold_until'] or 'its report date + hold'}",
+        f"held until {(view['hold_until'] or '')[:10] or 'its report date + hold'}",
         highlight=False,
     )
     if view["last_error"]:

@@ -72,6 +72,7 @@ class Reporting:
         return Driver(self.store, self.vault, self.settings, factories, hook=hook)
 
     def send(self, report_id: int, actor: Actor, **kw: Any) -> dict[str, Any]:
+        service.check_sender(actor)
         view = service.show(self.store, self.settings, report_id)
         service.reporting_person_check(self.settings)
         reporter = make_reporter(self.settings, view["destination"])

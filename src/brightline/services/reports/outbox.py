@@ -8,16 +8,12 @@ and a step still ``in_flight`` is one whose answer may have been lost, which the
 reporter's ``recover`` rules decide (send again, or restart the report as a new
 generation after retracting the open one). Failures back off exponentially; the
 attempt count and the next time are in the report's row, so backoff survives
-restarts. A lease (owner and expiry; a dead owner on this host is seen at once)
-keeps two workers off the same report.
+restarts. A lease (``lease.py``) keeps two workers off the same report.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import socket
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,6 +24,7 @@ from brightline.core.actor import system
 from brightline.core.reports.model import Report
 from brightline.errors import BrightlineError
 from brightline.services import audit
+from brightline.services.reports import lease
 from brightline.services.reports.build import build_report
 from brightline.services.reports.reporter import (
     Outcome,
@@ -41,7 +38,6 @@ from brightline.services.store.reports import report_items, report_steps, report
 from brightline.services.vault import Vault, hold_until
 from brightline.settings import Settings
 
-LEASE = timedelta(minutes=5)
 MAX_BACKOFF_S = 6 * 3600.0
 WORKER = system("outbox")
 
@@ -64,7 +60,7 @@ class Driver:
         self.hook = hook
         self._current: int | None = None
         self._built: dict[int, Report] = {}
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.owner = lease.new_owner()
 
     # -- scheduling ----------------------------------------------------------------
 
@@ -368,13 +364,8 @@ class Driver:
             )
 
     def _mark(self, step_id: int, **values: Any) -> None:
-        now = datetime.now(UTC)
         with self.store.begin() as conn:
-            conn.execute(
-                update(reports)
-                .where(reports.c.lease_owner == self.owner)
-                .values(lease_until=now + LEASE)
-            )
+            lease.renew(conn, self.owner)
             conn.execute(
                 update(report_steps)
                 .where(report_steps.c.id == step_id)
@@ -437,38 +428,11 @@ class Driver:
             self._reporters[destination] = self._factories[destination]()
         return self._reporters[destination]
 
-    # -- leases --------------------------------------------------------------------
-
     def _claim(self, report_id: int) -> bool:
-        now = datetime.now(UTC)
-        with self.store.begin() as conn:
-            row = conn.execute(
-                select(reports.c.lease_owner, reports.c.lease_until).where(
-                    reports.c.id == report_id
-                )
-            ).first()
-            if row is None:
-                return False
-            free = row.lease_until is None or row.lease_until <= now or _dead(row.lease_owner)
-            if not free and row.lease_owner != self.owner:
-                return False
-            done = conn.execute(
-                update(reports)
-                .where(reports.c.id == report_id)
-                .where(
-                    or_(reports.c.lease_owner.is_(None), reports.c.lease_owner == row.lease_owner)
-                )
-                .values(lease_owner=self.owner, lease_until=now + LEASE)
-            )
-            return done.rowcount == 1
+        return lease.claim(self.store, report_id, self.owner)
 
     def _release(self, report_id: int) -> None:
-        with self.store.begin() as conn:
-            conn.execute(
-                update(reports)
-                .where(and_(reports.c.id == report_id, reports.c.lease_owner == self.owner))
-                .values(lease_owner=None, lease_until=None)
-            )
+        lease.release(self.store, report_id, self.owner)
 
     def close(self) -> None:
         for reporter in self._reporters.values():
@@ -480,20 +444,3 @@ class Driver:
 def _name(row: Row[Any], step: Row[Any], what: str) -> str:
     item = f"-item{step.item_id}" if step.item_id else ""
     return f"g{row.generation}-{step.kind}{item}-{what}-a{step.attempts + 1}"
-
-
-def _dead(owner: str | None) -> bool:
-    """A lease owner on this host whose process is gone (killed, crashed)."""
-    if not owner:
-        return True
-    host, _, rest = owner.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
