@@ -11,8 +11,13 @@ from brightline.adapters.api.deps import AdminKey, RuntimeDep, ServicesDep
 from brightline.adapters.api.schemas import KeyCreated, KeyIn, KeyOut
 from brightline.errors import UsageError
 from brightline.services import auth
+from brightline.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["admin"])
+#: Settings never shown, not even masked (their names are enough to say they exist).
+_SECRET_SETTINGS = {
+    name for name, f in Settings.model_fields.items() if "SecretStr" in str(f.annotation)
+}
 
 
 @router.get("/keys", response_model=list[KeyOut])
@@ -39,8 +44,9 @@ def revoke_key(
 
 @router.get("/settings")
 def get_settings(runtime: RuntimeDep, _key: AdminKey) -> dict[str, Any]:
-    """The server's settings (the database password is hidden)."""
-    out = runtime.settings.model_dump(mode="json")
+    """The server's settings (the database password is hidden; secret settings, such
+    as the master key and the NCMEC password, are left out)."""
+    out = runtime.settings.model_dump(mode="json", exclude=_SECRET_SETTINGS)
     if out.get("database_url"):
         out["database_url"] = shown_database_url(runtime.settings.db_url)
     return out
