@@ -171,3 +171,14 @@ def test_purge_sweeps_files_a_crash_left_unrecorded(reporting: Reporting) -> Non
     assert reporting.vault.purge(SENIOR) == [] and path.exists()  # young: maybe in use
     assert reporting.vault.purge(SENIOR, now=datetime.now(UTC) + timedelta(days=2)) == []
     assert not path.exists()
+
+
+def test_key_file_is_made_once_and_private(tmp_path: Path) -> None:
+    from brightline.services.reports._review_port import _own_keyring
+    from brightline.settings import Settings
+
+    settings = Settings(home=tmp_path / "home")
+    first, second = _own_keyring(settings), _own_keyring(settings)
+    assert first.current.id == second.current.id
+    assert settings.master_key_file.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in settings.master_key_file.parent.iterdir()] == ["master.key"]

@@ -64,10 +64,21 @@ def _own_keyring(settings: Settings) -> Keyring:
         return Keyring(MasterKey.from_text(settings.master_key.get_secret_value()), older)
     path = settings.master_key_file
     if not path.exists():
+        # Written whole under another name, then linked into place: processes starting
+        # together agree on one key, and none ever reads a half-written file.
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(MasterKey.generate().to_text() + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            tmp.unlink()
     return Keyring(MasterKey.from_text(path.read_text()), older)
 
 
