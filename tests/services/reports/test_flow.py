@@ -196,3 +196,26 @@ def test_missing_settings_while_sending_fail_the_report_with_the_reason(
     driver.close()
     view = service.show(reporting.store, reporting.settings, draft["id"])
     assert "BRIGHTLINE_NCMEC_USERNAME" in view["last_error"]
+
+
+def test_items_confirmed_at_once_share_one_draft(reporting: Reporting, desk: ReviewDouble) -> None:
+    import threading
+
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def confirm(n: int) -> None:
+        try:
+            barrier.wait()
+            desk.confirm(n, user="same")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=confirm, args=(n,)) for n in range(1, 5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    (draft,) = service.list_reports(reporting.store, reporting.settings)
+    assert sorted(i["item_id"] for i in draft["items"]) == [1, 2, 3, 4]
