@@ -206,13 +206,79 @@ class Settings(BaseSettings):
     )
 
     # -- Reporting and the evidence vault ------------------------------------
-    # (section kept for the reporting work)
+    ncmec_url: str = Field(
+        default="https://exttest.cybertip.org/ispws",
+        description="Base URL of NCMEC's CyberTipline reporting API; default: NCMEC's test "
+        "environment (production only when set explicitly).",
+    )
+    ncmec_username: str | None = Field(
+        default=None, description="User name of the provider's CyberTipline account."
+    )
+    ncmec_password: SecretStr | None = Field(
+        default=None, description="Password of the CyberTipline account (never logged or shown)."
+    )
+    ncmec_timeout_s: float = Field(
+        default=60.0, description="Time allowed for one request to NCMEC (uploads included)."
+    )
+    ncmec_xsd: Path | None = Field(
+        default=None,
+        description="NCMEC's own XSD to validate reports against; default: the schema "
+        "kept in the package, written from NCMEC's published documentation.",
+    )
+    reporter_first_name: str | None = Field(
+        default=None, description="First name of the person reports name as the reporter."
+    )
+    reporter_last_name: str | None = Field(
+        default=None, description="Last name of the person reports name as the reporter."
+    )
+    reporter_email: str | None = Field(
+        default=None, description="E-mail address of the person reports name as the reporter."
+    )
+    provider_name: str | None = Field(
+        default=None, description="The provider's name and contact line written into reports."
+    )
+    report_category_map: str = Field(
+        default="",
+        description="Explicit mapping of other schemes' categories to the industry scheme "
+        "for reports, e.g. ``uk:A=A1,uk:B=B1``; unmapped categories are left out.",
+    )
+    report_backoff_s: float = Field(
+        default=30.0, description="Delay before a report's first retry; it doubles after each."
+    )
+    report_max_attempts: int = Field(
+        default=10, description="Failed attempts after which a report is marked failed."
+    )
+    reports_worker: bool = Field(
+        default=True, description="Run the report outbox worker inside ``brightline serve``."
+    )
+    nca_drop_dir: Path | None = Field(
+        default=None,
+        description="Folder the NCA report packages are dropped into (the default "
+        "transport); default: ``nca-outbox`` in the home folder.",
+    )
+    vault_hold_days: int = Field(
+        default=365,
+        description="Days the evidence of a report is held after the report date (REPORT Act).",
+    )
+    vault_hold_days_by_jurisdiction: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=dict,
+        description="Hold days per jurisdiction, e.g. ``us=365,uk=730`` (NCMEC reports are "
+        "``us``, NCA reports ``uk``); others use ``vault_hold_days``.",
+    )
 
     @field_validator("old_master_keys", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):
             return [k.strip() for k in value.split(",") if k.strip()]
+        return value
+
+    @field_validator("vault_hold_days_by_jurisdiction", mode="before")
+    @classmethod
+    def _split_holds(cls, value: object) -> object:
+        if isinstance(value, str):
+            pairs = (p.partition("=") for p in value.split(",") if p.strip())
+            return {k.strip().lower(): v.strip() for k, _, v in pairs}
         return value
 
     @field_validator("fetch_allowed_hosts", mode="before")
@@ -239,6 +305,14 @@ class Settings(BaseSettings):
     @property
     def master_key_file(self) -> Path:
         return self.home / "master.key"
+
+    @property
+    def vault_dir(self) -> Path:
+        return self.home / "vault"
+
+    @property
+    def nca_outbox(self) -> Path:
+        return self.nca_drop_dir or self.home / "nca-outbox"
 
 
 def normalize_database_url(url: str) -> str:

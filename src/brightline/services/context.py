@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+import brightline.services.reports  # noqa: F401  (registers the confirmed-item listener)
 from brightline.services.matching import Matcher
 from brightline.services.store import Store
 from brightline.settings import Settings

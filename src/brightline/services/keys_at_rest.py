@@ -24,15 +24,21 @@ def keyring_from_settings(settings: Settings) -> Keyring:
 
 def _key_file(path: Path) -> MasterKey:
     if not path.exists():
+        # Written whole under another name, then linked into place: processes starting
+        # together agree on one key, and none ever reads a half-written file.
         path.parent.mkdir(parents=True, exist_ok=True)
-        key = MasterKey.generate()
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process made it first: use theirs
-            return _read(path)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
-            fh.write(key.to_text() + "\n")
-        return key
+            fh.write(MasterKey.generate().to_text() + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            tmp.unlink()
     return _read(path)
 
 

@@ -29,6 +29,7 @@ from brightline.services.fetch import FetchGuard
 from brightline.services.hashing import HashOptions, decode_cost, item_decode_cost
 from brightline.services.items import hash_item
 from brightline.services.matching import Matcher
+from brightline.services.reports import Reporting
 from brightline.services.review import ReviewEnv
 from brightline.services.webhooks import Deliverer
 from brightline.settings import Settings
@@ -62,11 +63,16 @@ class Runtime:
         self._light_cost = 0.0  # seconds, moving average of ``run_light`` calls
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._reporting: Reporting | None = None
+        self.report_kick = threading.Event()  # wakes the report outbox after a send
 
     # -- lifecycle -------------------------------------------------------------
 
     def start(self) -> None:
-        for target in (self._index_loop, self._webhook_loop):
+        loops = [self._index_loop, self._webhook_loop]
+        if self.settings.reports_worker:
+            loops.append(self._reports_loop)
+        for target in loops:
             thread = threading.Thread(target=target, name=target.__name__, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -74,6 +80,7 @@ class Runtime:
     def stop(self) -> None:
         self._stop.set()
         self.kick.set()
+        self.report_kick.set()
         for thread in self._threads:
             thread.join(timeout=10)
         self.keys.close()
@@ -183,6 +190,28 @@ class Runtime:
                 self.kick.clear()
         finally:
             deliverer.close()
+
+    @property
+    def reporting(self) -> Reporting:
+        """Reports and the evidence vault (made on first use: it opens the master key)."""
+        if self._reporting is None:
+            self._reporting = Reporting.from_settings(self.services.store, self.settings)
+        return self._reporting
+
+    def _reports_loop(self) -> None:
+        """The report outbox: drives every report due, each step durable, with backoff."""
+        driver = None
+        while not self._stop.is_set():
+            try:
+                driver = driver or self.reporting.driver()
+                while driver.run_due() and not self._stop.is_set():
+                    pass
+            except Exception:
+                log.exception("report outbox round failed")
+            self.report_kick.wait(1.0)
+            self.report_kick.clear()
+        if driver is not None:
+            driver.close()
 
 
 @contextmanager
