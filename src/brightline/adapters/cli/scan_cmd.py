@@ -134,8 +134,9 @@ def match(
     svc = services()
     matcher = svc.matcher
     if hashes is not None:
-        recorder = Recorder(svc.store, local_operator(), "lookup", ref=str(hashes))
-        recorder.webhooks = run_actions
+        recorder = Recorder(
+            svc.store, local_operator(), "lookup", ref=str(hashes), webhooks=run_actions
+        )
         found = _match_hash_file(hashes, matcher, list_names, json_out, recorder)
         raise typer.Exit(EXIT_MATCH if found else EXIT_OK)
     assert paths is not None
