@@ -20,6 +20,8 @@ from brightline.errors import BrightlineError
 from brightline.services.hashing import MAX_IMAGE_BYTES, HashOptions, hash_bytes
 
 _HEAD = 32
+#: Files up to this size are read in one go (the common case: one read, no copies).
+_READ_WHOLE = 16 * 1024 * 1024
 
 
 def hash_item(item: ContentItem, opts: HashOptions) -> ScanResult:
@@ -42,19 +44,23 @@ def _hash_stream(item: ContentItem, opts: HashOptions, name: str) -> ScanResult:
             if fh.seek(0, io.SEEK_END) <= MAX_IMAGE_BYTES:
                 return hash_bytes(fh.getvalue(), opts, name)  # in memory already: no copy
             fh.seek(0)
-        head = fh.read(_HEAD)
-        media_type = sniff_media_type(head)
-        fits = item.size is None or item.size <= MAX_IMAGE_BYTES
-        if media_type is not None and fits:
-            # One more byte than expected tells a file that grew past its size.
-            expected = MAX_IMAGE_BYTES if item.size is None else item.size
-            data = head + fh.read(expected + 1 - len(head))
+        if item.size is not None and item.size <= _READ_WHOLE:
+            head = fh.read(item.size + 1)  # the common case: one read; a byte more
+            if len(head) <= item.size:  # tells a file that grew since it was listed
+                return hash_bytes(head, opts, name)
+            head += fh.read(_HEAD)  # it grew: enough to sniff, then as if size unknown
+        else:
+            head = fh.read(_HEAD)
+        media_type = sniff_media_type(head[:_HEAD])
+        if media_type is not None and (item.size or 0) <= MAX_IMAGE_BYTES:
+            cap = MAX_IMAGE_BYTES + 1
+            want = cap if item.size is None else min(item.size + 1, cap)
+            data = head + fh.read(max(0, want - len(head)))
+            if item.size is not None and len(data) > item.size:  # it grew: all, to the cap
+                data += fh.read(max(0, cap - len(data)))
             if len(data) <= MAX_IMAGE_BYTES:
-                if len(data) > expected:  # it grew since it was listed: take it all
-                    data += fh.read(MAX_IMAGE_BYTES + 1 - len(data))
-                if len(data) <= MAX_IMAGE_BYTES:
-                    return hash_bytes(data, opts, name)
-            head = data  # larger than it said: digest what was read, then the rest
+                return hash_bytes(data, opts, name)
+            head = data  # too large to decode: digest what was read, then the rest
         md5, sha1, sha256, size = digests_of_stream(cast(BinaryIO, _Prefixed(head, fh)))
     if size == 0:
         return ScanResult(name, error="empty file")
