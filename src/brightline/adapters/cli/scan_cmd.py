@@ -125,7 +125,8 @@ def match(
 
     Exit code: 0 everything checked and nothing matched, 1 a match, 2 usage or input
     error, 3 nothing matched but some files could not be checked (the summary says
-    how many and why; with --json each such row has its "error").
+    how many and why; with --json each such row has its "error"); 130 or 143 when
+    stopped by Ctrl-C or SIGTERM (it says how to carry on with --resume).
     """
     if resume and output is None:
         raise UsageError("--resume needs --output FILE (the results of the earlier run)")
