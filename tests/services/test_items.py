@@ -70,3 +70,14 @@ def test_an_image_stream_hashes_like_the_file(tmp_path: Path) -> None:
     a, b = hash_item(from_file, HashOptions()), hash_item(stream, HashOptions())
     assert a.signals and b.signals and a.signals.pdq and a.signals.pdq == b.signals.pdq
     assert b.path == "zip/a.jpg"
+
+
+def test_a_file_that_grew_since_it_was_listed_is_hashed_whole(tmp_path: Path) -> None:
+    path = tmp_path / "a.jpg"
+    path.write_bytes(b"x")
+    [item] = FileSource([path]).items()  # size 1 when listed
+    data = jpeg(picture(6))
+    path.write_bytes(data)
+    result = hash_item(item, HashOptions())
+    assert result.signals is not None and result.signals.size == len(data)
+    assert result.signals.md5 == hashlib.md5(data).hexdigest() and result.signals.pdq

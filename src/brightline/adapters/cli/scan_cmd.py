@@ -125,7 +125,8 @@ def match(
 
     Exit code: 0 everything checked and nothing matched, 1 a match, 2 usage or input
     error, 3 nothing matched but some files could not be checked (the summary says
-    how many and why; with --json each such row has its "error").
+    how many and why; with --json each such row has its "error"); 130 or 143 when
+    stopped by Ctrl-C or SIGTERM (it says how to carry on with --resume).
     """
     if resume and output is None:
         raise UsageError("--resume needs --output FILE (the results of the earlier run)")
@@ -134,8 +135,9 @@ def match(
     svc = services()
     matcher = svc.matcher
     if hashes is not None:
-        recorder = Recorder(svc.store, local_operator(), "lookup", ref=str(hashes))
-        recorder.webhooks = run_actions
+        recorder = Recorder(
+            svc.store, local_operator(), "lookup", ref=str(hashes), webhooks=run_actions
+        )
         found = _match_hash_file(hashes, matcher, list_names, json_out, recorder)
         raise typer.Exit(EXIT_MATCH if found else EXIT_OK)
     assert paths is not None
