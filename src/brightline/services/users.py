@@ -53,6 +53,8 @@ def _dummy() -> str:
 
 
 _TOKEN_PREFIX = "bls_"
+#: At most this often (seconds) a session's last use is written back.
+_TOUCH_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,9 +244,14 @@ def check_session(store: Store, settings: Settings, token: str) -> Session:
         if _expiry(settings, row.created_at, row.last_seen_at) <= now:
             store_users.end_session(conn, row.id, now)
             raise AuthError("the session has expired; sign in again")
-        store_users.touch_session(conn, row.id, now)
+        last_seen = row.last_seen_at
+        # Restart the idle clock, writing at most every few seconds (not per request).
+        if (now - last_seen).total_seconds() >= min(_TOUCH_S, settings.session_idle_s / 10):
+            store_users.touch_session(conn, row.id, now)
+            last_seen = now
         user = _to_user(store_users.user_by_id(conn, row.user_id))
-        return Session(int(row.id), user, str(row.csrf), _expiry(settings, row.created_at, now))
+        expires = _expiry(settings, row.created_at, last_seen)
+        return Session(int(row.id), user, str(row.csrf), expires)
 
 
 def logout(store: Store, session: Session) -> None:
