@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml setup.py | sha1sum | cut -c1-12)
 NATIVE := $(shell find src -name '_*.c')
 
-.PHONY: run test test-slow lint bench install native clean fuzz
+.PHONY: system-packages run test test-slow lint bench install native clean fuzz
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,11 @@ $(STAMP): pyproject.toml setup.py
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP) native
+# Debian packages (FFmpeg, The Sleuth Kit, libewf tools, mtools, 7-Zip, Chromium).
+system-packages:
+	@bash scripts/system-packages.sh
+
+install: system-packages $(STAMP) native
 
 # Native kernels are rebuilt whenever a C file changes.
 native: $(STAMP) $(NATIVE)
