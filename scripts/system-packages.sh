@@ -4,7 +4,11 @@
 # e2fsprogs (the tests build disk images with them), 7-Zip, and Chromium (the browser
 # tests drive Debian's Chromium: no browser is ever downloaded).
 set -euo pipefail
-PACKAGES="ffmpeg sleuthkit ewf-tools mtools dosfstools e2fsprogs p7zip-full chromium fonts-dejavu-core"
+# The FFmpeg development files and cmake build Meta's vpdq (a dev extra: the interoperability
+# test and the video benchmark compare against it).
+PACKAGES="ffmpeg sleuthkit ewf-tools mtools dosfstools e2fsprogs p7zip-full chromium fonts-dejavu-core
+  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavdevice-dev libavfilter-dev
+  libswresample-dev libpostproc-dev pkg-config cmake"
 command -v dpkg-query >/dev/null || { echo "not a Debian system: install the equivalents of: $PACKAGES" >&2; exit 0; }
 missing=""
 for p in $PACKAGES; do
