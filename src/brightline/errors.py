@@ -149,12 +149,14 @@ DECODE_CODES = {
     "truncated": "a picture that is corrupt or cut short",
     "no_pixels": "a picture with no pixels",
     "too_large_to_decode": "a picture file too large to decode",
+    "decode_memory": "a picture that would take more than max_decode_bytes to decode",
     "unreadable": "the file could not be read",
     "undecodable": "any other reason a picture could not be decoded",
 }
 
 # Fragments of today's messages, most specific first -> their code.
 _DECODE_REASONS = (
+    ("(max_decode_bytes)", "decode_memory"),
     ("decompression bomb", "decompression_bomb"),
     ("empty", "empty_file"),
     ("corrupt or truncated", "truncated"),
@@ -256,6 +258,8 @@ class UnreadableContentError(InputError):
     """Content a source met but cannot read; ``code`` names why (``fifo``,
     ``broken_symlink``, ``unreadable_folder``...)."""
 
+    code = "unreadable_content"  # the class's; each instance carries its own reason
+
     def __init__(self, code: str, message: str):
         self.code = code
         super().__init__(message)
@@ -267,6 +271,11 @@ class UnreadableContentError(InputError):
 class DecodeMemoryError(DecodeError):
     """An image would take more memory to decode than ``max_decode_bytes`` allows."""
 
+    code = "decode_memory"
+
+    def __init__(self, message: str, code: str | None = None):
+        super().__init__(message, code or "decode_memory")
+
 
 class EvidenceError(UnreadableContentError):
     """Evidence that cannot be read as asked (triage): a hostile or damaged archive
@@ -277,3 +286,5 @@ class EvidenceError(UnreadableContentError):
     ``corrupt_archive``, ``symlink``, ``special_file``, ``unreadable``,
     ``disk_unreadable``, ``deleted_unrecoverable``, ``decode_error``.
     """
+
+    code = "evidence_unreadable"  # the class's; each instance carries its own reason
