@@ -17,12 +17,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[2]))
 
-from fake_ncmec import FakeNcmec  # noqa: E402
-
-from brightline.core.actor import local_operator  # noqa: E402
-from brightline.services import users  # noqa: E402
-from brightline.services.context import open_services  # noqa: E402
-from brightline.services.demo import jpeg, picture  # noqa: E402
+from brightline.core.actor import local_operator
+from brightline.services import users
+from brightline.services.context import open_services
+from brightline.services.demo import jpeg, picture
+from fake_ncmec import FakeNcmec
 
 PASSWORD = "correct horse battery"
 
