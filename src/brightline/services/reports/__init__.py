@@ -19,8 +19,6 @@ from brightline.core.crypto import Keyring
 from brightline.errors import UsageError
 from brightline.services.reports import _review_port as review
 from brightline.services.reports import service
-from brightline.services.reports.nca import NcaReporter
-from brightline.services.reports.ncmec import NcmecReporter
 from brightline.services.reports.outbox import Driver
 from brightline.services.reports.reporter import Outcome, Reporter
 from brightline.services.store import Store
@@ -29,6 +27,10 @@ from brightline.settings import Settings
 
 
 def make_reporter(settings: Settings, destination: str) -> Reporter:
+    # Imported here: the HTTP client and the XML stack load only when a report moves.
+    from brightline.services.reports.nca import NcaReporter
+    from brightline.services.reports.ncmec import NcmecReporter
+
     if destination == "nca":
         return NcaReporter(settings.nca_outbox)
     if destination != "ncmec":
