@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 from case_build import KNOWN, build_folder, make_lists  # type: ignore[import-not-found]
+from sqlalchemy import select
 
 from brightline.core.actor import Actor
 from brightline.services import actions, audit, cases
+from brightline.services.cases import run
 from brightline.services.cases.classify import row_of
 from brightline.services.cases.hashing import hash_job
 from brightline.services.cases.pool import Meta
@@ -102,3 +104,31 @@ def test_case_matches_are_recorded_as_a_case_job(
     assert {r["item_id"] for r in logged} == {i.id for i in items}
     (done,) = audit.records(tsvc.store, action="case.exhibit_done")
     assert done.details["job"] == job_id
+
+
+def test_an_interrupted_run_is_an_interrupted_job(
+    tsvc: Services, actor: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = build_folder(tmp_path / "ev")
+    monkeypatch.setattr(run, "BATCH", 2)
+    seen = 0
+
+    def stop_after_five(files: int, _bytes: int) -> None:
+        nonlocal seen
+        seen += files
+        if seen == 5:
+            raise KeyboardInterrupt
+
+    cases.create_case(tsvc, actor, "op-i", "uk")
+    with pytest.raises(KeyboardInterrupt):
+        cases.add_exhibit(tsvc, actor, "op-i", folder, "EX1", stop_after_five)
+    cases.resume(tsvc, actor, "op-i")
+    with tsvc.store.connect_events() as conn:
+        query = select(store_content.jobs).where(store_content.jobs.c.kind == "case")
+        jobs = list(conn.execute(query.order_by(store_content.jobs.c.id)))
+    assert [j.status for j in jobs] == ["interrupted", "done"]
+    assert {j.ref for j in jobs} == {"case:op-i exhibit:EX1"}
+    logged = actions.match_log(tsvc.store, limit=1000)
+    assert {r["job_id"] for r in logged} <= {j.id for j in jobs}
+    found = sum(len(r["matches"]) for r in cases.files(tsvc, "op-i"))
+    assert found <= len(logged)  # a batch cut short may be logged by both runs

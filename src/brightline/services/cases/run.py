@@ -187,8 +187,9 @@ def run_exhibit(
     batch: list[tuple[Meta, ScanResult | None]] = []
     flushed = time.monotonic()
     status = "failed"
+    hashed = hash_items(items, opts, s.workers)
     try:
-        for meta, result in hash_items(items, opts, s.workers):
+        for meta, result in hashed:
             batch.append((meta, result))
             if progress:
                 progress(1, meta.size or 0)
@@ -201,6 +202,7 @@ def run_exhibit(
         status = "interrupted"
         raise
     finally:
+        hashed.close()  # its workers stop now, not when the generator is collected
         assert limits.spool_dir is not None
         shutil.rmtree(limits.spool_dir, ignore_errors=True)
         _finish_job(recorder, status)
