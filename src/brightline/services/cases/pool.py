@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -85,7 +85,7 @@ Pending = tuple[list[Meta], "Future[list[ScanResult]] | list[ScanResult | None]"
 
 def hash_items(
     items: Iterable[ContentItem], opts: HashOptions, workers: int = 0
-) -> Iterator[tuple[Meta, ScanResult | None]]:
+) -> Generator[tuple[Meta, ScanResult | None], None, None]:
     """``(meta, result)`` per item in order; ``result`` is None for an item not read."""
     workers = workers or os.cpu_count() or 1
     if workers == 1:
