@@ -16,13 +16,17 @@ import json
 from typing import Any
 
 from brightline.core.models import Match, ScanResult
-from brightline.errors import EvidenceError
+from brightline.core.signals import PHOTO, VIDEO
+from brightline.core.signals.content import content_type_of
+from brightline.errors import UnreadableContentError, decode_code, error_dict
 from brightline.services.cases.pool import Meta
 from brightline.services.store.cases import locator_key
 
 EXACT = frozenset({"md5", "sha1", "sha256"})
 STATUSES = ("known", "suggested", "unknown", "other", "error")
 UNCATEGORISED = "uncategorised"
+#: Content types whose files are ``unknown`` when nothing matched.
+MEDIA = frozenset({PHOTO, VIDEO})
 
 
 def category_of(match: Match, scheme: str) -> str:
@@ -38,18 +42,26 @@ def _clean(text: str | None) -> str | None:
     return text.replace("\x00", "\ufffd") if text is not None else None
 
 
+#: Shared-hashing codes that are no error in a case: the file was read and digested
+#: whole, it is just not a picture (``other``, or ``unknown`` for a video).
+NOT_ERRORS = frozenset({"not_an_image", "empty_file"})
+#: A video whose signal type is not installed: digested whole, no error in a case.
+_NO_SIGNAL_TYPE = "no signal type for "
+
+
 def _error_of(meta: Meta, result: ScanResult | None) -> tuple[str | None, str | None]:
     if meta.error is not None:
-        code = meta.error.code if isinstance(meta.error, EvidenceError) else "unreadable"
-        return code, str(meta.error)
+        if isinstance(meta.error, UnreadableContentError):  # evidence errors among them
+            found = error_dict(meta.error)
+            return found["code"], found["message"]
+        return "unreadable", str(meta.error)
     if result is None:
         return "unreadable", "could not be read"
-    if result.error is None:
+    if result.error is None or result.error_code in NOT_ERRORS:
         return None, None
-    code, sep, message = result.error.partition(": ")
-    if sep and code.isidentifier() and code.islower():
-        return code, message
-    return "decode_error", result.error
+    if result.signals is not None and result.error.startswith(_NO_SIGNAL_TYPE):
+        return None, None
+    return result.error_code or decode_code(result.error), result.error
 
 
 def row_of(meta: Meta, result: ScanResult | None, scheme: str) -> dict[str, Any]:
@@ -65,7 +77,7 @@ def row_of(meta: Meta, result: ScanResult | None, scheme: str) -> dict[str, Any]
         status, category = "suggested", category_of(_best(near), scheme)
     elif error_code is not None:
         status = "error"
-    elif signals is not None and signals.media_type:
+    elif signals is not None and content_type_of(signals.media_type) in MEDIA:
         status = "unknown"
     else:
         status = "other"
