@@ -1,8 +1,9 @@
 """``/v1/reports``: reports to NCMEC and the NCA, for seniors.
 
-Until signed-in users exist, a curator or admin API key stands for a senior; the
-``senior`` dependency is the one place to change when they do. Sending hands the
-report to the outbox worker of ``brightline serve``; nothing is sent automatically.
+A signed-in ``senior`` (bearer session token, or the browser's cookie with its CSRF
+token), or a curator or admin API key for machines; analysts, admins and auditors
+signed in as people are refused. Sending hands the report to the outbox worker of
+``brightline serve``; nothing is sent automatically.
 """
 
 from __future__ import annotations
@@ -12,19 +13,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, status
 from pydantic import BaseModel, Field
 
-from brightline.adapters.api.deps import CuratorKey, RuntimeDep
+from brightline.adapters.api.deps import RuntimeDep
+from brightline.adapters.api.sessions import key_or_user
 from brightline.core.actor import Actor
+from brightline.services.auth import Role
+from brightline.services.users import UserRole
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 ReportId = Annotated[int, Path(ge=1, le=2**62)]
 
 
-def senior(key: CuratorKey) -> Actor:
-    return Actor("key", key.prefix, key.name, key.role.value)
-
-
-Senior = Annotated[Actor, Depends(senior)]
+Senior = Annotated[Actor, Depends(key_or_user(Role.CURATOR, UserRole.SENIOR))]
 
 
 class SendIn(BaseModel):
