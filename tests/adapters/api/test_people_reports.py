@@ -126,8 +126,11 @@ def _matched_and_confirmed(server: Any, as_user: Any, seed: int, user_id: str) -
     assert resp.json()["matched"] is True
     alice, bob = as_user("alice"), as_user("bob")
     found = alice.get("/v1/review/items", params={"source": "match"}).json()
-    [item] = [i for i in found if alice.get(f"/v1/review/items/{i['id']}").json()["signals"]
-              ["sha256"] == sha]
+    [item] = [
+        i
+        for i in found
+        if alice.get(f"/v1/review/items/{i['id']}").json()["signals"]["sha256"] == sha
+    ]
     assert _grade(alice, item["id"], "A1")["state"] == "in_review"
     assert _grade(bob, item["id"], "A1")["state"] == "confirmed"
     return int(item["id"]), data
@@ -154,8 +157,7 @@ def test_a_confirmed_match_becomes_a_finished_ncmec_report_with_its_file_in_the_
     sent = carol.post(f"/v1/reports/{draft['id']}/send", json={"note": "checked by carol"})
     assert sent.status_code == 202, sent.text
     done = eventually(
-        lambda: (r := carol.get(f"/v1/reports/{draft['id']}").json())["state"] == "finished"
-        and r,
+        lambda: (r := carol.get(f"/v1/reports/{draft['id']}").json())["state"] == "finished" and r,
         timeout=60,
     )
     assert done["sent_by"].startswith("user:")  # the signed-in senior, not a key

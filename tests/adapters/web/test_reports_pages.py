@@ -23,7 +23,7 @@ from .conftest import PASSWORD, WebServer, start_server
 
 sys.path.insert(0, str(Path(__file__).parents[2]))
 
-from fake_ncmec import FakeNcmec  # noqa: E402
+from fake_ncmec import FakeNcmec
 
 pytestmark = pytest.mark.browser
 
@@ -64,7 +64,11 @@ def _confirmed_match(web: WebServer, seed: int) -> int:
             assert made.status_code == 201
             action = {"kind": "review", "report_to": "ncmec"}
             assert c.post("/v1/lists/hotline/actions", json=action).status_code == 201
-        entry = {"signal_type": "sha256", "value": hashlib.sha256(data).hexdigest(), "category": "A1"}
+        entry = {
+            "signal_type": "sha256",
+            "value": hashlib.sha256(data).hexdigest(),
+            "category": "A1",
+        }
         assert c.post("/v1/lists/hotline/entries", json=entry).status_code == 201
     meta = {"user_id": f"user-{seed}", "screen_name": f"someone{seed}"}
     with web.client("scanner") as s:
@@ -149,4 +153,4 @@ def test_a_senior_retracts_a_draft_from_its_page(
     carol.click("#retract")
     expect(carol.locator("#report-state")).to_have_text("retracted")
     expect(carol.locator("#send")).to_have_count(0)
-    assert not any("user-3002".encode() in r.xml for r in ncmec.reports.values())
+    assert not any(b"user-3002" in r.xml for r in ncmec.reports.values())

@@ -109,8 +109,12 @@ def for_item(store: Store, item_id: int) -> list[dict[str, Any]]:
     )
     with store.connect() as conn:
         return [
-            {"id": int(r.id), "destination": r.destination, "state": r.state,
-             "report_id": r.remote_id}
+            {
+                "id": int(r.id),
+                "destination": r.destination,
+                "state": r.state,
+                "report_id": r.remote_id,
+            }
             for r in conn.execute(query)
         ]
 

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from brightline.adapters.api.deps import ServicesDep
-from brightline.adapters.api.sessions import key_or_user
 from brightline.adapters.api.schemas import AuditRecordOut, AuditVerifyOut
+from brightline.adapters.api.sessions import key_or_user
 from brightline.core.actor import Actor
 from brightline.services import audit
 from brightline.services.auth import Role
