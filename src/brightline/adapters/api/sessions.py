@@ -80,7 +80,8 @@ def key_or_user(key_role: Role, *roles: UserRole) -> Callable[..., Awaitable[Act
     """Who may call a route: an API key allowing ``key_role``, or a signed-in user with
     one of ``roles`` (bearer session token, or the cookie with its CSRF token)."""
     allowed = " or ".join(r.value for r in roles)
-    refused = f"this needs a {key_role.value} API key or a signed-in {allowed}"
+    article = "an" if key_role.value[0] in "aeiou" else "a"
+    refused = f"this needs {article} {key_role.value} key or a signed-in {allowed}"
 
     async def dependency(request: Request, runtime: RuntimeDep) -> Actor:
         token, _ = session_token(request)
