@@ -12,9 +12,11 @@ from typing import Annotated
 from fastapi import Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from brightline.adapters.api.deps import RuntimeDep, presented_token
+from brightline.adapters.api.deps import RuntimeDep, current_key, presented_token
+from brightline.core.actor import Actor
 from brightline.errors import AuthError, ForbiddenError
 from brightline.services import users
+from brightline.services.auth import Role, key_actor
 from brightline.services.users import Session, UserRole
 
 COOKIE = "brightline_session"
@@ -72,6 +74,29 @@ ReviewerSession = Annotated[Session, Depends(require_roles(UserRole.ANALYST, Use
 SeniorSession = Annotated[Session, Depends(require_roles(UserRole.SENIOR))]
 AdminSession = Annotated[Session, Depends(require_roles(UserRole.ADMIN))]
 AuditorSession = Annotated[Session, Depends(require_roles(UserRole.AUDITOR))]
+
+
+def key_or_user(key_role: Role, *roles: UserRole) -> Callable[..., Awaitable[Actor]]:
+    """Who may call a route: an API key allowing ``key_role``, or a signed-in user with
+    one of ``roles`` (bearer session token, or the cookie with its CSRF token)."""
+    allowed = " or ".join(r.value for r in roles)
+    article = "an" if key_role.value[0] in "aeiou" else "a"
+    refused = f"this needs {article} {key_role.value} key or a signed-in {allowed}"
+
+    async def dependency(request: Request, runtime: RuntimeDep) -> Actor:
+        token, _ = session_token(request)
+        bearer = presented_token(request.headers.get("authorization"))
+        if token and (bearer is None or users.is_session_token(bearer)):
+            session = await current_session(request, runtime)
+            if session.user.role not in roles:
+                raise ForbiddenError(refused)
+            return session.user.actor
+        key = await current_key(request, runtime, None)
+        if not key.allows(key_role):
+            raise ForbiddenError(refused)
+        return key_actor(key)
+
+    return dependency
 
 
 def set_cookie(request: Request, response: Response, token: str, max_age: int) -> None:

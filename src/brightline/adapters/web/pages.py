@@ -167,10 +167,12 @@ async def item_page(request: Request, runtime: RuntimeDep, item_id: int) -> HTML
         raise PageForbidden(str(exc), session) from None
     keys = dict(zip(CATEGORY_KEYS, item["categories"], strict=False))
     mine = await run_in_threadpool(exposure.mine, runtime.review, session.user.actor)
+    joined = await run_in_threadpool(runtime.reporting.for_item, item_id)
     return render(
         request,
         "item.html",
         session,
+        reports=joined,
         item=item,
         keys=keys,
         fixed_keys=FIXED_KEYS,
@@ -352,6 +354,9 @@ def _q(text: str) -> str:
     return quote_plus(text[:300])
 
 
+quoted = _q  # for the other page modules
+
+
 async def _redirect(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageRedirect)
     response = RedirectResponse(exc.location, 303)
@@ -367,7 +372,10 @@ async def _forbidden(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     """Mount the pages, their static files and headers on the API app."""
+    from brightline.adapters.web import reports_pages
+
     app.include_router(router)
+    app.include_router(reports_pages.router)
     app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="ui-static")
     app.add_exception_handler(PageRedirect, _redirect)
     app.add_exception_handler(PageForbidden, _forbidden)

@@ -18,7 +18,7 @@ from brightline.core.actor import Actor
 from brightline.core.crypto import Keyring
 from brightline.errors import UsageError
 from brightline.services.reports import _review_port as review
-from brightline.services.reports import service
+from brightline.services.reports import service, views
 from brightline.services.reports.outbox import Driver
 from brightline.services.reports.reporter import Outcome, Reporter
 from brightline.services.store import Store
@@ -104,6 +104,10 @@ class Reporting:
         view = service.show(self.store, self.settings, report_id)
         view["vault"] = [o.as_dict() for o in self.vault.objects(report_id)]
         return view
+
+    def for_item(self, item_id: int) -> list[dict[str, Any]]:
+        """The reports a review item joined, with their state (for the item page)."""
+        return views.for_item(self.store, item_id)
 
     def retry(self, report_id: int, actor: Actor) -> dict[str, Any]:
         return service.retry(self.store, self.settings, report_id, actor)

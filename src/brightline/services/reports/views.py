@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Row, func, select
 from brightline.errors import UsageError
 from brightline.services.reports.build import item_rows, report_file, report_row
 from brightline.services.store import Store
-from brightline.services.store.reports import report_steps, reports
+from brightline.services.store.reports import report_items, report_steps, reports
 from brightline.settings import Settings
 
 STATES = ("draft", "sending", "finished", "failed", "retracted")
@@ -97,6 +97,26 @@ def _item_view(row: Row[Any], settings: Settings) -> dict[str, Any]:
         "filename": f.filename,
         "preserved": row.vault_object is not None,
     }
+
+
+def for_item(store: Store, item_id: int) -> list[dict[str, Any]]:
+    """The reports a review item joined: ``id``, ``destination``, ``state``, ``report_id``."""
+    query = (
+        select(reports.c.id, reports.c.destination, reports.c.state, reports.c.remote_id)
+        .join(report_items, report_items.c.report_id == reports.c.id)
+        .where(report_items.c.item_id == item_id)
+        .order_by(reports.c.id)
+    )
+    with store.connect() as conn:
+        return [
+            {
+                "id": int(r.id),
+                "destination": r.destination,
+                "state": r.state,
+                "report_id": r.remote_id,
+            }
+            for r in conn.execute(query)
+        ]
 
 
 def counts(store: Store) -> dict[str, int]:

@@ -1,22 +1,28 @@
-"""The audit chain, for people who check it (admin keys; an ``auditor`` role later)."""
+"""The audit chain, for people who check it: an admin API key, or a signed-in
+``auditor`` or ``admin`` user."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
-from brightline.adapters.api.deps import AdminKey, ServicesDep
+from brightline.adapters.api.deps import ServicesDep
 from brightline.adapters.api.schemas import AuditRecordOut, AuditVerifyOut
+from brightline.adapters.api.sessions import key_or_user
+from brightline.core.actor import Actor
 from brightline.services import audit
+from brightline.services.auth import Role
+from brightline.services.users import UserRole
 
 router = APIRouter(prefix="/v1", tags=["audit"])
+Auditor = Annotated[Actor, Depends(key_or_user(Role.ADMIN, UserRole.AUDITOR, UserRole.ADMIN))]
 
 
 @router.get("/audit", response_model=list[AuditRecordOut])
 def get_audit(
     svc: ServicesDep,
-    _key: AdminKey,
+    _who: Auditor,
     action: Annotated[
         str | None, Query(max_length=64, description="Action, or its start: `list.`, `key.`.")
     ] = None,
@@ -35,6 +41,6 @@ def get_audit(
 
 
 @router.get("/audit/verify", response_model=AuditVerifyOut)
-def verify_audit(svc: ServicesDep, _key: AdminKey) -> dict[str, object]:
+def verify_audit(svc: ServicesDep, _who: Auditor) -> dict[str, object]:
     """Walk the whole chain: intact, or the first record changed, removed or inserted."""
     return audit.verify(svc.store).as_dict()

@@ -1,21 +1,21 @@
 """``/v1/reports``: reports to NCMEC and the NCA, for seniors.
 
-A signed-in senior, or (for tools) a curator or admin API key. Sending hands the
-report to the outbox worker of ``brightline serve``; nothing is sent automatically.
+A signed-in ``senior`` (bearer session token, or the browser's cookie with its CSRF
+token), or a curator or admin API key for machines; analysts, admins and auditors
+signed in as people are refused. Sending hands the report to the outbox worker of
+``brightline serve``; nothing is sent automatically.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query, status
 from pydantic import BaseModel, Field
 
-from brightline.adapters.api.deps import RuntimeDep, actor, current_key
-from brightline.adapters.api.sessions import current_session, session_token
+from brightline.adapters.api.deps import RuntimeDep
+from brightline.adapters.api.sessions import key_or_user
 from brightline.core.actor import Actor
-from brightline.errors import ForbiddenError
-from brightline.services import users
 from brightline.services.auth import Role
 from brightline.services.users import UserRole
 
@@ -24,24 +24,7 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 ReportId = Annotated[int, Path(ge=1, le=2**62)]
 
 
-async def senior(request: Request, runtime: RuntimeDep) -> Actor:
-    """A signed-in senior (session token or cookie, CSRF checked), or a curator or
-    admin API key (tools)."""
-    token, _ = session_token(request)
-    if token and users.is_session_token(token):
-        session = await current_session(request, runtime)
-        if session.user.role is not UserRole.SENIOR:
-            raise ForbiddenError("reports need a signed-in senior")
-        return session.user.actor
-    key = await current_key(request, runtime, None)
-    if not key.allows(Role.CURATOR):
-        raise ForbiddenError(
-            f"reports need a senior, or a curator key; this key's role is {key.role.value}"
-        )
-    return actor(key)
-
-
-Senior = Annotated[Actor, Depends(senior)]
+Senior = Annotated[Actor, Depends(key_or_user(Role.CURATOR, UserRole.SENIOR))]
 
 
 class SendIn(BaseModel):
