@@ -1,0 +1,121 @@
+"""Benign synthetic videos for tests, benchmarks and the demo.
+
+Slideshows of the photographs scikit-image ships (or of generated shapes when it is
+not installed), with a slow pan and zoom so consecutive frames differ, encoded with
+PyAV. Nothing here reads anything but those images.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+from PIL import Image, ImageDraw
+
+_SKIMAGE = ("astronaut", "coffee", "chelsea", "rocket", "camera", "hubble_deep_field",
+            "immunohistochemistry", "motorcycle_left", "retina", "cat", "coins", "page")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Clip:
+    """``images`` shown ``per_image`` seconds each, panning; ``seed`` picks generated
+    images when ``images`` is empty."""
+
+    images: tuple[str, ...] = ("astronaut", "coffee", "chelsea", "rocket")
+    per_image: float = 4.0
+    seed: int = 0
+
+
+def pictures(clip: Clip) -> list[Image.Image]:
+    if clip.images:
+        return [_skimage(name) for name in clip.images]
+    rng = np.random.default_rng(clip.seed)
+    return [_shapes(rng) for _ in range(4)]
+
+
+def frames(clip: Clip, size: tuple[int, int], fps: float, seconds: float) -> Iterator[np.ndarray]:
+    """RGB frames (height, width, 3) of the slideshow."""
+    pics = pictures(clip)
+    width, height = size
+    for i in range(int(round(seconds * fps))):
+        t = i / fps
+        k = int(t // clip.per_image)
+        pic = pics[k % len(pics)]
+        phase = (t % clip.per_image) / clip.per_image
+        yield _view(pic, width, height, phase)
+
+
+def write_video(
+    path: Path,
+    clip: Clip | Sequence[Clip] = Clip(),
+    *,
+    size: tuple[int, int] = (160, 120),
+    fps: float = 10.0,
+    seconds: float | Sequence[float] = 16.0,
+    codec: str = "libx264",
+    bit_rate: int | None = None,
+    options: dict[str, str] | None = None,
+) -> Path:
+    """Encode the clip (or clips one after another, ``seconds`` each) to ``path``."""
+    clips = [clip] if isinstance(clip, Clip) else list(clip)
+    lengths = [seconds] * len(clips) if isinstance(seconds, (int, float)) else list(seconds)
+    with av.open(str(path), mode="w") as out:
+        stream = out.add_stream(codec, rate=_rate(fps))
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        if bit_rate:
+            stream.bit_rate = bit_rate
+        if options:
+            stream.options = options
+        for c, length in zip(clips, lengths, strict=True):
+            for rgb in frames(c, size, fps, length):
+                frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+                for packet in stream.encode(frame):
+                    out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return path
+
+
+def _rate(fps: float) -> int:
+    return int(round(fps))
+
+
+def _view(pic: Image.Image, width: int, height: int, phase: float) -> np.ndarray:
+    """A window on ``pic`` that pans left to right and zooms in as ``phase`` goes 0..1."""
+    pw, ph = pic.size
+    zoom = 0.85 - 0.25 * phase
+    cw = min(pw, int(ph * zoom * width / height))
+    ch = int(cw * height / width)
+    x = int((pw - cw) * phase)
+    y = int((ph - ch) * (0.5 - 0.3 * phase))
+    box = (x, y, x + cw, y + ch)
+    return np.asarray(pic.resize((width, height), Image.Resampling.BILINEAR, box=box))
+
+
+def _skimage(name: str) -> Image.Image:
+    try:
+        from skimage import data
+    except ImportError:  # scikit-image is a dev dependency
+        return _shapes(np.random.default_rng(abs(hash(name)) % 2**32))
+    img = np.asarray(getattr(data, name)())
+    if img.ndim == 2:
+        img = np.stack([img] * 3, axis=-1)
+    return Image.fromarray(img[..., :3].astype(np.uint8)).convert("RGB")
+
+
+def _shapes(rng: np.random.Generator) -> Image.Image:
+    img = Image.new("RGB", (640, 480), tuple(int(c) for c in rng.integers(0, 255, 3)))
+    draw = ImageDraw.Draw(img)
+    for _ in range(30):
+        x, y = (int(v) for v in rng.integers(0, 640, 2))
+        r = int(rng.integers(10, 120))
+        colour = tuple(int(c) for c in rng.integers(0, 255, 3))
+        if rng.random() < 0.5:
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=colour)
+        else:
+            draw.rectangle((x - r, y - r // 2, x + r, y + r // 2), fill=colour)
+    return img
