@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from brightline.core.signals.vpdq import VpdqFrame
 
 
 class HashRecord(NamedTuple):
@@ -73,9 +76,11 @@ class Match:
     scheme: str
     source: str | None
     source_id: str | None
+    #: Signal-specific fields merged into the JSON row (video: shares, ranges, frames).
+    extra: dict[str, object] | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "list": self.list_name,
             "entry_id": self.entry_id,
             "signal_type": self.signal_type,
@@ -86,6 +91,9 @@ class Match:
             "source": self.source,
             "source_id": self.source_id,
         }
+        if self.extra:
+            out.update(self.extra)
+        return out
 
 
 @dataclass(slots=True)
@@ -100,6 +108,9 @@ class FileSignals:
     pdq: str | None = None
     pdq_quality: int | None = None
     pdq_dihedral: list[str] | None = None
+    #: vPDQ frames of a video or animation, and what its decoding found (duration…).
+    vpdq: list[VpdqFrame] | None = None
+    video: dict[str, object] | None = None
 
     def hashes(self) -> dict[str, str]:
         out = {"md5": self.md5, "sha1": self.sha1, "sha256": self.sha256}
@@ -120,6 +131,10 @@ class FileSignals:
             out["pdq_quality"] = self.pdq_quality
         if self.pdq_dihedral is not None:
             out["pdq_dihedral"] = self.pdq_dihedral
+        if self.vpdq is not None:
+            out["vpdq"] = [f.as_dict() for f in self.vpdq]
+        if self.video is not None:
+            out["video"] = self.video
         return out
 
 

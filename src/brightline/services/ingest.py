@@ -30,6 +30,7 @@ from brightline.core.signals import SignalType
 from brightline.errors import BrightlineError, FormatError, InputError, UsageError
 from brightline.services.store import Store
 from brightline.services.store import lists as store_lists
+from brightline.services.store import video as store_video
 from brightline.services.store.db import next_rev
 from brightline.services.store.entries import EntryRow, count_entries, iter_entries, upsert_rows
 
@@ -82,6 +83,13 @@ def import_file(
     skip_invalid: bool = False,
     source: str | None = None,
 ) -> ImportReport:
+    if path.is_dir():  # a folder of vpdq files or videos: one video entry per file
+        from brightline.services.video_ingest import folder_records
+
+        return import_records(
+            store, list_name, folder_records(path), source_name=str(path),
+            skip_invalid=skip_invalid, source=source or path.name,
+        )  # fmt: skip
     if not path.is_file():
         raise UsageError(f"{path} is not a file")
     if path.stat().st_size < PARALLEL_MIN_BYTES:
@@ -119,6 +127,24 @@ def import_stream(
     return report
 
 
+def import_records(
+    store: Store,
+    list_name: str,
+    items: Iterable[HashRecord | FormatError],
+    *,
+    source_name: str,
+    skip_invalid: bool = False,
+    source: str | None = None,
+) -> ImportReport:
+    """Import records already read (a folder of files), as one transaction."""
+    report = ImportReport(list_name)
+    with store.begin(bulk=True) as conn:
+        hash_list = store_lists.get_list(conn, list_name)
+        rows = _rows_of(hash_list, items, source_name, skip_invalid, report)
+        _write(conn, hash_list, _batches(rows), source, report)
+    return report
+
+
 def _write(
     conn: Connection,
     hash_list: HashList,
@@ -130,7 +156,9 @@ def _write(
     before = count_entries(conn, hash_list.id)
     rev = next_rev(conn)
     for batch in batches:
+        batch, videos = store_video.split_rows(batch)  # video: frames kept aside
         upsert_rows(conn, hash_list.id, batch, source=source, rev=rev)
+        store_video.store_frames(conn, hash_list.id, videos)
         report.imported += len(batch)
     report.added = count_entries(conn, hash_list.id) - before
     report.updated = report.imported - report.added
@@ -212,7 +240,18 @@ def _rows(
     skip_invalid: bool,
     report: ImportReport,
 ) -> Iterator[EntryRow]:
-    for item in formats.read_records(stream, source=source_name):
+    items = formats.read_records(stream, source=source_name)
+    return _rows_of(hash_list, items, source_name, skip_invalid, report)
+
+
+def _rows_of(
+    hash_list: HashList,
+    items: Iterable[HashRecord | FormatError],
+    source_name: str,
+    skip_invalid: bool,
+    report: ImportReport,
+) -> Iterator[EntryRow]:
+    for item in items:
         report.read += 1
         try:
             if isinstance(item, FormatError):
@@ -313,18 +352,22 @@ def _in_key_order(batch: dict[tuple[str, str], EntryRow]) -> list[EntryRow]:
     return [batch[key] for key in sorted(batch)]
 
 
-EXPORT_FORMATS = ("csv", "vics")
+EXPORT_FORMATS = ("csv", "vics", "pytx")
 
 
 def export_list(store: Store, list_name: str, fmt: str, out: TextIO) -> int:
-    """Write a list as CSV or VICS 2.0 JSON; returns rows (CSV) or media (VICS) written."""
+    """Write a list as CSV, VICS 2.0 JSON or a python-threatexchange dataset CSV;
+    returns rows (CSV) or media (VICS) written. Video entries carry their frames
+    (pytx's vPDQ JSON) in place of the digest they are stored under."""
     if fmt not in EXPORT_FORMATS:
         raise UsageError(
             f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}"
         )
     with store.connect() as conn:
         hash_list = store_lists.get_list(conn, list_name)
-        items = iter_entries(conn, hash_list.id)
+        items = store_video.with_frames(conn, iter_entries(conn, hash_list.id))
+        if fmt == "pytx":
+            return formats.write_pytx(items, out)
         if fmt == "csv":
             return formats.write_csv(items, out)
         return formats.write_vics(items, out)

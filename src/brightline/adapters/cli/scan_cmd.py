@@ -24,7 +24,7 @@ from brightline.adapters.cli.render import render_hash, render_match, render_sum
 from brightline.core import formats, signals
 from brightline.core.models import HashRecord, ScanResult
 from brightline.errors import FormatError, InputError, UsageError
-from brightline.services.hashing import HashOptions
+from brightline.services.hashing import options_from
 from brightline.services.matching import Matcher, Query
 from brightline.services.scan import check_paths, count_files, hash_files, iter_files, scan
 from brightline.services.scan_log import ScanLog
@@ -50,7 +50,7 @@ def hash_(
     """Print the signals (MD5, SHA-1, SHA-256, PDQ and quality) of files."""
     check_paths(files)
     svc = services()
-    opts = HashOptions(svc.settings.max_image_pixels, dihedral)
+    opts = options_from(svc.settings, dihedral)
     for result in _progress(
         hash_files(iter_files(files), opts, workers or svc.settings.workers), files, "Hashing"
     ):
@@ -110,7 +110,7 @@ def match(
         raise typer.Exit(EXIT_MATCH if found else EXIT_OK)
     assert paths is not None
     check_paths(paths)
-    opts = HashOptions(svc.settings.max_image_pixels, dihedral)
+    opts = options_from(svc.settings, dihedral)
     log = ScanLog.open(output, resume=resume) if output else None
     done = log.done if log else set()
     results = scan(

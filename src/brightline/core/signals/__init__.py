@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from brightline.core.signals.base import SignalType
 from brightline.core.signals.hexhash import MD5, PDQ, SHA1, SHA256
+from brightline.core.signals.vpdq import VPDQ
 from brightline.errors import InvalidHashError
 
-_REGISTRY: dict[str, SignalType] = {s.name: s for s in (MD5, SHA1, SHA256, PDQ)}
+_REGISTRY: dict[str, SignalType] = {s.name: s for s in (MD5, SHA1, SHA256, PDQ, VPDQ)}
 
 # Spellings seen in the wild (VICS, NCMEC, threatexchange) for the same signal.
 _ALIASES = {
@@ -19,7 +20,9 @@ _ALIASES = {
     "pdq_hash": "pdq",
     "pdqhash": "pdq",
     "photo_pdq": "pdq",
-    "video_md5": "md5",  # python-threatexchange's name for a whole-file video MD5
+    "video_md5": "md5",
+    "video_vpdq": "vpdq",
+    "vpdq_hash": "vpdq",  # python-threatexchange's name for a whole-file video MD5
 }
 
 

@@ -24,6 +24,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from brightline.core.signals.hexhash import MD5 as MD5_SIGNAL
 from brightline.errors import InvalidHashError
 
 NAME = "vpdq"
@@ -171,8 +172,13 @@ class VpdqSignal:
     def normalize(self, value: str) -> str:
         """Canonical text (see the module docstring); low quality and repeats dropped
         but never to nothing."""
+        md5 = None
+        if value.startswith("md5:") and "|" in value:  # a video hashed here: its file MD5
+            head, value = value.split("|", 1)
+            md5 = MD5_SIGNAL.normalize(head[4:])
         frames = parse(value)
-        return to_text(keep_frames(frames) or frames[:1])
+        text = to_text(keep_frames(frames) or frames[:1])
+        return f"md5:{md5}|{text}" if md5 else text
 
     def distance(self, a: str, b: str) -> int:
         """Frames of ``a`` with no frame of ``b`` within the frame threshold (0: all
