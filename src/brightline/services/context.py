@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from brightline.services.matching import Matcher
+from brightline.services.video_matching import VideoDefaults
 from brightline.services.store import Store
 from brightline.settings import Settings
 
@@ -21,7 +22,10 @@ class Services:
     def matcher(self) -> Matcher:
         """The PDQ matcher, loaded (and caught up with the database) on first use."""
         if self._matcher is None:
-            self._matcher = Matcher(self.store, index_dir_for(self.settings)).open()
+            defaults = VideoDefaults(
+                self.settings.video_query_share, self.settings.video_listed_share
+            )
+            self._matcher = Matcher(self.store, index_dir_for(self.settings), defaults).open()
         return self._matcher
 
     def close(self) -> None:

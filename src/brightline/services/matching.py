@@ -35,6 +35,7 @@ from brightline.services.store.entries import (
     changes_since,
 )
 from brightline.services.store.tables import counters
+from brightline.services.video_matching import VideoDefaults, VideoIndex
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +54,12 @@ class Query:
 class Matcher:
     """Finds list entries matching hashes. Thread-safe for concurrent ``match`` calls."""
 
-    def __init__(self, store: Store, index_dir: Path | None):
+    def __init__(
+        self, store: Store, index_dir: Path | None, video_defaults: VideoDefaults | None = None
+    ):
         self.store = store
         self.index_dir = index_dir
+        self.video = VideoIndex(store, video_defaults)  # frames of listed videos
         self._index: core_index.Index = core_index.default_index()
         self._rev = 0
         self._instance = 0
@@ -98,6 +102,9 @@ class Matcher:
                 lists = self._lists
                 if head != self._lists_rev:
                     lists = {hl.id: hl for hl in store_lists.list_settings(conn)}
+                    if head < self.video.rev:
+                        self.video = VideoIndex(self.store, self.video.defaults)
+                    self.video.refresh(conn, head)
                 if head == since:
                     self._lists, self._lists_rev = lists, head
                     return 0
@@ -158,6 +165,14 @@ class Matcher:
             found.sort(key=lambda m: (m.distance, m.list_name, m.entry_id))
         return results
 
+    def list_ids(self, list_names: Sequence[str] | None) -> list[int] | None:
+        """Ids of the named lists (None: all); raises NotFoundError."""
+        return self._list_ids(list_names)
+
+    def max_threshold(self, list_ids: list[int] | None) -> int:
+        """The largest PDQ threshold of these lists: the radius to search."""
+        return self._max_threshold(list_ids)
+
     def _list_ids(self, list_names: Sequence[str] | None) -> list[int] | None:
         if list_names is None:
             return None
@@ -181,7 +196,7 @@ class Matcher:
     ) -> None:
         rows_by_key: dict[tuple[str, str], list[int]] = {}
         for row, q in enumerate(queries):
-            if q.signal_type != "pdq":
+            if q.signal_type not in ("pdq", "vpdq"):  # vpdq: video_matching
                 rows_by_key.setdefault((q.signal_type, q.value), []).append(row)
         if not rows_by_key:
             return  # PDQ only: no database round trip

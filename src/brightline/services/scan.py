@@ -16,6 +16,7 @@ from brightline.core.models import ScanResult
 from brightline.errors import UsageError
 from brightline.services.hashing import HashOptions, hash_path
 from brightline.services.matching import Matcher, Query
+from brightline.services.video_matching import attach_video_matches
 
 CHUNK = 8
 MATCH_BATCH = 256
@@ -113,6 +114,7 @@ def attach_matches(
             queries.append(q)
     for owner, found in zip(owners, matcher.match(queries, list_names), strict=True):
         results[owner].matches.extend(found)
+    attach_video_matches(results, matcher, list_names)
 
 
 def _matched(
