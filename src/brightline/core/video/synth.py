@@ -119,3 +119,50 @@ def _shapes(rng: np.random.Generator) -> Image.Image:
         else:
             draw.rectangle((x - r, y - r // 2, x + r, y + r // 2), fill=colour)
     return img
+
+
+def derive(
+    src: Path,
+    dst: Path,
+    *,
+    start: float = 0.0,
+    end: float | None = None,
+    size: tuple[int, int] | None = None,
+    crop: int = 0,
+    codec: str = "libx264",
+    bit_rate: int | None = None,
+    fps: float | None = None,
+) -> Path:
+    """A changed copy of ``src``: seconds ``start``..``end``, ``crop`` pixels off each
+    border, resized to ``size``, re-encoded with ``codec`` at ``bit_rate``."""
+    with av.open(str(src)) as inp:
+        stream = inp.streams.video[0]
+        in_fps = float(stream.average_rate or 10)
+        rate = fps or in_fps
+        pictures_ = []
+        for frame in inp.decode(stream):
+            t = float(frame.time or 0.0)
+            if t < start - 1e-6 or (end is not None and t >= end - 1e-6):
+                continue
+            img = frame.to_image()
+            if crop:
+                img = img.crop((crop, crop, img.width - crop, img.height - crop))
+            if size:
+                img = img.resize(size, Image.Resampling.BILINEAR)
+            pictures_.append(np.asarray(img.convert("RGB")))
+    width, height = size or (pictures_[0].shape[1], pictures_[0].shape[0])
+    step = in_fps / rate
+    with av.open(str(dst), mode="w") as out:
+        enc = out.add_stream(codec, rate=_rate(rate))
+        enc.width, enc.height = width, height
+        enc.pix_fmt = "yuv420p"
+        if bit_rate:
+            enc.bit_rate = bit_rate
+        i = 0.0
+        while int(i) < len(pictures_):
+            for packet in enc.encode(av.VideoFrame.from_ndarray(pictures_[int(i)], format="rgb24")):
+                out.mux(packet)
+            i += step
+        for packet in enc.encode(None):
+            out.mux(packet)
+    return dst
