@@ -116,6 +116,10 @@ class FileSignals:
         out = {"md5": self.md5, "sha1": self.sha1, "sha256": self.sha256}
         if self.pdq is not None:
             out["pdq"] = self.pdq
+        if self.vpdq:  # python-threatexchange's serialisation of a vPDQ signal
+            from brightline.core.signals.vpdq import to_pytx
+
+            out["vpdq"] = to_pytx(self.vpdq)
         return out
 
     def as_dict(self) -> dict[str, object]:

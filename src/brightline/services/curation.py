@@ -12,6 +12,7 @@ from brightline.core import signals
 from brightline.core.categories import normalize_category
 from brightline.core.models import Entry
 from brightline.errors import NotFoundError
+from brightline.services.store import video as store_video
 from brightline.services.store import Store, browse
 from brightline.services.store import entries as store_entries
 from brightline.services.store import lists as store_lists
@@ -51,9 +52,14 @@ def add_entries(store: Store, list_name: str, new: list[NewEntry]) -> list[Entry
             batch = [r for r in rows if r["source"] == source]
             store_entries.upsert_entries(conn, hash_list.id, batch, source=source, rev=rev)
         return [
-            browse.entry_by_value(conn, hash_list.id, str(r["signal_type"]), str(r["value"]))
+            browse.entry_by_value(conn, hash_list.id, str(r["signal_type"]), _stored(r))
             for r in rows
         ]
+
+
+def _stored(row: dict[str, str | None]) -> str:
+    """The value as stored (a video entry is stored under its frames' digest)."""
+    return store_video.entry_value(str(row["signal_type"]), str(row["value"]))
 
 
 def entries_page(store: Store, list_name: str, after_id: int, limit: int) -> list[Entry]:

@@ -156,9 +156,7 @@ def _write(
     before = count_entries(conn, hash_list.id)
     rev = next_rev(conn)
     for batch in batches:
-        batch, videos = store_video.split_rows(batch)  # video: frames kept aside
         upsert_rows(conn, hash_list.id, batch, source=source, rev=rev)
-        store_video.store_frames(conn, hash_list.id, videos)
         report.imported += len(batch)
     report.added = count_entries(conn, hash_list.id) - before
     report.updated = report.imported - report.added

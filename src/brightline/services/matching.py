@@ -24,6 +24,7 @@ from sqlalchemy import Connection, select
 from brightline.core import index as core_index
 from brightline.core.index.base import hex_to_rows
 from brightline.core.models import HashList, Match
+from brightline.core.signals import vpdq
 from brightline.errors import IndexCorruptError, NotFoundError
 from brightline.services.store import Store
 from brightline.services.store import lists as store_lists
@@ -35,7 +36,8 @@ from brightline.services.store.entries import (
     changes_since,
 )
 from brightline.services.store.tables import counters
-from brightline.services.video_matching import VideoDefaults, VideoIndex
+from brightline.services.store.video import split_md5
+from brightline.services.video_matching import VideoDefaults, VideoIndex, match_video
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +163,7 @@ class Matcher:
         results: list[list[Match]] = [[] for _ in queries]
         self._match_exact(queries, list_ids, results)
         self._match_pdq(queries, list_ids, results)
+        self._match_vpdq(queries, list_ids, results)
         for found in results:
             found.sort(key=lambda m: (m.distance, m.list_name, m.entry_id))
         return results
@@ -240,6 +243,19 @@ class Matcher:
             hit = entries.get(entry_id)
             if hit is not None and dist <= hit.hash_list.pdq_threshold:
                 results[row].append(_to_match(hit, dist))
+
+    def _match_vpdq(
+        self,
+        queries: Sequence[Query],
+        list_ids: list[int] | None,
+        results: list[list[Match]],
+    ) -> None:
+        """vPDQ values (a video's frames) against the listed videos' frames."""
+        for row, q in enumerate(queries):
+            if q.signal_type == "vpdq":
+                frames = vpdq.parse(split_md5(q.value)[1])
+                radius = self._max_threshold(list_ids)
+                results[row].extend(match_video(self.video, frames, radius, list_ids))
 
     def _max_threshold(self, list_ids: list[int] | None) -> int:
         lists = self._lists

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import BinaryIO
 
 from starlette.concurrency import run_in_threadpool
 
@@ -33,6 +34,21 @@ def match_file(
 ) -> ScanResult:
     """Hash an upload and match every signal; the list actions run for any match."""
     result = runtime.hash(data, dihedral, name or "<upload>")
+    attach_matches([result], runtime.matcher, lists)
+    record(runtime, result.matches, ctx)
+    return result
+
+
+def match_stream(
+    runtime: Runtime,
+    stream: BinaryIO,
+    name: str | None,
+    lists: Sequence[str] | None,
+    dihedral: bool,
+    ctx: actions.MatchContext,
+) -> ScanResult:
+    """``match_file`` for an upload spooled to disk (videos are never read whole)."""
+    result = runtime.hash_stream(stream, dihedral, name or "<upload>")
     attach_matches([result], runtime.matcher, lists)
     record(runtime, result.matches, ctx)
     return result

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import BinaryIO, ParamSpec, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
@@ -23,8 +23,9 @@ from brightline.core.models import ScanResult
 from brightline.services.auth import KeyChecker
 from brightline.services.context import Services, index_dir_for, open_services
 from brightline.services.fetch import FetchGuard
-from brightline.services.hashing import HashOptions, hash_bytes
+from brightline.services.hashing import hash_bytes, hash_stream, options_from
 from brightline.services.matching import Matcher
+from brightline.services.video_matching import VideoDefaults
 from brightline.services.webhooks import Deliverer
 from brightline.settings import Settings
 
@@ -85,9 +86,17 @@ class Runtime:
 
     def hash(self, data: bytes, dihedral: bool = False, name: str = "<upload>") -> ScanResult:
         """Hash an upload; at most ``hash_concurrency`` decodes at once bound memory."""
-        opts = HashOptions(self.settings.upload_max_pixels, dihedral)
+        opts = options_from(self.settings, dihedral, upload=True)
         with self._hash_slots:
             return hash_bytes(data, opts, name)
+
+    def hash_stream(
+        self, stream: BinaryIO, dihedral: bool = False, name: str = "<upload>"
+    ) -> ScanResult:
+        """Hash an upload spooled to disk: a video is decoded as it is read."""
+        opts = options_from(self.settings, dihedral, upload=True)
+        with self._hash_slots:
+            return hash_stream(stream, opts, name)
 
     async def run_light(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run a call that is usually quick (a PDQ index probe: tens of microseconds,
@@ -136,7 +145,9 @@ class Runtime:
         # Workers starting together take turns: the first saves the caught-up index,
         # the others load that file instead of writing the same one at once.
         with _file_lock(index_dir / "open.lock"):
-            return Matcher(self.services.store, index_dir).open()
+            s = self.settings
+            defaults = VideoDefaults(s.video_query_share, s.video_listed_share)
+            return Matcher(self.services.store, index_dir, defaults).open()
 
     def _webhook_loop(self) -> None:
         s = self.settings

@@ -29,7 +29,6 @@ from sqlalchemy import (
 from brightline.core.models import Entry
 from brightline.core.signals import vpdq
 from brightline.core.signals.vpdq import VpdqFrame
-from brightline.services.store.entries import EntryRow
 from brightline.services.store.tables import Id, entries, metadata
 
 video_entries = Table(
@@ -68,6 +67,10 @@ video_list_settings = Table(
 )
 
 
+#: ``(signal_type, value, category, source_id, note)`` (``entries.EntryRow``).
+EntryRow = tuple[str, str, str | None, str | None, str | None]
+
+
 @dataclass(frozen=True, slots=True)
 class PendingVideo:
     """Frames of a video row on its way into a list (what ``split_rows`` took out)."""
@@ -94,6 +97,13 @@ def split_rows(rows: Sequence[EntryRow]) -> tuple[list[EntryRow], list[PendingVi
         videos.append(PendingVideo(key, frames, md5))
         out.append((row[0], key, *row[2:]))
     return out, videos
+
+
+def entry_value(signal_type: str, value: str) -> str:
+    """The value an entry is stored under: a video's digest, anything else as it is."""
+    if signal_type != vpdq.NAME:
+        return value
+    return vpdq.digest(vpdq.parse(split_md5(value)[1]))
 
 
 def split_md5(value: str) -> tuple[str | None, str]:

@@ -251,7 +251,7 @@ async def add_content(
     else:
         _, data = await _upload(request)
     result = await run_in_threadpool(_hash, runtime, data)
-    hashes = {t: v for t, v in _signals_of(result).items() if t in ("pdq", "md5")}
+    hashes = {t: v for t, v in _signals_of(result).items() if t in ("pdq", "md5", "vpdq")}
     return await run_in_threadpool(_bank_signals, runtime, bank_name, hashes)
 
 

@@ -24,7 +24,7 @@ from brightline.adapters.api.schemas import (
     HashOut,
     UrlMatchIn,
 )
-from brightline.adapters.api.uploads import MANY_FILES, ONE_FILE, read_files, read_one_file
+from brightline.adapters.api.uploads import MANY_FILES, ONE_FILE, read_files, spooled_body
 from brightline.core.models import Match, ScanResult
 from brightline.errors import ForbiddenError
 from brightline.services.actions import MatchContext
@@ -70,9 +70,10 @@ def _file_row(result: ScanResult) -> dict[str, object]:
 async def hash_file(
     request: Request, runtime: RuntimeDep, _key: ScannerKey, dihedral: DihedralParam = False
 ) -> dict[str, object]:
-    """Every signal of one file: MD5, SHA-1, SHA-256 and, for pictures, PDQ."""
-    name, data = await read_one_file(request)
-    result = await run_in_threadpool(runtime.hash, data, dihedral, name or "<upload>")
+    """Every signal of one file: MD5, SHA-1, SHA-256 and, for pictures, PDQ; for
+    videos and animations, vPDQ (``signals.vpdq``). The upload is spooled to disk."""
+    async with spooled_body(request) as (name, stream):
+        result = await run_in_threadpool(runtime.hash_stream, stream, dihedral, name or "<upload>")
     matching.refuse_unhashable(result)
     assert result.signals is not None
     return {"request_id": _rid(request), "name": name, "signals": result.signals.as_dict()}
@@ -108,9 +109,11 @@ async def match_file(
     bomb) is refused with 422 and the reason, unless one of its digests matched: a
     match is always returned.
     """
-    name, data = await read_one_file(request)
     ctx = _ctx(request, key, ref)
-    result = await run_in_threadpool(matching.match_file, runtime, data, name, lists, dihedral, ctx)
+    async with spooled_body(request) as (name, stream):
+        result = await run_in_threadpool(
+            matching.match_stream, runtime, stream, name, lists, dihedral, ctx
+        )
     matching.refuse_unhashable(result)
     return JSONResponse({"request_id": ctx.request_id, **_file_row(result)})
 
