@@ -61,7 +61,8 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             seconds=[10, 16, 8],
         ),
         "concatenated": write_video(
-            d / "concatenated.mkv", [Clip(), Clip(images=("camera", "coins"), per_image=5)],
+            d / "concatenated.mkv",
+            [Clip(), Clip(images=("camera", "coins"), per_image=5)],
             seconds=[16, 10],
-        ),  # fmt: skip
+        ),
     }

@@ -91,7 +91,9 @@ def test_unrelated_video_does_not_match(
     assert _match(svc, videos["unrelated"]).matches == []
 
 
-def test_index_answers_as_brute_force(svc: Services, videos: dict[str, Path], tmp_path: Path) -> None:
+def test_index_answers_as_brute_force(
+    svc: Services, videos: dict[str, Path], tmp_path: Path
+) -> None:
     _import_known(svc, videos, tmp_path)
     listed = hash_path(videos["known"], HashOptions()).signals
     assert listed is not None and listed.vpdq
@@ -127,7 +129,9 @@ def test_md5_kept_and_folder_of_vpdq_files(
 
 
 @pytest.mark.parametrize("fmt", ["csv", "pytx"])
-def test_export_and_reimport(svc: Services, videos: dict[str, Path], tmp_path: Path, fmt: str) -> None:
+def test_export_and_reimport(
+    svc: Services, videos: dict[str, Path], tmp_path: Path, fmt: str
+) -> None:
     _import_known(svc, videos, tmp_path)
     buf = io.StringIO()
     ingest.export_list(svc.store, "videos", fmt, buf)
@@ -163,9 +167,7 @@ def test_deleted_and_disabled_videos_stop_matching(
 def test_per_list_shares(svc: Services, videos: dict[str, Path], tmp_path: Path) -> None:
     _import_known(svc, videos, tmp_path)
     assert _video_matches(_match(svc, videos["trimmed"]))  # query share 1.0
-    video_lists.set_thresholds(
-        svc.store, local_operator(), "videos", 1.0, 1.0, defaults=(0.8, 0.8)
-    )
+    video_lists.set_thresholds(svc.store, local_operator(), "videos", 1.0, 1.0, defaults=(0.8, 0.8))
     assert _video_matches(_match(svc, videos["known"]))
     video_lists.set_thresholds(
         svc.store, local_operator(), "videos", 1.0, 0.99, defaults=(0.8, 0.8)
@@ -219,7 +221,9 @@ def test_animated_gif_frame_two_matches_an_image_list(svc: Services, tmp_path: P
     assert any((m.extra or {}).get("frame") == 1 for m in result.matches)
 
 
-def test_hostile_video_is_an_error_row_with_digests(tmp_path: Path, videos: dict[str, Path]) -> None:
+def test_hostile_video_is_an_error_row_with_digests(
+    tmp_path: Path, videos: dict[str, Path]
+) -> None:
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(videos["known"].read_bytes()[:5000])
     r = hash_path(cut, HashOptions())

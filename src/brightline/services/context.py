@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from brightline.services.matching import Matcher
-from brightline.services.video_matching import VideoDefaults
 from brightline.services.store import Store
+from brightline.services.video_matching import VideoDefaults
 from brightline.settings import Settings
 
 

@@ -12,10 +12,10 @@ from brightline.core import signals
 from brightline.core.categories import normalize_category
 from brightline.core.models import Entry
 from brightline.errors import NotFoundError
-from brightline.services.store import video as store_video
 from brightline.services.store import Store, browse
 from brightline.services.store import entries as store_entries
 from brightline.services.store import lists as store_lists
+from brightline.services.store import video as store_video
 from brightline.services.store.db import next_rev
 
 

@@ -34,7 +34,9 @@ class HashOptions:
     video: VideoOptions = field(default_factory=VideoOptions)
 
 
-def options_from(settings: Settings, dihedral: bool = False, *, upload: bool = False) -> HashOptions:
+def options_from(
+    settings: Settings, dihedral: bool = False, *, upload: bool = False
+) -> HashOptions:
     """Hashing options from the settings (``upload``: the API's tighter pixel cap)."""
     video = VideoOptions(
         rate=settings.video_rate,
@@ -71,7 +73,9 @@ def hash_stream(stream: BinaryIO, opts: HashOptions, name: str = "<upload>") -> 
         return hash_bytes(stream.read(MAX_IMAGE_BYTES + 1), opts, name)
     md5, sha1, sha256, size = digests_of_stream(stream)
     stream.seek(0)
-    return _add_video(ScanResult(name, FileSignals(md5, sha1, sha256, size, media_type)), stream, opts)
+    return _add_video(
+        ScanResult(name, FileSignals(md5, sha1, sha256, size, media_type)), stream, opts
+    )
 
 
 def hash_path(path: Path, opts: HashOptions) -> ScanResult:

@@ -26,14 +26,14 @@ def set_thresholds(
             raise UsageError(f"a share is a number above 0 and at most 1, not {value}")
     with store.begin() as conn:
         hl = store_lists.get_list(conn, name)
-        q, l = store_video.list_thresholds(conn).get(hl.id, defaults)
+        q, ls = store_video.list_thresholds(conn).get(hl.id, defaults)
         if query_share is None and listed_share is None:
-            return q, l
+            return q, ls
         q = q if query_share is None else query_share
-        l = l if listed_share is None else listed_share
-        store_video.set_list_thresholds(conn, hl.id, q, l)
+        ls = ls if listed_share is None else listed_share
+        store_video.set_list_thresholds(conn, hl.id, q, ls)
         next_rev(conn)  # matchers pick the change up on their next refresh
         audit.record(
-            conn, actor, "list.video_thresholds", name, {"query_share": q, "listed_share": l}
+            conn, actor, "list.video_thresholds", name, {"query_share": q, "listed_share": ls}
         )
-    return q, l
+    return q, ls

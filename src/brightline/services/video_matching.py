@@ -229,5 +229,3 @@ def _to_match(hit: EntryHit, distance: int, extra: dict[str, object]) -> Match:
         source_id=e.source_id,
         extra=extra,
     )
-
-

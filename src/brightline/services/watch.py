@@ -19,14 +19,13 @@ from __future__ import annotations
 import collections
 import logging
 import os
-import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import av
 
@@ -191,7 +190,7 @@ class Watcher:
                     reason = "the stream ended"
                 except DecodeError as exc:
                     reason = str(exc)
-                except Exception as exc:  # noqa: BLE001 - garbage must not kill the watch
+                except Exception as exc:
                     reason = f"{type(exc).__name__}: {exc}"
                 if self.stop.is_set() or _is_plain_file(self.source):
                     return
@@ -269,10 +268,12 @@ def _open(source: str, opts: WatchOptions) -> Any:
         options = {"rtsp_transport": "tcp", "timeout": timeout_us}
         return open_container(source, options=options, timeout=opts.read_timeout_s)
     if source.startswith(("rtmp://", "rtmps://", "srt://", "udp://", "tcp://")):
-        return open_container(source, options={"rw_timeout": timeout_us}, timeout=opts.read_timeout_s)
+        return open_container(
+            source, options={"rw_timeout": timeout_us}, timeout=opts.read_timeout_s
+        )
     if source.startswith("/dev/video") or source.startswith("v4l2:"):
         return open_container(source.removeprefix("v4l2:"), format="v4l2")
-    return open_container(_Follow(Path(source), opts.follow_idle_s))
+    return open_container(cast(BinaryIO, _Follow(Path(source), opts.follow_idle_s)))
 
 
 def _is_plain_file(source: str) -> bool:

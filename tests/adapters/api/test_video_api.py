@@ -52,7 +52,9 @@ def test_hash_a_video(server: Any, videos: dict[str, Path]) -> None:
     assert 12 <= len(s["vpdq"]) <= 16 and s["md5"]
 
 
-def test_match_a_trimmed_copy_with_ranges(server: Any, listed: None, videos: dict[str, Path]) -> None:
+def test_match_a_trimmed_copy_with_ranges(
+    server: Any, listed: None, videos: dict[str, Path]
+) -> None:
     with server.client("scanner") as c:
         body = _eventually_match(c, videos["trimmed"])
     (m,) = [m for m in body["matches"] if m["signal_type"] == "vpdq"]
@@ -84,11 +86,15 @@ def test_truncated_video_is_422(server: Any, videos: dict[str, Path]) -> None:
     assert r.status_code == 422, r.text
 
 
-def test_hma_hash_and_lookup_accept_video(server: Any, listed: None, videos: dict[str, Path]) -> None:
+def test_hma_hash_and_lookup_accept_video(
+    server: Any, listed: None, videos: dict[str, Path]
+) -> None:
     with server.client("scanner") as c:
         r = c.post("/compat/hma/h/hash", files={"photo": ("k.mp4", videos["known"].read_bytes())})
         assert r.status_code == 200, r.text
         assert "vpdq" in r.json() and len(json.loads(r.json()["vpdq"])) >= 12
-        r = c.post("/compat/hma/m/lookup", files={"photo": ("k.mp4", videos["resized"].read_bytes())})
+        r = c.post(
+            "/compat/hma/m/lookup", files={"photo": ("k.mp4", videos["resized"].read_bytes())}
+        )
         assert r.status_code == 200, r.text
         assert r.json()["vpdq"]["videos"][0]["bank_content_id"]

@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from brightline.core.index.mih import MihIndex
 from brightline.core.index.base import hex_to_rows
+from brightline.core.index.mih import MihIndex
 from brightline.core.signals.vpdq import VpdqFrame
 from brightline.core.video.compare import brute_pairs, compare, is_match
 
@@ -44,9 +44,11 @@ def test_trimmed_clip_and_embedding() -> None:
 def test_two_pieces_give_two_ranges() -> None:
     rng = np.random.default_rng(2)
     listed = _frames(rng, 40)
-    query = listed[0:10] + _frames(rng, 10, 10) + [
-        VpdqFrame(f.frame, f.quality, f.pdq, f.timestamp - 10) for f in listed[30:40]
-    ]
+    query = (
+        listed[0:10]
+        + _frames(rng, 10, 10)
+        + [VpdqFrame(f.frame, f.quality, f.pdq, f.timestamp - 10) for f in listed[30:40]]
+    )
     query = [VpdqFrame(i, f.quality, f.pdq, float(i)) for i, f in enumerate(query)]
     c = compare(query, listed, brute_pairs(query, listed, 31))
     assert c.ranges == [

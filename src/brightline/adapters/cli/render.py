@@ -31,7 +31,11 @@ def render_match(result: ScanResult) -> None:
     """One line per matched or failed file; quiet files stay quiet."""
     path = escape(result.path)
     for m in result.matches:
-        why = "exact" if m.distance == 0 and m.signal_type not in ("pdq", "vpdq") else f"distance {m.distance}"
+        why = (
+            "exact"
+            if m.distance == 0 and m.signal_type not in ("pdq", "vpdq")
+            else f"distance {m.distance}"
+        )
         why += _video_note(m)
         category = f", category {m.category} ({m.scheme})" if m.category else ""
         console.print(
@@ -63,7 +67,9 @@ def _video_note(m: Match) -> str:
         ranges = x.get("ranges") or []
         first = ranges[0] if isinstance(ranges, list) and ranges else None
         where = f", query {first['query']} s = listed {first['listed']} s" if first else ""
-        more = f" (+{len(ranges) - 1} ranges)" if isinstance(ranges, list) and len(ranges) > 1 else ""
+        more = (
+            f" (+{len(ranges) - 1} ranges)" if isinstance(ranges, list) and len(ranges) > 1 else ""
+        )
         return (
             f", {x['query_share']:.0%} of the query, {x['listed_share']:.0%} of the listed video"
             f"{where}{more}"

@@ -36,7 +36,9 @@ def watch(
     ],
     list_names: Annotated[
         list[str] | None,
-        typer.Option("--list", "-l", help="Watch for this list's entries (repeatable); default: all."),
+        typer.Option(
+            "--list", "-l", help="Watch for this list's entries (repeatable); default: all."
+        ),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="One JSON object per alert.")] = False,
     window: Annotated[
@@ -114,7 +116,7 @@ def list_video(
     """Show or set a list's video thresholds (a video matches when either share is reached)."""
     svc = services()
     d = svc.settings
-    q, l = video_lists.set_thresholds(
+    q, listed = video_lists.set_thresholds(
         svc.store,
         local_operator(),
         name,
@@ -123,6 +125,6 @@ def list_video(
         defaults=(d.video_query_share, d.video_listed_share),
     )
     if json_out:
-        print_json({"list": name, "query_share": q, "listed_share": l})
+        print_json({"list": name, "query_share": q, "listed_share": listed})
     else:
-        console.print(f"List {name}: query share {q:.0%}, listed share {l:.0%}.")
+        console.print(f"List {name}: query share {q:.0%}, listed share {listed:.0%}.")

@@ -27,7 +27,9 @@ def looks_like_vpdq_file(head: bytes) -> bool:
     return _LINE.fullmatch(first) is not None
 
 
-def read_vpdq_file(buf: io.BufferedReader, source: str | None) -> Iterator[HashRecord | FormatError]:
+def read_vpdq_file(
+    buf: io.BufferedReader, source: str | None
+) -> Iterator[HashRecord | FormatError]:
     frames: list[VpdqFrame] = []
     for lineno, line in iter_lines(buf, source):
         if isinstance(line, FormatError):

@@ -28,7 +28,7 @@ def frame_count(source: bytes | Path) -> int:
             warnings.simplefilter("ignore")
             with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as img:
                 return int(getattr(img, "n_frames", 1))
-    except Exception:  # noqa: BLE001 - the image path reports what is wrong
+    except Exception:
         return 1
 
 

@@ -60,11 +60,11 @@ def compare(
     if not pairs or not query or not listed:
         return Comparison(0.0, 0.0, 256, 0, [])
     q_hit = {q for q, _, _ in pairs}
-    l_hit = {l for _, l, _ in pairs}
+    ls_hit = {j for _, j, _ in pairs}
     distance = min(d for _, _, d in pairs)
     ranges = merge_ranges(query, listed, pairs, gap)
     return Comparison(
-        len(q_hit) / len(query), len(l_hit) / len(listed), distance, len(q_hit), ranges
+        len(q_hit) / len(query), len(ls_hit) / len(listed), distance, len(q_hit), ranges
     )
 
 
@@ -72,8 +72,8 @@ def merge_ranges(
     query: Sequence[VpdqFrame], listed: Sequence[VpdqFrame], pairs: Sequence[Pair], gap: float
 ) -> list[dict[str, list[float]]]:
     by_query: dict[int, list[tuple[int, int]]] = {}
-    for q, l, d in pairs:
-        by_query.setdefault(q, []).append((d, l))
+    for q, j, d in pairs:
+        by_query.setdefault(q, []).append((d, j))
     runs: list[list[tuple[float, float]]] = []
     offset = 0.0
     for q in sorted(by_query, key=lambda i: (query[i].timestamp, i)):
@@ -81,14 +81,14 @@ def merge_ranges(
         options = sorted(by_query[q])[:_PER_FRAME]
         run = runs[-1] if runs else None
         if run is not None and tq - run[-1][0] <= gap:
-            d, l = min(options, key=lambda o: (abs(listed[o[1]].timestamp - tq - offset), o[0]))
-            if abs(listed[l].timestamp - tq - offset) <= gap:
-                run.append((tq, listed[l].timestamp))
-                offset = listed[l].timestamp - tq
+            _, j = min(options, key=lambda o: (abs(listed[o[1]].timestamp - tq - offset), o[0]))
+            if abs(listed[j].timestamp - tq - offset) <= gap:
+                run.append((tq, listed[j].timestamp))
+                offset = listed[j].timestamp - tq
                 continue
-        d, l = min(options, key=lambda o: (o[0], listed[o[1]].timestamp))
-        runs.append([(tq, listed[l].timestamp)])
-        offset = listed[l].timestamp - tq
+        _, j = min(options, key=lambda o: (o[0], listed[o[1]].timestamp))
+        runs.append([(tq, listed[j].timestamp)])
+        offset = listed[j].timestamp - tq
     return [
         {
             "query": [round(run[0][0], 3), round(run[-1][0], 3)],
@@ -106,7 +106,7 @@ def brute_pairs(
         return []
     dist = hamming(hex_to_rows([f.pdq for f in query]), hex_to_rows([f.pdq for f in listed]))
     qs, ls = np.nonzero(dist <= threshold)
-    return [(int(q), int(l), int(dist[q, l])) for q, l in zip(qs, ls, strict=True)]
+    return [(int(q), int(j), int(dist[q, j])) for q, j in zip(qs, ls, strict=True)]
 
 
 def is_match(c: Comparison, query_share: float, listed_share: float) -> bool:

@@ -212,11 +212,13 @@ def luma(frame: av.VideoFrame) -> bytes:
     width, height, stride = frame.width, frame.height, plane.line_size
     if stride == width:
         return bytes(plane)[: width * height]
-    rows = np.frombuffer(plane, np.uint8)[: stride * height].reshape(height, stride)
-    return rows[:, :width].tobytes()
+    rows = np.frombuffer(memoryview(plane), np.uint8)[: stride * height].reshape(height, stride)
+    return bytes(rows[:, :width].tobytes())
 
 
-def _check_declared(stream: av.video.stream.VideoStream, width: int, height: int, opts: VideoOptions) -> None:
+def _check_declared(
+    stream: av.video.stream.VideoStream, width: int, height: int, opts: VideoOptions
+) -> None:
     if width <= 0 or height <= 0:
         raise DecodeError("video stream declares no frame size")
     if width * height > opts.max_pixels:

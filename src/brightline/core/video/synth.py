@@ -10,13 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import av
 import numpy as np
+from av.video.stream import VideoStream
 from PIL import Image, ImageDraw
-
-_SKIMAGE = ("astronaut", "coffee", "chelsea", "rocket", "camera", "hubble_deep_field",
-            "immunohistochemistry", "motorcycle_left", "retina", "cat", "coins", "page")  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +39,7 @@ def frames(clip: Clip, size: tuple[int, int], fps: float, seconds: float) -> Ite
     """RGB frames (height, width, 3) of the slideshow."""
     pics = pictures(clip)
     width, height = size
-    for i in range(int(round(seconds * fps))):
+    for i in range(round(seconds * fps)):
         t = i / fps
         k = int(t // clip.per_image)
         pic = pics[k % len(pics)]
@@ -63,13 +62,13 @@ def write_video(
     clips = [clip] if isinstance(clip, Clip) else list(clip)
     lengths = [seconds] * len(clips) if isinstance(seconds, (int, float)) else list(seconds)
     with av.open(str(path), mode="w") as out:
-        stream = out.add_stream(codec, rate=_rate(fps))
+        stream = cast(VideoStream, out.add_stream(codec, rate=_rate(fps)))
         stream.width, stream.height = size
         stream.pix_fmt = "yuv420p"
         if bit_rate:
             stream.bit_rate = bit_rate
         if options:
-            stream.options = options
+            stream.options = dict(options)
         for c, length in zip(clips, lengths, strict=True):
             for rgb in frames(c, size, fps, length):
                 frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
@@ -81,7 +80,7 @@ def write_video(
 
 
 def _rate(fps: float) -> int:
-    return int(round(fps))
+    return round(fps)
 
 
 def _view(pic: Image.Image, width: int, height: int, phase: float) -> np.ndarray:
@@ -144,7 +143,7 @@ def derive(
             t = float(frame.time or 0.0)
             if t < start - 1e-6 or (end is not None and t >= end - 1e-6):
                 continue
-            img = frame.to_image()
+            img = frame.to_image()  # type: ignore[no-untyped-call]
             if crop:
                 img = img.crop((crop, crop, img.width - crop, img.height - crop))
             if size:
@@ -153,7 +152,7 @@ def derive(
     width, height = size or (pictures_[0].shape[1], pictures_[0].shape[0])
     step = in_fps / rate
     with av.open(str(dst), mode="w") as out:
-        enc = out.add_stream(codec, rate=_rate(rate))
+        enc = cast(VideoStream, out.add_stream(codec, rate=_rate(rate)))
         enc.width, enc.height = width, height
         enc.pix_fmt = "yuv420p"
         if bit_rate:

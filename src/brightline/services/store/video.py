@@ -128,7 +128,8 @@ def store_frames(conn: Connection, list_id: int, videos: Iterable[PendingVideo])
             video_entries.c.entry_id.is_(None),
         )
     )
-    heads, frames = [], []
+    heads: list[dict[str, object]] = []
+    frames: list[dict[str, object]] = []
     for entry_id, value in conn.execute(query):
         v = pending[value]
         duration = max((f.timestamp for f in v.frames), default=0.0)
@@ -186,9 +187,7 @@ def entries_by_md5(conn: Connection, md5s: Iterable[str]) -> dict[str, list[int]
     return out
 
 
-def frames_since(
-    conn: Connection, entry_ids: Sequence[int]
-) -> list[tuple[int, int, str]]:
+def frames_since(conn: Connection, entry_ids: Sequence[int]) -> list[tuple[int, int, str]]:
     """``(entry id, ordinal, pdq)`` of the entries' frames: what the index holds."""
     out: list[tuple[int, int, str]] = []
     for start in range(0, len(entry_ids), 500):
