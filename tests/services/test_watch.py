@@ -111,3 +111,52 @@ def test_alert_on_a_known_clip_in_a_live_hls_stream(
     print(f"\nwatch: alert {delay:.2f} s after {first} was published; stream time "
           f"{alert.stream_time:.1f} s")  # fmt: skip
     assert alert.stream_time >= BEFORE_S  # not before the clip started
+
+
+def test_a_dead_source_is_retried_with_backoff_then_given_up(svc: Services) -> None:
+    watcher = Watcher(
+        "http://127.0.0.1:9/live.m3u8",
+        svc.matcher,
+        None,
+        WatchOptions(read_timeout_s=1, reconnect_max_s=1, max_reconnects=2),
+        lambda a: None,
+    )
+    stats = watcher.run()
+    assert stats.reconnects == 3 and stats.frames == 0
+    assert all(stats.errors)
+
+
+def test_a_file_being_written_is_followed(
+    svc: Services, videos: dict[str, Path], tmp_path: Path
+) -> None:
+    listed = tmp_path / "listed"
+    listed.mkdir()
+    shutil.copy(videos["known"], listed / "known-1.mp4")
+    with svc.store.begin() as conn:
+        lists.create_list(conn, "videos", "none", 31)
+    ingest.import_file(svc.store, "videos", listed)
+    svc.matcher.refresh()
+    ts = write_video(
+        tmp_path / "whole.ts", [Clip(images=(), seed=31), Clip(), Clip(images=(), seed=32)],
+        seconds=[4, 6, 2],
+    )  # fmt: skip
+    data = ts.read_bytes()
+    growing = tmp_path / "growing.ts"
+    growing.write_bytes(data[: len(data) // 4])
+
+    def writer() -> None:
+        for i in range(2, 5):
+            time.sleep(0.3)
+            with open(growing, "ab") as fh:
+                fh.write(data[(i - 1) * len(data) // 4 : i * len(data) // 4])
+
+    threading.Thread(target=writer, daemon=True).start()
+    alerts: list[Alert] = []
+    watcher = Watcher(
+        str(growing), svc.matcher, ["videos"], WatchOptions(follow_idle_s=2), alerts.append,
+        record=False,
+    )  # fmt: skip
+    stats = watcher.run()
+    assert stats.frames >= 10
+    assert [a.match.source_id for a in alerts] == ["known-1"]
+    assert 4 <= alerts[0].stream_time <= 10.5

@@ -7,7 +7,11 @@ Only what sampling needs is decoded, and only as far as PDQ needs it:
   timestamp ``n / fps``. Frame numbers come from presentation times, so the decoder
   may be told, packet by packet, to skip non-reference frames no sample needs
   (``skip_frame``): nothing refers to them, so the frames that are hashed are
-  decoded exactly as a full decode would.
+  decoded exactly as a full decode would. ``skip="bidir"`` also skips B-frames
+  that are references (B-pyramids) away from samples: about a third less decoding
+  again, but a later P-frame may refer to one, and FFmpeg conceals the loss, so
+  sampled frames can move by a few bits (measured in ``bench/bench_video.py``); it
+  is off by default.
 - **Which pixels.** Only sampled frames are converted, to RGB as vpdq does (FFmpeg's
   swscale), and the native PDQ kernel hashes them: the hashes are vpdq's bit for
   bit. ``luma_plane=True`` hands a planar YUV frame's Y plane to the kernel as is (no
@@ -50,6 +54,11 @@ _LUMA_FIRST = frozenset(
 )  # fmt: skip
 
 
+#: Frames either side of a sample whose B-frames ``skip="bidir"`` still decodes (a
+#: sampled B-frame refers to the B-pyramid's middle frame, within a mini-GOP).
+_MINI_GOP = 4
+
+
 @dataclass(frozen=True, slots=True)
 class VideoOptions:
     """How to sample and what to refuse. ``rate``: frames hashed per second of video
@@ -60,6 +69,7 @@ class VideoOptions:
     max_frames: int = 1_000_000
     max_seconds: float = 6 * 3600.0
     skip_nonref: bool = True
+    skip: str = "nonref"
     threads: int = 0
     min_quality: int = MIN_QUALITY
     luma_plane: bool = False
@@ -145,7 +155,8 @@ class Sampler:
             cc.thread_count = opts.threads
         else:
             cc.thread_count = 1
-        self._skipping = opts.skip_nonref and self.frame_mod > 1 and self.fps > 0
+        skipping = opts.skip_nonref and opts.skip != "none"
+        self._skipping = skipping and self.frame_mod > 1 and self.fps > 0
 
     def number(self, pts: int | None, counter: int) -> int:
         """The frame number of a presentation time (vpdq counts decoded frames)."""
@@ -154,6 +165,13 @@ class Sampler:
         if self.start is None:
             self.start = pts
         return max(0, round((pts - self.start) * self.time_base * self.fps))
+
+    def _discard(self, r: int) -> str:
+        """What the decoder may drop of a frame ``r`` frames past a sample."""
+        if r == 0:
+            return "DEFAULT"
+        near = r <= _MINI_GOP or r >= self.frame_mod - _MINI_GOP
+        return "BIDIR" if self.opts.skip == "bidir" and not near else "NONREF"
 
     def __iter__(self) -> Iterator[VpdqFrame]:
         opts, cc = self.opts, self.stream.codec_context
@@ -167,8 +185,7 @@ class Sampler:
                         f"video has more than {opts.max_frames:,} frames (video_max_frames)"
                     )
                 if self._skipping and packet.pts is not None:
-                    wanted = self.number(packet.pts, 0) % self.frame_mod == 0
-                    cc.skip_frame = "DEFAULT" if wanted else "NONREF"
+                    cc.skip_frame = self._discard(self.number(packet.pts, 0) % self.frame_mod)
                 for frame in packet.decode():
                     n = self.number(frame.pts, decoded)
                     decoded += 1
