@@ -234,3 +234,21 @@ def test_digest_is_stable() -> None:
     frames = vpdq.parse(f"0,100,{'a' * 64},0.000")
     assert vpdq.digest(frames) == vpdq.digest(list(frames))
     assert np.array_equal(np.array([1]), np.array([1]))
+
+
+def test_video_index_is_saved_and_reloaded(
+    svc: Services, videos: dict[str, Path], tmp_path: Path
+) -> None:
+    from brightline.services.context import index_dir_for
+    from brightline.services.matching import Matcher
+
+    _import_known(svc, videos, tmp_path)
+    svc.matcher.refresh()
+    folder = index_dir_for(svc.settings)
+    assert any(p.name.startswith("vpdq-") for p in folder.iterdir())
+    again = Matcher(svc.store, folder).open()
+    assert len(again.video) == len(svc.matcher.video) > 0
+    assert again.video.counts == svc.matcher.video.counts
+    result = hash_path(videos["trimmed"], HashOptions())
+    attach_matches([result], again, None)
+    assert _video_matches(result)

@@ -106,7 +106,8 @@ class Matcher:
                     lists = {hl.id: hl for hl in store_lists.list_settings(conn)}
                     if head < self.video.rev:
                         self.video = VideoIndex(self.store, self.video.defaults)
-                    self.video.refresh(conn, head)
+                    if self.video.refresh(conn, head) and save and self.index_dir is not None:
+                        self.video.save(self.index_dir, self._instance)
                 if head == since:
                     self._lists, self._lists_rev = lists, head
                     return 0
@@ -144,6 +145,7 @@ class Matcher:
             m = _FILE.match(path.name)
             if m and int(m["instance"]) == self._instance:
                 candidates.append((int(m["rev"]), path))
+        self.video.load(self.index_dir, self._instance)
         for rev, path in sorted(candidates, reverse=True):
             try:
                 self._index = type(self._index).load(path)

@@ -19,20 +19,23 @@ What this module adds to matching (``attach_video_matches``, called from
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy import Connection
 
-from brightline.core.index.base import hex_to_rows
+from brightline.core.index.base import hex_to_rows, temp_path
 from brightline.core.index.mih import MihIndex
 from brightline.core.models import Match, ScanResult
 from brightline.core.signals import vpdq
 from brightline.core.signals.vpdq import VpdqFrame
 from brightline.core.video.compare import Pair, compare, is_match
+from brightline.errors import IndexCorruptError
 from brightline.services.store import Store
 from brightline.services.store import video as store_video
 from brightline.services.store.entries import EntryHit, active_entries_by_id, changes_since
@@ -43,6 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _SHIFT = 24
+_FILE = re.compile(r"^vpdq-(?P<instance>\d+)-(?P<rev>\d+)\.(?P<ext>idx|counts\.npy)$")
 _ORDINALS = (1 << _SHIFT) - 1
 
 
@@ -90,6 +94,46 @@ class VideoIndex:
                     self.counts[e] = self.counts.get(e, 0) + 1
             self.rev = head
         return len(add) + len(gone)
+
+    # -- persistence: ``vpdq-<instance>-<rev>.idx`` plus its frame counts ------------
+
+    def save(self, folder: Path, instance: int) -> None:
+        """Write the index and its per-entry frame counts (atomically, each)."""
+        with self._lock:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"vpdq-{instance}-{self.rev}.idx"
+            self.index.save(path)
+            counts = folder / f"vpdq-{instance}-{self.rev}.counts.npy"
+            tmp = temp_path(counts)
+            with open(tmp, "wb") as fh:
+                np.save(fh, np.asarray(sorted(self.counts.items()), np.int64).reshape(-1, 2))
+            tmp.replace(counts)
+            for old in folder.iterdir():
+                m = _FILE.match(old.name)
+                if m and int(m["rev"]) < self.rev and int(m["instance"]) == instance:
+                    old.unlink(missing_ok=True)
+
+    def load(self, folder: Path, instance: int) -> bool:
+        """Load the newest saved index of this database; False when there is none."""
+        if not folder.is_dir():
+            return False
+        found = []
+        for path in folder.iterdir():
+            m = _FILE.match(path.name)
+            if m and m["ext"] == "idx" and int(m["instance"]) == instance:
+                found.append((int(m["rev"]), path))
+        for rev, path in sorted(found, reverse=True):
+            try:
+                index = MihIndex.load(path)
+                pairs = np.load(path.with_name(f"vpdq-{instance}-{rev}.counts.npy"))
+            except (IndexCorruptError, OSError, ValueError) as exc:
+                log.warning("ignoring damaged video index %s: %s", path, exc)
+                continue
+            with self._lock:
+                self.index, self.rev = index, rev
+                self.counts = {int(e): int(n) for e, n in pairs.tolist()}
+            return True
+        return False
 
     def thresholds(self, list_id: int) -> tuple[float, float]:
         d = self.defaults

@@ -33,7 +33,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 import av
 import numpy as np
@@ -166,7 +166,7 @@ class Sampler:
             self.start = pts
         return max(0, round((pts - self.start) * self.time_base * self.fps))
 
-    def _discard(self, r: int) -> str:
+    def _discard(self, r: int) -> Literal["DEFAULT", "NONREF", "BIDIR"]:
         """What the decoder may drop of a frame ``r`` frames past a sample."""
         if r == 0:
             return "DEFAULT"
