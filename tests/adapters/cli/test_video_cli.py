@@ -72,6 +72,8 @@ def test_import_folder_match_and_export(env: Path, videos: dict[str, Path]) -> N
 
     code, out = run("list", "export", "videos", "-f", "pytx")
     assert code == 0 and "vpdq" in out
+    code, out = run("list", "export", "videos", "-f", "vpdq", "-o", str(env / "out"))
+    assert code == 0 and (env / "out" / "case-17.txt").read_text().startswith("0,")
 
     # Raise the bar: the trimmed copy (half of the listed video) no longer matches.
     code, out = run("list", "video", "videos", "--query-share", "1.0", "--listed-share", "0.9")

@@ -13,7 +13,7 @@ from rich.table import Table
 from brightline.adapters.cli.app import console, handle_errors, list_app, print_json, services
 from brightline.core.categories import SCHEMES
 from brightline.errors import UsageError
-from brightline.services import ingest
+from brightline.services import ingest, video_ingest
 from brightline.services.store import lists as store_lists
 from brightline.services.store.entries import composition
 
@@ -86,13 +86,22 @@ def import_(
 @handle_errors
 def export(
     name: str,
-    format: Annotated[str, typer.Option("--format", "-f", help="csv or vics.")] = "csv",
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="csv, vics, pytx or vpdq (a folder).")
+    ] = "csv",
     output: Annotated[
         Path, typer.Option("--output", "-o", help="File to write ('-' for standard output).")
     ] = Path("-"),
 ) -> None:
-    """Export a list as CSV or VICS 2.0 JSON."""
+    """Export a list as CSV, VICS 2.0 JSON, a pytx dataset CSV, or (``vpdq``) a folder of
+    vpdq files, one per video entry."""
     svc = services()
+    if format == "vpdq":  # video entries: one vpdq tool file each, into the folder -o
+        if str(output) == "-":
+            raise UsageError("--format vpdq writes a folder: give it with --output FOLDER")
+        count = video_ingest.export_vpdq_folder(svc.store, name, output)
+        console.print(f"Wrote {count:,} vpdq files to {output}.")
+        return
     if str(output) == "-":
         ingest.export_list(svc.store, name, format, sys.stdout)
         return
