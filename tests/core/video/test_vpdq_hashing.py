@@ -39,7 +39,7 @@ def test_rate_zero_hashes_every_frame(videos: dict[str, Path]) -> None:
 
 def test_skipping_nonreference_frames_changes_nothing(videos: dict[str, Path]) -> None:
     fast = hash_video(videos["known"], VideoOptions(threads=1))
-    full = hash_video(videos["known"], VideoOptions(threads=1, skip_nonref=False))
+    full = hash_video(videos["known"], VideoOptions(threads=1, skip="none"))
     assert fast.all_frames == full.all_frames
 
 

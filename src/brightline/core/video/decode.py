@@ -62,14 +62,14 @@ _MINI_GOP = 4
 @dataclass(frozen=True, slots=True)
 class VideoOptions:
     """How to sample and what to refuse. ``rate``: frames hashed per second of video
-    (0 = every frame); ``threads``: FFmpeg decoding threads (0 = automatic)."""
+    (0 = every frame); ``threads``: FFmpeg decoding threads (0 = automatic); ``skip``:
+    what the decoder may drop away from samples (see the module docstring)."""
 
     rate: float = 1.0
     max_pixels: int = 7680 * 4320
     max_frames: int = 1_000_000
     max_seconds: float = 6 * 3600.0
-    skip_nonref: bool = True
-    skip: str = "nonref"
+    skip: Literal["none", "nonref", "bidir"] = "nonref"
     threads: int = 0
     min_quality: int = MIN_QUALITY
     luma_plane: bool = False
@@ -155,8 +155,7 @@ class Sampler:
             cc.thread_count = opts.threads
         else:
             cc.thread_count = 1
-        skipping = opts.skip_nonref and opts.skip != "none"
-        self._skipping = skipping and self.frame_mod > 1 and self.fps > 0
+        self._skipping = opts.skip != "none" and self.frame_mod > 1 and self.fps > 0
 
     def number(self, pts: int | None, counter: int) -> int:
         """The frame number of a presentation time (vpdq counts decoded frames)."""
