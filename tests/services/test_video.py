@@ -252,3 +252,18 @@ def test_video_index_is_saved_and_reloaded(
     result = hash_path(videos["trimmed"], HashOptions())
     attach_matches([result], again, None)
     assert _video_matches(result)
+
+
+def test_a_byte_identical_file_matches_by_md5_even_without_good_frames(
+    svc: Services, videos: dict[str, Path], tmp_path: Path
+) -> None:
+    _import_known(svc, videos, tmp_path)
+    from brightline.services.video_matching import attach_video_matches
+
+    result = hash_path(videos["known"], HashOptions())
+    assert result.signals is not None
+    result.signals.vpdq = []  # as if every frame were below quality 50
+    svc.matcher.refresh()
+    attach_video_matches([result], svc.matcher, None)
+    (m,) = result.matches
+    assert m.source_id == "known-1" and (m.extra or {}).get("md5") == result.signals.md5

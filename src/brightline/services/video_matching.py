@@ -218,6 +218,19 @@ def match_image_in_videos(
     return out
 
 
+def _same_file(
+    video: VideoIndex, md5: str, found: Sequence[Match], list_ids: Sequence[int] | None
+) -> list[Match]:
+    """Listed videos whose file MD5 is this file's (a byte-identical copy), unless its
+    frames matched them already."""
+    with video.store.connect() as conn:
+        ids = store_video.entries_by_md5(conn, [md5]).get(md5, [])
+        hits = active_entries_by_id(conn, ids, list_ids) if ids else []
+    seen = {(m.list_id, m.entry_id) for m in found}
+    extra: dict[str, object] = {"query_share": 1.0, "listed_share": 1.0, "md5": md5}
+    return [_to_match(h, 0, extra) for h in hits if (h.hash_list.id, h.entry.id) not in seen]
+
+
 def frames_in_image_lists(
     pdq_matches: Sequence[list[Match]], frames: Sequence[VpdqFrame]
 ) -> list[Match]:
@@ -248,6 +261,8 @@ def attach_video_matches(
             result.matches.extend(match_video(matcher.video, s.vpdq, radius, list_ids))
             found = matcher.match([Query("pdq", f.pdq) for f in s.vpdq], list_names)
             result.matches.extend(frames_in_image_lists(found, s.vpdq))
+        if s.media_type is not None and s.media_type.startswith("video/"):
+            result.matches.extend(_same_file(matcher.video, s.md5, result.matches, list_ids))
         if s.pdq is not None:
             result.matches.extend(match_image_in_videos(matcher.video, s.pdq, radius, list_ids))
 
