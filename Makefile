@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml setup.py | sha1sum | cut -c1-12)
 NATIVE := $(shell find src -name '_*.c')
 
-.PHONY: run test test-slow lint bench install native clean
+.PHONY: system-packages run test test-slow lint bench install native clean fuzz
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,11 @@ $(STAMP): pyproject.toml setup.py
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP) native
+# Debian packages (FFmpeg, The Sleuth Kit, libewf tools, mtools, 7-Zip, Chromium).
+system-packages:
+	@bash scripts/system-packages.sh
+
+install: system-packages $(STAMP) native
 
 # Native kernels are rebuilt whenever a C file changes.
 native: $(STAMP) $(NATIVE)
@@ -22,11 +26,22 @@ native: $(STAMP) $(NATIVE)
 
 # The demo (a list of generated pictures, a scan of near-duplicates with what matched
 # and why), a demo admin key (printed once), then the API on http://127.0.0.1:8000.
+# Its data (lists, keys) is in demo/home, not ~/.brightline: it says how to point the
+# CLI at it. Another port: make run BRIGHTLINE_PORT=8001.
 run: install
 	@export BRIGHTLINE_HOME=$${BRIGHTLINE_HOME:-demo/home}; \
+	port=$${BRIGHTLINE_PORT:-8000}; host=$${BRIGHTLINE_HOST:-127.0.0.1}; \
 	$(VENV)/bin/brightline demo --folder demo/files && \
 	$(VENV)/bin/brightline keys create --role admin --name "make run" && \
-	echo "Try: curl -H 'Authorization: Bearer <key>' --data-binary @demo/files/scan/copy-0.jpg http://127.0.0.1:8000/v1/match" && \
+	$(VENV)/bin/brightline review demo && \
+	home=$$(cd "$$BRIGHTLINE_HOME" && pwd) && \
+	echo && \
+	echo "The demo's lists and keys are in $$home (not ~/.brightline). To use them from the CLI:" && \
+	echo "  export BRIGHTLINE_HOME=$$home" && \
+	echo "  export PATH=\"$$PWD/$(VENV)/bin:\$$PATH\"   # puts brightline on PATH (or run $(VENV)/bin/brightline)" && \
+	echo "Try: curl -H 'Authorization: Bearer <key>' --data-binary @demo/files/scan/copy-0.jpg http://$$host:$$port/v1/match" && \
+	echo "(Port $$port taken? make run BRIGHTLINE_PORT=8001)" && \
+	echo && \
 	exec $(VENV)/bin/brightline serve
 
 lint: install
@@ -51,6 +66,14 @@ bench: install
 	$(PY) bench/bench_video.py hash
 	$(PY) bench/bench_video.py match
 	$(PY) bench/bench_api.py   # needs wrk: apt-get install -y wrk
+
+# Every fuzz target in tests/fuzz/targets for FUZZ_SECONDS each (atheris when it installs,
+# else a plain mutation loop); prints the inputs each ran, fails on a crash.
+FUZZ_SECONDS ?= 60
+fuzz: install
+	@$(PY) -c "import atheris" 2>/dev/null || $(VENV)/bin/pip install -q "atheris>=2.3" || \
+		echo "atheris did not install: falling back to the mutation loop"
+	$(PY) tests/fuzz/run.py --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf $(VENV) build demo .pytest_cache .mypy_cache .ruff_cache

@@ -34,16 +34,18 @@ def app() -> FastAPI:
 
 
 if __name__ == "__main__":
-    import uvicorn
-
     from brightline.adapters.api.logs import log_config
     from brightline.adapters.api.runtime import warm_index
+    from brightline.adapters.api.slowclients import serve, server_config
 
     port, workers = int(sys.argv[1]), int(sys.argv[2])
     _use_chosen_index()
-    warm_index(Settings())  # as `brightline serve` does, before the workers start
-    uvicorn.run(
+    settings = Settings()
+    warm_index(settings)  # as `brightline serve` does, before the workers start
+    # As `brightline serve` runs it: with the slow-client checks.
+    config = server_config(
         "api_server:app",
+        settings,
         app_dir=os.path.dirname(os.path.abspath(__file__)),
         factory=True,
         host="127.0.0.1",
@@ -52,3 +54,4 @@ if __name__ == "__main__":
         log_config=log_config(os.environ.get("BRIGHTLINE_LOG_LEVEL", "info")),
         access_log=False,
     )
+    serve(config)

@@ -7,7 +7,7 @@ the two agree.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -105,9 +105,69 @@ class Settings(BaseSettings):
 
     # -- Foundations: content, signal types, services ------------------------
     # (section kept for the foundations work)
+    # pipeline: content items
+    record_items: Literal["all", "matched"] = Field(
+        default="all",
+        description="Content items that scans and uploads store with their signals: "
+        "``all``, or only those that ``matched``. Every match is logged either way.",
+    )
+
+    # Hardening (issue 7 §5): bounded decoding memory, slow clients.
+    max_decode_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        description="Most memory one image may take to decode (estimated from its header: "
+        "size, mode, bit depth, format); images needing more are refused, CLI and API.",
+    )
+    decode_memory_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        description="Decoding memory one API worker shares among its concurrent decodes; "
+        "an upload waits until its estimated cost fits.",
+    )
+    header_timeout_s: float = Field(
+        default=10.0,
+        description="Time a client has to send a request's headers (from connecting or "
+        "from its previous response); slower connections are closed with 408.",
+    )
+    body_timeout_s: float = Field(
+        default=10.0,
+        description="Window over which a request body must arrive at min_body_rate; a "
+        "slower (or stalled) upload is closed with 408.",
+    )
+    min_body_rate: int = Field(
+        default=1024, description="Slowest request body the API waits for, in bytes a second."
+    )
+    max_pending_connections: int = Field(
+        default=100,
+        description="Connections one API worker lets send a request at once (headers or "
+        "body still arriving); past it, the slowest is closed to make room.",
+    )
 
     # -- Police triage (``brightline case``) ----------------------------------
-    # (section kept for the triage work)
+    cases_dir: Path | None = Field(
+        default=None,
+        description="Folder holding one folder per case (exports, temporary spool); "
+        "default: ``cases`` in the home folder.",
+    )
+    archive_max_depth: int = Field(
+        default=5,
+        description="Archives inside archives are opened this many levels deep; "
+        "deeper ones are an error row.",
+    )
+    archive_max_ratio: int = Field(
+        default=200,
+        description="An archive member that expands more than this many times its "
+        "compressed size is refused as an archive bomb.",
+    )
+    archive_max_total_bytes: int = Field(
+        default=64 * 1024**3,
+        description="Most bytes the archives of one exhibit may expand to, in all; "
+        "members past it are error rows.",
+    )
+    pdq_cluster_distance: int = Field(
+        default=31,
+        description="Unknown images within this PDQ distance of each other are one "
+        "near-duplicate cluster in a case.",
+    )
 
     # -- Video and live streams ----------------------------------------------
     video_rate: float = Field(
@@ -146,16 +206,112 @@ class Settings(BaseSettings):
     )
 
     # -- Review workspace ----------------------------------------------------
-    # (section kept for the review work)
+    session_idle_s: float = Field(
+        default=1800.0, description="A sign-in session ends after this many idle seconds."
+    )
+    session_lifetime_s: float = Field(
+        default=12 * 3600.0, description="A sign-in session ends this long after sign-in."
+    )
+    login_max_failures: int = Field(
+        default=5, description="Failed sign-ins in a row that lock an account."
+    )
+    login_lockout_s: float = Field(
+        default=900.0, description="How long a locked account stays locked."
+    )
+    review_claim_s: float = Field(
+        default=900.0, description="A reviewer's claim on an item expires after this long."
+    )
+    review_agreement: int = Field(
+        default=2, description="Analysts who must agree on an item (default for new queues)."
+    )
+    review_undo_s: float = Field(
+        default=30.0, description="How long a reviewer may undo their last decision."
+    )
+    review_daily_limit: int = Field(
+        default=300, description="Items one analyst may grade per day (UTC) before a stop."
+    )
+    review_break_every: int = Field(
+        default=50, description="Items after which the review page prompts for a break."
+    )
+    review_false_positive_flag: int = Field(
+        default=3,
+        description="Rejected matches against one list entry after which it is flagged.",
+    )
 
     # -- Reporting and the evidence vault ------------------------------------
-    # (section kept for the reporting work)
+    ncmec_url: str = Field(
+        default="https://exttest.cybertip.org/ispws",
+        description="Base URL of NCMEC's CyberTipline reporting API; default: NCMEC's test "
+        "environment (production only when set explicitly).",
+    )
+    ncmec_username: str | None = Field(
+        default=None, description="User name of the provider's CyberTipline account."
+    )
+    ncmec_password: SecretStr | None = Field(
+        default=None, description="Password of the CyberTipline account (never logged or shown)."
+    )
+    ncmec_timeout_s: float = Field(
+        default=60.0, description="Time allowed for one request to NCMEC (uploads included)."
+    )
+    ncmec_xsd: Path | None = Field(
+        default=None,
+        description="NCMEC's own XSD to validate reports against; default: the schema "
+        "kept in the package, written from NCMEC's published documentation.",
+    )
+    reporter_first_name: str | None = Field(
+        default=None, description="First name of the person reports name as the reporter."
+    )
+    reporter_last_name: str | None = Field(
+        default=None, description="Last name of the person reports name as the reporter."
+    )
+    reporter_email: str | None = Field(
+        default=None, description="E-mail address of the person reports name as the reporter."
+    )
+    provider_name: str | None = Field(
+        default=None, description="The provider's name and contact line written into reports."
+    )
+    report_category_map: str = Field(
+        default="",
+        description="Explicit mapping of other schemes' categories to the industry scheme "
+        "for reports, e.g. ``uk:A=A1,uk:B=B1``; unmapped categories are left out.",
+    )
+    report_backoff_s: float = Field(
+        default=30.0, description="Delay before a report's first retry; it doubles after each."
+    )
+    report_max_attempts: int = Field(
+        default=10, description="Failed attempts after which a report is marked failed."
+    )
+    reports_worker: bool = Field(
+        default=True, description="Run the report outbox worker inside ``brightline serve``."
+    )
+    nca_drop_dir: Path | None = Field(
+        default=None,
+        description="Folder the NCA report packages are dropped into (the default "
+        "transport); default: ``nca-outbox`` in the home folder.",
+    )
+    vault_hold_days: int = Field(
+        default=365,
+        description="Days the evidence of a report is held after the report date (REPORT Act).",
+    )
+    vault_hold_days_by_jurisdiction: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=dict,
+        description="Hold days per jurisdiction, e.g. ``us=365,uk=730`` (NCMEC reports are "
+        "``us``, NCA reports ``uk``); others use ``vault_hold_days``.",
+    )
 
     @field_validator("old_master_keys", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):
             return [k.strip() for k in value.split(",") if k.strip()]
+        return value
+
+    @field_validator("vault_hold_days_by_jurisdiction", mode="before")
+    @classmethod
+    def _split_holds(cls, value: object) -> object:
+        if isinstance(value, str):
+            pairs = (p.partition("=") for p in value.split(",") if p.strip())
+            return {k.strip().lower(): v.strip() for k, _, v in pairs}
         return value
 
     @field_validator("fetch_allowed_hosts", mode="before")
@@ -176,8 +332,20 @@ class Settings(BaseSettings):
         return self.home / "index"
 
     @property
+    def cases_folder(self) -> Path:
+        return self.cases_dir or self.home / "cases"
+
+    @property
     def master_key_file(self) -> Path:
         return self.home / "master.key"
+
+    @property
+    def vault_dir(self) -> Path:
+        return self.home / "vault"
+
+    @property
+    def nca_outbox(self) -> Path:
+        return self.nca_drop_dir or self.home / "nca-outbox"
 
 
 def normalize_database_url(url: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import struct
 import zlib
 from pathlib import Path
@@ -12,7 +14,7 @@ from PIL import ImageOps
 from brightline.services.context import Services
 from brightline.services.demo import jpeg, picture
 from brightline.services.hashing import HashOptions, hash_path
-from brightline.services.scan import iter_files, scan
+from brightline.services.scan import ScanStopped, clear_stop, iter_files, request_stop, scan
 from brightline.services.store import lists
 from brightline.services.store.db import next_rev
 from brightline.services.store.entries import upsert_entries
@@ -104,6 +106,51 @@ def test_symlinked_folders_are_not_followed(tmp_path: Path) -> None:
     assert [p.name for p in iter_files([root])] == ["f.txt"]
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_paths_that_cannot_be_read_are_rows_with_a_reason(
+    svc: Services, tmp_path: Path, workers: int
+) -> None:
+    root = tmp_path / "odd"
+    root.mkdir()
+    os.mkfifo(root / "fifo")
+    (root / "zero").symlink_to("/dev/zero")
+    (root / "broken").symlink_to(root / "nowhere")
+    (root / "up").symlink_to(tmp_path)
+    (root / "ok.txt").write_text("fine")
+    rows = by_name(list(scan([root], svc.matcher, workers=workers)))
+    assert {n: r.error_code for n, r in rows.items()} == {
+        "broken": "broken_symlink",
+        "fifo": "fifo",
+        "ok.txt": "not_an_image",
+        "up": "symlink_folder",
+        "zero": "symlink_special",
+    }
+    assert rows["fifo"].as_dict()["error"] == {
+        "code": "fifo",
+        "message": "a FIFO (named pipe): not read",
+    }
+
+
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_requested_stop_ends_the_scan_and_its_workers(
+    svc: Services, tmp_path: Path, workers: int
+) -> None:
+    for i in range(60):
+        (tmp_path / f"{i:02}.txt").write_text(str(i))
+    seen = []
+
+    def stop_after_first(result: object) -> None:
+        seen.append(result)
+        request_stop(signal.SIGTERM)  # what the CLI's signal handler calls
+
+    try:
+        with pytest.raises(ScanStopped) as stopped:
+            list(scan([tmp_path], svc.matcher, workers=workers, on_result=stop_after_first))
+    finally:
+        clear_stop()
+    assert stopped.value.signum == signal.SIGTERM and 0 < len(seen) < 60

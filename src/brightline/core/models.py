@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
+
+from brightline.core import signals as signal_types
+from brightline.core.signals.base import SignalValue
 
 if TYPE_CHECKING:
     from brightline.core.signals.vpdq import VpdqFrame
@@ -34,6 +38,17 @@ class HashList:
     pdq_threshold: int
     created_at: datetime
     entry_count: int = 0
+    #: Thresholds by signal type, as the store has them (PDQ's is ``pdq_threshold``).
+    thresholds: Mapping[str, int] = field(default_factory=dict, hash=False)
+
+    def threshold_for(self, signal_type: str, default: int) -> int:
+        """The list's threshold for a non-exact signal type (``default`` if unset)."""
+        if signal_type == "pdq":  # its own column since the first schema
+            return self.pdq_threshold
+        return self.thresholds.get(signal_type, default)
+
+    def all_thresholds(self) -> dict[str, int]:
+        return {"pdq": self.pdq_threshold, **self.thresholds}
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -41,6 +56,7 @@ class HashList:
             "name": self.name,
             "scheme": self.scheme,
             "pdq_threshold": self.pdq_threshold,
+            "thresholds": self.all_thresholds(),
             "entries": self.entry_count,
             "created_at": self.created_at.isoformat(),
         }
@@ -76,8 +92,13 @@ class Match:
     scheme: str
     source: str | None
     source_id: str | None
-    #: Signal-specific fields merged into the JSON row (video: shares, ranges, frames).
-    extra: dict[str, object] | None = None
+    #: Fields a signal type's index adds (vPDQ: query_share, listed_share, ranges);
+    #: merged into the JSON row.
+    extra: Mapping[str, object] = field(default_factory=dict, hash=False)
+
+    @property
+    def exact(self) -> bool:
+        return signal_types.is_exact(self.signal_type)
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -91,70 +112,142 @@ class Match:
             "source": self.source,
             "source_id": self.source_id,
         }
-        if self.extra:
-            out.update(self.extra)
+        for key, value in self.extra.items():
+            out.setdefault(key, value)
         return out
 
 
 @dataclass(slots=True)
 class FileSignals:
-    """Signals computed for one file; ``pdq_quality`` is 0–100 when ``pdq`` is set."""
+    """Signals computed for one file, by signal type name.
 
-    md5: str
-    sha1: str
-    sha256: str
+    The attribute accessors (``md5``, ``pdq``, ``pdq_quality``, …) are the fields of
+    earlier versions, read from ``signals``. JSON rows keep their keys: every
+    digest as ``name: value``, then ``size`` and ``media_type``, then every other
+    signal as ``name``, ``name_quality`` (when it has one) and its extra fields.
+    """
+
     size: int
     media_type: str | None = None
-    pdq: str | None = None
-    pdq_quality: int | None = None
-    pdq_dihedral: list[str] | None = None
-    #: vPDQ frames of a video or animation, and what its decoding found (duration…).
-    vpdq: list[VpdqFrame] | None = None
-    video: dict[str, object] | None = None
+    signals: dict[str, SignalValue] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        md5: str,
+        sha1: str,
+        sha256: str,
+        size: int,
+        media_type: str | None = None,
+        pdq: str | None = None,
+        pdq_quality: int | None = None,
+    ) -> FileSignals:
+        """Build from the fields of earlier versions."""
+        found = {"md5": SignalValue(md5), "sha1": SignalValue(sha1), "sha256": SignalValue(sha256)}
+        if pdq is not None:
+            found["pdq"] = SignalValue(pdq, pdq_quality)
+        return cls(size, media_type, found)
+
+    def get(self, signal_type: str) -> SignalValue | None:
+        return self.signals.get(signal_type)
+
+    def _value(self, signal_type: str) -> str | None:
+        found = self.signals.get(signal_type)
+        return None if found is None else found.value
+
+    @property
+    def md5(self) -> str:
+        return self._value("md5") or ""
+
+    @property
+    def sha1(self) -> str:
+        return self._value("sha1") or ""
+
+    @property
+    def sha256(self) -> str:
+        return self._value("sha256") or ""
+
+    @property
+    def pdq(self) -> str | None:
+        return self._value("pdq")
+
+    @property
+    def pdq_quality(self) -> int | None:
+        found = self.signals.get("pdq")
+        return None if found is None else found.quality
+
+    @property
+    def pdq_dihedral(self) -> list[str] | None:
+        found = self.signals.get("pdq")
+        if found is None or not found.variants:
+            return None
+        return [found.value, *found.variants]
+
+    @property
+    def vpdq(self) -> list[VpdqFrame] | None:
+        """A video's (or animation's) vPDQ frames, from its ``vpdq`` signal."""
+        found = self.signals.get("vpdq")
+        frames = None if found is None else found.extra.get("vpdq")
+        if not isinstance(frames, list):
+            return None
+        from brightline.core.signals.vpdq import VpdqFrame as Frame
+
+        return [
+            Frame(int(f["frame"]), int(f["quality"]), str(f["pdq"]), float(f["timestamp"]))
+            for f in frames
+        ]
+
+    @property
+    def video(self) -> dict[str, object] | None:
+        """What decoding the video found (duration, fps, size, frames sampled)."""
+        found = self.signals.get("vpdq")
+        info = None if found is None else found.extra.get("video")
+        return dict(info) if isinstance(info, dict) else None
 
     def hashes(self) -> dict[str, str]:
-        out = {"md5": self.md5, "sha1": self.sha1, "sha256": self.sha256}
-        if self.pdq is not None:
-            out["pdq"] = self.pdq
-        if self.vpdq:  # python-threatexchange's serialisation of a vPDQ signal
-            from brightline.core.signals.vpdq import to_pytx
-
-            out["vpdq"] = to_pytx(self.vpdq)
-        return out
+        """``{signal type: value}`` of every signal."""
+        return {name: s.value for name, s in self.signals.items()}
 
     def as_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {
-            "md5": self.md5,
-            "sha1": self.sha1,
-            "sha256": self.sha256,
-            "size": self.size,
-            "media_type": self.media_type,
-        }
-        if self.pdq is not None:
-            out["pdq"] = self.pdq
-            out["pdq_quality"] = self.pdq_quality
-        if self.pdq_dihedral is not None:
-            out["pdq_dihedral"] = self.pdq_dihedral
-        if self.vpdq is not None:
-            out["vpdq"] = [f.as_dict() for f in self.vpdq]
-        if self.video is not None:
-            out["video"] = self.video
+        out: dict[str, object] = {}
+        rest = []
+        for name, found in self.signals.items():
+            if signal_types.is_exact(name):
+                out[name] = found.value
+            else:
+                rest.append((name, found))
+        out["size"] = self.size
+        out["media_type"] = self.media_type
+        for name, found in rest:
+            out[name] = found.value
+            if found.quality is not None:
+                out[f"{name}_quality"] = found.quality
+            out.update(found.extra)
         return out
 
 
 @dataclass(slots=True)
 class ScanResult:
-    """What a scan found for one file. ``error`` set means the file was not hashed."""
+    """What a scan found for one file. ``error`` set means the file was not (fully)
+    hashed: its message; ``error_code`` is the stable machine word for it
+    (``empty_file``, ``not_an_image``, ``decompression_bomb``, ``fifo``…)."""
 
     path: str
     signals: FileSignals | None = None
     matches: list[Match] = field(default_factory=list)
     error: str | None = None
+    error_code: str | None = None
+
+    def error_dict(self) -> dict[str, str] | None:
+        """``{"code", "message"}`` of the error, as JSON rows carry it."""
+        if self.error is None:
+            return None
+        return {"code": self.error_code or "error", "message": self.error}
 
     def as_dict(self) -> dict[str, object]:
         return {
             "path": self.path,
             "signals": self.signals.as_dict() if self.signals else None,
             "matches": [m.as_dict() for m in self.matches],
-            "error": self.error,
+            "error": self.error_dict(),
         }

@@ -1,9 +1,12 @@
-"""What a match on a list triggers: a record in the match log, a signed webhook.
+"""What a match triggers: a record in the match log, a signed webhook.
 
-Actions are set per list. ``record_matches`` runs after a lookup that found
-something: it writes match-log rows and queues one webhook delivery per webhook
-action and request, in one transaction. Deliveries are sent by ``webhooks.Deliverer``
-in the background, so a verdict never waits on a receiver.
+Every match is written to the match log, whichever path found it (API, CLI scan,
+hash lookup) and whether or not its list has a ``log`` action (kept, and accepted,
+for compatibility: it is now implied). Webhooks are set per list: ``record_matches``
+queues one delivery per webhook action and request, unless the caller asks for no
+webhooks (a CLI scan without ``--actions``). The match log is in the events database
+(``store/events.py``) with the webhook outbox; deliveries are sent by
+``webhooks.Deliverer`` in the background, so a verdict never waits on a receiver.
 """
 
 from __future__ import annotations
@@ -18,18 +21,26 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Row
+from sqlalchemy import Connection, Row
 
+from brightline.core.actor import Actor
 from brightline.core.models import Match
-from brightline.errors import NotFoundError, UsageError
+from brightline.core.names import check_text
+from brightline.errors import NotFoundError, UsageError, shorten
+from brightline.services import audit
+from brightline.services.review.env import ensure_queue
+from brightline.services.review.intake import check_report_to
 from brightline.services.store import Store
 from brightline.services.store import actions as store_actions
 from brightline.services.store import lists as store_lists
+from brightline.services.store import review as store_review
+from brightline.services.store.content import clean_text
 
 
 class ActionKind(StrEnum):
     LOG = "log"
     WEBHOOK = "webhook"
+    REVIEW = "review"  # the matched upload becomes a review item (services/review)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,15 +50,20 @@ class Action:
     kind: ActionKind
     url: str | None
     created_at: datetime
+    #: Review actions: ``{"queue": …, "report_to": [...]}``.
+    review: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "id": self.id,
             "list": self.list_name,
             "kind": self.kind.value,
             "url": self.url,
             "created_at": self.created_at.isoformat(),
         }
+        if self.review is not None:
+            out.update(self.review)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +73,10 @@ class MatchContext:
     request_id: str | None = None
     key_prefix: str | None = None
     ref: str | None = None
+    #: ``Actor.label`` of who asked (``key:ab12cd34``, ``operator:alice``).
+    actor: str | None = None
+    #: The job (scan, upload request, case) that found the matches.
+    job_id: int | None = None
 
 
 def add_action(
@@ -65,9 +85,21 @@ def add_action(
     kind: ActionKind | str,
     url: str | None = None,
     secret: str | None = None,
+    *,
+    queue: str | None = None,
+    report_to: str | Sequence[str] | None = None,
+    actor: Actor | None = None,
 ) -> tuple[Action, str | None]:
-    """Add an action; for a webhook, returns the signing secret (made when not given)."""
+    """Add an action; for a webhook, returns the signing secret (made when not given).
+    A ``review`` action takes the review ``queue`` and where reports go (``report_to``:
+    ``ncmec``, ``nca`` or both). Audited as ``action.add`` (the host only, never the
+    secret)."""
     kind = _kind(kind)
+    check_text("url", url)
+    check_text("secret", secret)
+    destinations = check_report_to(report_to)
+    if kind is not ActionKind.REVIEW and (queue or destinations):
+        raise UsageError("queue and report_to belong to review actions")
     if kind is ActionKind.WEBHOOK:
         url = check_webhook_url(url)
         secret = secret or secrets.token_urlsafe(32)
@@ -79,21 +111,38 @@ def add_action(
         hash_list = store_lists.get_list(conn, list_name)
         now = datetime.now(UTC)
         action_id = store_actions.insert_action(conn, hash_list.id, kind.value, url, secret, now)
-        return _to_action(store_actions.get_action(conn, action_id)), secret
+        details: dict[str, object] = {"id": action_id, "kind": kind.value, "host": _host(url)}
+        if kind is ActionKind.REVIEW:
+            queue_name = str(ensure_queue(conn, queue).name)
+            store_review.insert_review_action(conn, action_id, queue_name, json.dumps(destinations))
+            details.update(queue=queue_name, report_to=destinations)
+        action = _with_review(conn, [store_actions.get_action(conn, action_id)])[0]
+        audit.record(conn, audit.who(actor), "action.add", f"list:{hash_list.name}", details)
+        return action, secret
 
 
 def list_actions(store: Store, list_name: str) -> list[Action]:
     with store.connect() as conn:
         hash_list = store_lists.get_list(conn, list_name)
-        return [_to_action(r) for r in store_actions.actions_for_lists(conn, [hash_list.id])]
+        return _with_review(conn, store_actions.actions_for_lists(conn, [hash_list.id]))
 
 
-def remove_action(store: Store, list_name: str, action_id: int) -> None:
+def remove_action(
+    store: Store, list_name: str, action_id: int, *, actor: Actor | None = None
+) -> None:
     with store.begin() as conn:
         row = store_actions.get_action(conn, action_id)
         if row.list_name != list_name:
-            raise NotFoundError(f"list {list_name!r} has no action with id {action_id}")
+            raise NotFoundError(f"list {shorten(list_name)} has no action with id {action_id}")
         store_actions.delete_action(conn, action_id)
+        details = {"id": action_id, "kind": row.kind, "host": _host(row.url)}
+        audit.record(conn, audit.who(actor), "action.remove", f"list:{list_name}", details)
+
+
+def _host(url: str | None) -> str | None:
+    # Only the host goes in the audit chain: a webhook URL's path or query may itself
+    # be a credential (many services put the token there).
+    return urlsplit(url).hostname if url else None
 
 
 def check_webhook_url(url: str | None) -> str:
@@ -109,33 +158,66 @@ def check_webhook_url(url: str | None) -> str:
     return str(url)
 
 
-def record_matches(store: Store, matches: Sequence[Match], ctx: MatchContext) -> int:
-    """Run the lists' actions for these matches; returns deliveries queued."""
+def record_matches(
+    store: Store,
+    matches: Sequence[Match],
+    ctx: MatchContext,
+    *,
+    webhooks: bool = True,
+    item_ids: Sequence[int | None] | None = None,
+) -> int:
+    """Log every match and, with ``webhooks``, queue the lists' webhook deliveries, in
+    one transaction; returns deliveries queued. ``item_ids``: each match's item."""
+    if not matches:
+        return 0
+    hooks = webhook_actions(store, matches) if webhooks else []
+    with store.begin_events() as conn:
+        log_matches(conn, matches, ctx, item_ids)
+        return queue_webhooks(conn, hooks, matches, ctx)
+
+
+def log_matches(
+    conn: Connection,
+    matches: Sequence[Match],
+    ctx: MatchContext,
+    item_ids: Sequence[int | None] | None = None,
+) -> None:
+    """Match-log rows, in a transaction the caller holds on the events database."""
+    now = datetime.now(UTC)
+    ids = item_ids if item_ids is not None else [None] * len(matches)
+    rows = [_log_row(m, ctx, now, item) for m, item in zip(matches, ids, strict=True)]
+    store_actions.insert_match_log(conn, rows)
+
+
+def webhook_actions(store: Store, matches: Sequence[Match]) -> list[Row[Any]]:
+    """The webhook actions of the lists these matches are on (a read: never waits)."""
+    list_ids = {m.list_id for m in matches}
+    if not list_ids:
+        return []
+    with store.connect() as conn:
+        found = store_actions.actions_for_lists(conn, list_ids)
+    return [a for a in found if a.kind == ActionKind.WEBHOOK]
+
+
+def queue_webhooks(
+    conn: Connection, hooks: Sequence[Row[Any]], matches: Sequence[Match], ctx: MatchContext
+) -> int:
+    """One delivery per webhook action and request, in the caller's transaction on the
+    events database; returns how many."""
     by_list: dict[int, list[Match]] = defaultdict(list)
     for m in matches:
         by_list[m.list_id].append(m)
-    if not by_list:
-        return 0
     now = datetime.now(UTC)
-    with store.begin() as conn:
-        actions = store_actions.actions_for_lists(conn, by_list)
-        logs: list[dict[str, Any]] = []
-        deliveries: list[dict[str, Any]] = []
-        for action in actions:
-            found = by_list[action.list_id]
-            if action.kind == ActionKind.LOG:
-                logs.extend(_log_row(m, ctx, now) for m in found)
-            elif action.kind == ActionKind.WEBHOOK:
-                deliveries.append(_delivery_row(action, found, ctx, now))
-        store_actions.insert_match_log(conn, logs)
-        store_actions.insert_deliveries(conn, deliveries)
+    deliveries = [_delivery_row(a, by_list[a.list_id], ctx, now) for a in hooks]
+    store_actions.insert_deliveries(conn, deliveries)
     return len(deliveries)
 
 
 def match_log(
     store: Store, list_name: str | None = None, after_id: int = 0, limit: int = 100
 ) -> list[dict[str, object]]:
-    with store.connect() as conn:
+    check_text("list", list_name)
+    with store.connect_events() as conn:
         rows = store_actions.match_log_rows(conn, list_name, after_id, limit)
     return [
         {
@@ -151,6 +233,9 @@ def match_log(
             "key_prefix": r.key_prefix,
             "request_id": r.request_id,
             "ref": r.ref,
+            "actor": r.actor,
+            "job_id": r.job_id,
+            "item_id": r.item_id,
         }
         for r in rows
     ]
@@ -163,7 +248,8 @@ def delivery_log(
     after_id: int = 0,
     limit: int = 100,
 ) -> list[dict[str, object]]:
-    with store.connect() as conn:
+    check_text("list", list_name)
+    with store.connect_events() as conn:
         rows = store_actions.delivery_rows(conn, list_name, status, after_id, limit)
     return [delivery_dict(r) for r in rows]
 
@@ -195,7 +281,7 @@ def _kind(kind: ActionKind | str) -> ActionKind:
         raise UsageError(f"unknown action kind {kind!r} (known: {known})") from None
 
 
-def _log_row(m: Match, ctx: MatchContext, now: datetime) -> dict[str, Any]:
+def _log_row(m: Match, ctx: MatchContext, now: datetime, item_id: int | None) -> dict[str, Any]:
     return {
         "at": now,
         "list_name": m.list_name,
@@ -207,7 +293,10 @@ def _log_row(m: Match, ctx: MatchContext, now: datetime) -> dict[str, Any]:
         "source": m.source,
         "key_prefix": ctx.key_prefix,
         "request_id": ctx.request_id,
-        "ref": ctx.ref,
+        "ref": clean_text(ctx.ref, 256),
+        "actor": clean_text(ctx.actor, 300),
+        "job_id": ctx.job_id,
+        "item_id": item_id,
     }
 
 
@@ -234,11 +323,22 @@ def _delivery_row(
     }
 
 
-def _to_action(row: Row[Any]) -> Action:
+def _with_review(conn: Connection, rows: Sequence[Row[Any]]) -> list[Action]:
+    options = store_review.review_actions_for(conn, [int(r.id) for r in rows])
+    out = []
+    for row in rows:
+        opt = options.get(int(row.id))
+        review = {"queue": opt.queue, "report_to": json.loads(opt.report_to)} if opt else None
+        out.append(_to_action(row, review))
+    return out
+
+
+def _to_action(row: Row[Any], review: dict[str, Any] | None = None) -> Action:
     return Action(
         id=int(row.id),
         list_name=str(row.list_name),
         kind=ActionKind(row.kind),
         url=row.url,
         created_at=row.created_at,
+        review=review,
     )

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from brightline.core.actor import Actor
+from brightline.core.actor import Actor, local_operator
 from brightline.core.audit_chain import ChainBreak, ChainRecord
 from brightline.core.audit_chain import verify as verify_chain
 from brightline.services.store import Store
@@ -45,6 +45,12 @@ def record(
     )
 
 
+def who(actor: Actor | None) -> Actor:
+    """The actor of an operation: the one given, else the local operator (a script
+    using the Python API, as the CLI does, acts as the person running it)."""
+    return actor if actor is not None else local_operator()
+
+
 @dataclass(frozen=True, slots=True)
 class Verification:
     records: int
@@ -53,6 +59,26 @@ class Verification:
     @property
     def intact(self) -> bool:
         return self.broken is None
+
+    def as_dict(self) -> dict[str, object]:
+        broken = None
+        if self.broken is not None:
+            broken = {"seq": self.broken.seq, "reason": self.broken.reason}
+        return {"intact": self.intact, "records": self.records, "broken": broken}
+
+
+def record_dict(rec: ChainRecord) -> dict[str, object]:
+    """A record as JSON shows it."""
+    return {
+        "seq": rec.seq,
+        "at": rec.at,
+        "actor": rec.actor,
+        "action": rec.action,
+        "target": rec.target,
+        "details": dict(rec.details),
+        "prev": rec.prev,
+        "digest": rec.digest,
+    }
 
 
 def verify(store: Store) -> Verification:

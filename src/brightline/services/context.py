@@ -6,9 +6,12 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
+import brightline.services.reports  # noqa: F401  (registers the confirmed-item listener)
+from brightline.services import video_matching
 from brightline.services.matching import Matcher
 from brightline.services.store import Store
-from brightline.services.video_matching import VideoDefaults
 from brightline.settings import Settings
 
 
@@ -18,14 +21,14 @@ class Services:
     store: Store
     _matcher: Matcher | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        video_matching.configure(self.settings)  # vPDQ sampling, budgets, default shares
+
     @property
     def matcher(self) -> Matcher:
         """The PDQ matcher, loaded (and caught up with the database) on first use."""
         if self._matcher is None:
-            defaults = VideoDefaults(
-                self.settings.video_query_share, self.settings.video_listed_share
-            )
-            self._matcher = Matcher(self.store, index_dir_for(self.settings), defaults).open()
+            self._matcher = Matcher(self.store, index_dir_for(self.settings)).open()
         return self._matcher
 
     def close(self) -> None:
@@ -42,3 +45,19 @@ def open_services(settings: Settings) -> Services:
     store = Store(settings.db_url)
     store.migrate()
     return Services(settings, store)
+
+
+def shown_database_url(url: str) -> str:
+    """The URL with its password masked, in the userinfo or (libpq) in the query."""
+    parsed = make_url(url)
+    hidden = {k: "***" for k in parsed.query if k.lower() in ("password", "sslpassword")}
+    return parsed.update_query_dict(hidden).render_as_string(hide_password=True)
+
+
+def database_label(settings: Settings) -> str:
+    """Where the data is, for people: the SQLite file (in ``BRIGHTLINE_HOME``) or the
+    database URL without its password."""
+    if settings.database_url:
+        return shown_database_url(settings.db_url)
+    home = settings.home.absolute()
+    return f"{home / 'brightline.db'} (BRIGHTLINE_HOME={home})"

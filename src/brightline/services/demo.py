@@ -12,6 +12,7 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageOps
@@ -118,3 +119,72 @@ def _png(img: Image.Image) -> bytes:
     buf = io.BytesIO()
     img.save(buf, "PNG")
     return buf.getvalue()
+
+
+# -- review workspace demo ------------------------------------------------------
+
+REVIEW_PEOPLE = {
+    "analyst1": "analyst",
+    "analyst2": "analyst",
+    "senior": "senior",
+    "admin": "admin",
+    "auditor": "auditor",
+}
+REVIEW_ITEMS = 6
+
+
+@dataclass(frozen=True)
+class ReviewDemo:
+    passwords: dict[str, str]  # user name -> password (made now, shown once)
+    items: list[int]
+    queue: str
+    target_list: str
+
+
+def build_review_demo(store: Any, settings: Any, match_list: str | None = None) -> ReviewDemo:
+    """Demo reviewers (fresh passwords each time), a queue whose confirmed items join
+    the list ``demo-confirmed``, items from generated pictures (one a quality check),
+    and a review action on ``match_list`` so a matching upload joins the queue too."""
+    import secrets
+    from contextlib import suppress
+
+    from brightline.core.actor import system
+    from brightline.errors import ConflictError
+    from brightline.services import actions, users
+    from brightline.services.review import ReviewEnv, intake
+    from brightline.services.review.env import create_queue
+    from brightline.services.store import lists as store_lists
+
+    actor = system("demo")
+    passwords = {}
+    for name, role in REVIEW_PEOPLE.items():
+        password = secrets.token_urlsafe(12)
+        try:
+            users.create_user(store, actor, name, role, password)
+        except ConflictError:
+            users.reset_password(store, actor, name, password)
+        passwords[name] = password
+    env = ReviewEnv(store, settings)
+    target = "demo-confirmed"
+    with store.begin() as conn, suppress(ConflictError):
+        store_lists.create_list(conn, target, "industry")
+    senior = users.get_user(store, "senior").actor
+    with suppress(ConflictError):
+        create_queue(env, senior, "demo", "industry", 2, target)
+    if match_list is not None and not any(
+        a.kind == "review" for a in actions.list_actions(store, match_list)
+    ):
+        actions.add_action(store, match_list, "review", queue="demo", report_to="ncmec")
+    made = []
+    for i in range(REVIEW_ITEMS):
+        meta = {
+            "user_id": f"demo-user-{i % 3}",
+            "screen_name": f"demo{i % 3}",
+            "content_id": f"demo-content-{i}",
+            "url": f"https://platform.example/content/{i}",
+            "reason": "user report (demo)",
+        }
+        data = jpeg(picture(5000 + i))
+        made.append(intake.from_upload(env, actor, data, f"demo-{i}.jpg", meta, "demo"))
+    made.append(intake.seed(env, senior, jpeg(picture(6000)), "check.jpg", "not_illegal", "demo"))
+    return ReviewDemo(passwords, made, "demo", target)

@@ -1,5 +1,10 @@
-"""Hash one file: cryptographic digests always, PDQ when it is an image, vPDQ when
-it is a video or an animation (``_add_video``: the one place video joins hashing).
+"""Hash one file with every signal type that applies to it.
+
+Digest types (``new_digest``: MD5, SHA-1, SHA-256, any a plugin adds) are fed the
+bytes in one streamed pass; types that decode (``hash_content``: PDQ for photos, a
+plugin's perceptual hash, vPDQ for videos) get the content when its content type is
+one of theirs. Which types exist and what they apply to comes from the registry,
+never from names written here.
 
 Never raises for a bad file: the problem comes back as ``ScanResult.error`` with a
 plain reason, and whatever could be computed (the digests) is kept.
@@ -7,75 +12,40 @@ plain reason, and whatever could be computed (the digests) is kept.
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass, field
+import itertools
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
+from brightline.core import signals as signal_types
 from brightline.core.models import FileSignals, ScanResult
-from brightline.core.signals.crypto import digests_of_bytes, digests_of_stream
-from brightline.core.signals.decode import sniff_media_type
-from brightline.core.signals.pdq import pdq_of_file
-from brightline.core.video import VideoOptions, hash_video, is_video, sniff_video_type
-from brightline.core.video.animated import ANIMATED_TYPES, frame_count, hash_animation
-from brightline.core.video.sniff import HEAD_BYTES
+from brightline.core.signals import FILE, PHOTO, Content, SignalType, SignalValue
+from brightline.core.signals.content import HEAD_BYTES, content_type_of, sniff
+from brightline.core.sources import ContentItem
 from brightline.errors import DecodeError
-from brightline.settings import Settings
 
 #: Images larger than this are not decoded (their digests are still computed).
 MAX_IMAGE_BYTES = 256 * 1024 * 1024
-_HEAD = 32
+_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
 class HashOptions:
     max_pixels: int = 200_000_000
     dihedral: bool = False
-    video: VideoOptions = field(default_factory=VideoOptions)
-
-
-def options_from(
-    settings: Settings, dihedral: bool = False, *, upload: bool = False
-) -> HashOptions:
-    """Hashing options from the settings (``upload``: the API's tighter pixel cap)."""
-    video = VideoOptions(
-        rate=settings.video_rate,
-        max_pixels=settings.video_max_pixels,
-        max_frames=settings.video_max_frames,
-        max_seconds=settings.video_max_seconds,
-    )
-    pixels = settings.upload_max_pixels if upload else settings.max_image_pixels
-    return HashOptions(pixels, dihedral, video)
-
-
-def media_type_of(head: bytes) -> str | None:
-    """Image or video MIME type from a file's first ``HEAD_BYTES`` bytes."""
-    return sniff_media_type(head[:_HEAD]) or sniff_video_type(head)
+    #: Images whose decode would take more memory than this are refused (DecodeError).
+    max_decode_bytes: int = 256 * 1024 * 1024  # = decode.DEFAULT_MAX_DECODE_BYTES
 
 
 def hash_bytes(data: bytes, opts: HashOptions, name: str = "<upload>") -> ScanResult:
     if not data:
         return ScanResult(name, error="empty file")
-    md5, sha1, sha256 = digests_of_bytes(data)
-    media_type = media_type_of(data[:HEAD_BYTES])
-    signals = FileSignals(md5, sha1, sha256, len(data), media_type)
-    if is_video(media_type):
-        return _add_video(ScanResult(name, signals), io.BytesIO(data), opts)
-    return _add_pdq(ScanResult(name, signals), data, opts)
-
-
-def hash_stream(stream: BinaryIO, opts: HashOptions, name: str = "<upload>") -> ScanResult:
-    """Hash a seekable stream (an upload spooled to disk) without reading it whole."""
-    head = stream.read(HEAD_BYTES)
-    media_type = media_type_of(head)
-    stream.seek(0)
-    if not is_video(media_type):
-        return hash_bytes(stream.read(MAX_IMAGE_BYTES + 1), opts, name)
-    md5, sha1, sha256, size = digests_of_stream(stream)
-    stream.seek(0)
-    return _add_video(
-        ScanResult(name, FileSignals(md5, sha1, sha256, size, media_type)), stream, opts
-    )
+    media_type = sniff(data[:HEAD_BYTES])
+    digests, _ = _digests([data])
+    signals = FileSignals(len(data), media_type, digests)
+    return _add_content_signals(ScanResult(name, signals), data, opts)
 
 
 def hash_path(path: Path, opts: HashOptions) -> ScanResult:
@@ -83,63 +53,141 @@ def hash_path(path: Path, opts: HashOptions) -> ScanResult:
     try:
         with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)
-            media_type = media_type_of(head)
+            media_type = sniff(head)
             size = path.stat().st_size
-            if media_type is not None and not is_video(media_type) and size <= MAX_IMAGE_BYTES:
+            kind = content_type_of(media_type)
+            if kind == PHOTO and size <= MAX_IMAGE_BYTES:
                 return hash_bytes(head + fh.read(), opts, name)
             fh.seek(0)
-            md5, sha1, sha256, size = digests_of_stream(fh)
+            digests, size = _digests(iter(lambda: fh.read(_CHUNK), b""))
     except OSError as exc:
         return ScanResult(name, error=f"cannot read file: {exc.strerror or exc}")
     if size == 0:
         return ScanResult(name, error="empty file")
-    signals = FileSignals(md5, sha1, sha256, size, media_type)
-    if is_video(media_type):
-        return _add_video(ScanResult(name, signals), path, opts)
-    if media_type is None:
-        return ScanResult(name, signals, error="not a recognised image format")
-    return ScanResult(name, signals, error=f"image too large to decode ({size:,} bytes)")
+    result = ScanResult(name, FileSignals(size, media_type, digests))
+    if kind == PHOTO:
+        result.error = f"image too large to decode ({size:,} bytes)"
+        return result
+    return _add_content_signals(result, path, opts)
 
 
-def _add_pdq(result: ScanResult, data: bytes, opts: HashOptions) -> ScanResult:
-    signals = result.signals
-    assert signals is not None
-    if signals.media_type is None:
+def hash_stream(fh: BinaryIO, opts: HashOptions, name: str, size: int | None = None) -> ScanResult:
+    """Hash content read from a stream, in bounded memory: a picture up to
+    ``MAX_IMAGE_BYTES`` is read once (digests and its perceptual hash from the same
+    bytes); other media a signal type decodes (video) are spooled to a private temp
+    file while their digests are taken; anything else is only digested."""
+    head = fh.read(HEAD_BYTES)
+    media_type = sniff(head)
+    kind = content_type_of(media_type)
+    if kind == PHOTO and (size is None or size <= MAX_IMAGE_BYTES):
+        data = head + fh.read(MAX_IMAGE_BYTES + 1 - len(head))
+        if len(data) <= MAX_IMAGE_BYTES:
+            return hash_bytes(data, opts, name)
+        head = data  # larger than it said: digest what was read, then the rest
+    chunks = itertools.chain([head], iter(lambda: fh.read(_CHUNK), b""))
+    if kind in (FILE, PHOTO) or not content_hashers(kind):
+        digests, total = _digests(chunks)
+        return _finish(name, FileSignals(total, media_type, digests), kind, opts, None)
+    with tempfile.NamedTemporaryFile(prefix="brightline-", suffix=".media") as spool:
+        digests, total = _digests(_teed(chunks, spool))
+        spool.flush()
+        return _finish(name, FileSignals(total, media_type, digests), kind, opts, Path(spool.name))
+
+
+def _teed(chunks: Iterable[bytes], sink: IO[bytes]) -> Iterator[bytes]:
+    for chunk in chunks:
+        sink.write(chunk)
+        yield chunk
+
+
+def _finish(
+    name: str, signals: FileSignals, kind: str, opts: HashOptions, spooled: Path | None
+) -> ScanResult:
+    if signals.size == 0:
+        return ScanResult(name, error="empty file")
+    result = ScanResult(name, signals)
+    if kind == PHOTO:
+        result.error = f"image too large to decode ({signals.size:,} bytes)"
+        return result
+    if spooled is None:
         result.error = "not a recognised image format"
         return result
-    try:
-        pdq = pdq_of_file(data, opts.max_pixels, dihedral=opts.dihedral)
-    except DecodeError as exc:
-        result.error = str(exc)
+    return _add_content_signals(result, spooled, opts)
+
+
+def content_hashers(content_type: str) -> list[SignalType]:
+    """Registered types that hash content of ``content_type`` by decoding it."""
+    return [
+        t
+        for t in signal_types.all_types()
+        if t.new_digest() is None and content_type in t.content_types
+    ]
+
+
+def _digests(chunks: Iterable[bytes]) -> tuple[dict[str, SignalValue], int]:
+    """Every digest type's value over ``chunks``, in one pass; and the bytes read."""
+    running = []
+    for signal in signal_types.all_types():
+        digest = signal.new_digest()
+        if digest is not None:
+            running.append((signal.name, digest))
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        for _, digest in running:
+            digest.update(chunk)
+    return {name: SignalValue(digest.hexdigest()) for name, digest in running}, total
+
+
+def _add_content_signals(result: ScanResult, source: bytes | Path, opts: HashOptions) -> ScanResult:
+    signals = result.signals
+    assert signals is not None
+    kind = content_type_of(signals.media_type)
+    hashers = content_hashers(kind) if kind != FILE else []
+    if not hashers:
+        if kind in (FILE, PHOTO):
+            result.error = "not a recognised image format"
+        else:
+            result.error = f"no signal type for {kind} content is installed"
         return result
-    signals.pdq, signals.pdq_quality = pdq.hash, pdq.quality
-    if pdq.dihedral is not None:
-        signals.pdq_dihedral = list(pdq.dihedral)
-    if signals.media_type in ANIMATED_TYPES and frame_count(data) > 1:
-        _add_animation(result, data, opts)
+    content = Content(
+        source, signals.media_type, kind, opts.max_pixels, opts.dihedral, opts.max_decode_bytes
+    )
+    for signal in hashers:
+        try:
+            found = signal.hash_content(content)
+        except DecodeError as exc:
+            result.error = result.error or str(exc)
+            continue
+        if found is not None:
+            signals.signals[signal.name] = found
     return result
 
 
-def _add_video(result: ScanResult, source: Path | BinaryIO, opts: HashOptions) -> ScanResult:
-    """vPDQ of a video; a video that cannot be decoded keeps its digests."""
-    signals = result.signals
-    assert signals is not None
+def decode_cost(data: bytes, opts: HashOptions) -> int:
+    """Memory hashing ``data`` will take to decode, from its header: what a caller
+    running several hashes at once reserves (0 when nothing will be decoded)."""
+    if not data or content_type_of(sniff(data[:HEAD_BYTES])) != PHOTO:
+        return 0
+    from brightline.core.signals.pdq import decode_cost_of_file  # numpy: only when needed
+
     try:
-        video = hash_video(source, opts.video)
-    except DecodeError as exc:
-        result.error = str(exc)
-        return result
-    signals.vpdq, signals.video = video.frames, video.as_dict()
-    result.error = video.error
-    return result
+        cost = decode_cost_of_file(data, opts.max_pixels)
+    except DecodeError:
+        return 0
+    return cost if cost <= opts.max_decode_bytes else 0
 
 
-def _add_animation(result: ScanResult, data: bytes, opts: HashOptions) -> None:
-    signals = result.signals
-    assert signals is not None
+#: Enough of a file for its image header (JPEG's frame header can follow a large EXIF).
+_COST_HEAD = 1 << 20
+
+
+def item_decode_cost(item: ContentItem, opts: HashOptions) -> int:
+    """``decode_cost`` of a content item, from the first MiB of its stream."""
+    if not item.readable or item.open is None:
+        return 0
     try:
-        video = hash_animation(data, opts.video, opts.max_pixels)
-    except DecodeError as exc:
-        result.error = str(exc)
-        return
-    signals.vpdq, signals.video = video.frames, video.as_dict()
+        with item.open() as fh:
+            return decode_cost(fh.read(_COST_HEAD), opts)
+    except OSError:
+        return 0

@@ -6,28 +6,37 @@ counted (by reason) and the rest imported. Hashes of signal types Brightline
 cannot use (PhotoDNA without a licensed plugin) are never an error: they are
 counted as ignored, and so are hashes their source marks as harmless
 (python-threatexchange's NEGATIVE_CLASS / FALSE_POSITIVE opinions).
+
+Each import is one audit record (never one per entry): the file's name and SHA-256,
+its size and the counts, written last in the import's transaction.
 """
 
 from __future__ import annotations
 
 import functools
 import gc
+import hashlib
 import multiprocessing
+import os
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection as MpConnection
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import BinaryIO, TextIO, cast
 
 from sqlalchemy import Connection
 
 from brightline.core import formats, signals
+from brightline.core.actor import Actor
 from brightline.core.categories import normalize_category
 from brightline.core.models import HashList, HashRecord
+from brightline.core.names import check_text
 from brightline.core.signals import SignalType
-from brightline.errors import BrightlineError, FormatError, InputError, UsageError
+from brightline.errors import BrightlineError, FormatError, InputError, UsageError, shorten
+from brightline.services import audit
+from brightline.services.children import die_with_parent
 from brightline.services.store import Store
 from brightline.services.store import lists as store_lists
 from brightline.services.store import video as store_video
@@ -50,6 +59,9 @@ class ImportReport:
     skipped_reasons: Counter[str] = field(default_factory=Counter)
     ignored_reasons: Counter[str] = field(default_factory=Counter)
     examples: list[str] = field(default_factory=list)
+    #: SHA-256 and size of the file as read (what the audit record names).
+    sha256: str = ""
+    bytes: int = 0
 
     def absorb(self, other: ImportReport) -> None:
         """Take the reading side's counts from a report made in another process."""
@@ -59,6 +71,7 @@ class ImportReport:
         self.skipped_reasons.update(other.skipped_reasons)
         self.ignored_reasons.update(other.ignored_reasons)
         self.examples.extend(other.examples[: _EXAMPLES - len(self.examples)])
+        self.sha256, self.bytes = other.sha256, other.bytes
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -72,6 +85,22 @@ class ImportReport:
             "ignored": self.ignored,
             "ignored_reasons": dict(self.ignored_reasons),
             "examples": self.examples,
+            "sha256": self.sha256,
+        }
+
+    def audit_details(self, file: str, source: str | None) -> dict[str, object]:
+        """What the audit record keeps: the file, its digest and the counts."""
+        return {
+            "file": file,
+            "sha256": self.sha256,
+            "bytes": self.bytes,
+            "source": source,
+            "read": self.read,
+            "imported": self.imported,
+            "added": self.added,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "ignored": self.ignored,
         }
 
 
@@ -82,16 +111,21 @@ def import_file(
     *,
     skip_invalid: bool = False,
     source: str | None = None,
+    actor: Actor | None = None,
 ) -> ImportReport:
-    if path.is_dir():  # a folder of vpdq files or videos: one video entry per file
+    """Import a file into a list (one transaction, one audit record). A folder of vpdq
+    files or videos imports as one video entry per file."""
+    if path.is_dir():
         from brightline.services.video_ingest import folder_records
 
         return import_records(
             store, list_name, folder_records(path), source_name=str(path),
-            skip_invalid=skip_invalid, source=source or path.name,
+            skip_invalid=skip_invalid, source=check_text("source", source) or path.name,
+            actor=actor,
         )  # fmt: skip
     if not path.is_file():
         raise UsageError(f"{path} is not a file")
+    source = check_text("source", source)
     if path.stat().st_size < PARALLEL_MIN_BYTES:
         with open(path, "rb") as stream:
             return import_stream(
@@ -101,12 +135,14 @@ def import_file(
                 source_name=str(path),
                 skip_invalid=skip_invalid,
                 source=source or path.name,
+                actor=actor,
             )
     report = ImportReport(list_name)
     with store.begin(bulk=True) as conn:
         hash_list = store_lists.get_list(conn, list_name)
         batches = _parsed_in_child(path, hash_list, skip_invalid, report)
         _write(conn, hash_list, batches, source or path.name, report)
+        _audit(conn, actor, hash_list, report, str(path), source or path.name)
     return report
 
 
@@ -118,12 +154,19 @@ def import_stream(
     source_name: str,
     skip_invalid: bool = False,
     source: str | None = None,
+    actor: Actor | None = None,
 ) -> ImportReport:
+    """Import from an open stream (an upload); ``source_name`` names it in errors."""
+    source = check_text("source", source)
     report = ImportReport(list_name)
+    digesting = _Digesting(stream)
     with store.begin(bulk=True) as conn:
         hash_list = store_lists.get_list(conn, list_name)
-        batches = _batches(_rows(hash_list, stream, source_name, skip_invalid, report))
+        rows = _rows(hash_list, cast(BinaryIO, digesting), source_name, skip_invalid, report)
+        batches = _batches(rows)
         _write(conn, hash_list, batches, source, report)
+        digesting.finish(report)
+        _audit(conn, actor, hash_list, report, source_name, source)
     return report
 
 
@@ -135,6 +178,7 @@ def import_records(
     source_name: str,
     skip_invalid: bool = False,
     source: str | None = None,
+    actor: Actor | None = None,
 ) -> ImportReport:
     """Import records already read (a folder of files), as one transaction."""
     report = ImportReport(list_name)
@@ -142,7 +186,41 @@ def import_records(
         hash_list = store_lists.get_list(conn, list_name)
         rows = _rows_of(hash_list, items, source_name, skip_invalid, report)
         _write(conn, hash_list, _batches(rows), source, report)
+        _audit(conn, actor, hash_list, report, source_name, source)
     return report
+
+
+def _audit(
+    conn: Connection,
+    actor: Actor | None,
+    hash_list: HashList,
+    report: ImportReport,
+    file: str,
+    source: str | None,
+) -> None:
+    details = report.audit_details(file, source)
+    audit.record(conn, audit.who(actor), "entries.import", f"list:{hash_list.name}", details)
+
+
+class _Digesting:
+    """A read-only stream that hashes what passes through (SHA-256, size)."""
+
+    def __init__(self, stream: BinaryIO):
+        self._stream = stream
+        self._hash = hashlib.sha256()
+        self._size = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._stream.read(n)
+        self._hash.update(data)
+        self._size += len(data)
+        return data
+
+    def finish(self, report: ImportReport) -> None:
+        """Read whatever the parser left, then put the digest in ``report``."""
+        while self.read(1 << 20):
+            pass
+        report.sha256, report.bytes = self._hash.hexdigest(), self._size
 
 
 def _write(
@@ -152,9 +230,14 @@ def _write(
     source: str | None,
     report: ImportReport,
 ) -> None:
-    """Write every batch in the caller's transaction, under one revision."""
-    before = count_entries(conn, hash_list.id)
+    """Write every batch in the caller's transaction, under one revision.
+
+    The revision is taken first: its row lock makes concurrent writers of entries wait
+    for this import to commit, so the count before is not moved by another import
+    (two imports at once into one list would otherwise report negative updates).
+    """
     rev = next_rev(conn)
+    before = count_entries(conn, hash_list.id)
     for batch in batches:
         upsert_rows(conn, hash_list.id, batch, source=source, rev=rev)
         report.imported += len(batch)
@@ -182,9 +265,11 @@ def _parsed_in_child(
         else multiprocessing.get_context("spawn")
     )
     receive, send = ctx.Pipe(duplex=False)
+    # A spawned child starts from a fresh registry: hand it the types registered here.
+    plugins = signals.plugins() if ctx.get_start_method() == "spawn" else []
     child = ctx.Process(
         target=_parse_in_child,
-        args=(str(path), hash_list, skip_invalid, send),
+        args=(str(path), hash_list, skip_invalid, send, receive, os.getpid(), plugins),
         name="brightline-import-reader",
         daemon=True,
     )
@@ -217,13 +302,31 @@ def _fork_is_safe() -> bool:
     return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _parse_in_child(path: str, hash_list: HashList, skip_invalid: bool, send: MpConnection) -> None:
+def _parse_in_child(
+    path: str,
+    hash_list: HashList,
+    skip_invalid: bool,
+    send: MpConnection,
+    receive: MpConnection,
+    parent_pid: int,
+    plugins: list[SignalType],
+) -> None:
+    # Die with the parent (kill -9 of the import must not leave this blocked on the
+    # pipe forever); and let go of the parent's end, which a fork inherits, so a send
+    # fails once the parent is gone instead of filling a pipe nobody reads.
+    die_with_parent(parent_pid)
+    receive.close()
     gc.freeze()  # what the child inherited is never garbage: keep collections short
+    for plugin in plugins:
+        signals.register(plugin)
     report = ImportReport(hash_list.name)
     try:
-        with open(path, "rb") as stream:
-            for batch in _batches(_rows(hash_list, stream, path, skip_invalid, report)):
+        with open(path, "rb") as raw:
+            stream = _Digesting(raw)
+            rows = _rows(hash_list, cast(BinaryIO, stream), path, skip_invalid, report)
+            for batch in _batches(rows):
                 send.send(("batch", batch))
+            stream.finish(report)
         send.send(("done", report))
     except Exception as exc:
         send.send(("error", exc))
@@ -286,13 +389,20 @@ def _row(hash_list: HashList, rec: HashRecord, source_name: str) -> EntryRow:
         signal = _signal(rec.signal_type)
         value = signal.normalize(rec.value)
         category = _category(hash_list.scheme, rec.category) if rec.category else None
+        source_id, note = rec.source_id, rec.note
+        if (source_id and "\x00" in source_id) or (note and "\x00" in note):
+            check_text("source id" if source_id and "\x00" in source_id else "note", "\x00")
     except InputError as exc:
         raise FormatError(str(exc), location=rec.location, source=source_name) from None
     return (signal.name, value, category, rec.source_id, rec.note)
 
 
 @functools.lru_cache(maxsize=256)
-def _signal_or_reason(raw: str) -> SignalType | str:
+def _signal_or_reason(raw: str, generation: int) -> SignalType | str:
+    # ``generation`` keys the cache to the registry: a type registered later is seen.
+    found = signals.find(raw)
+    if found is not None:
+        return found
     name = raw.strip().lower()
     if name in _UNSUPPORTED:
         return f"signal type {name} not installed"
@@ -300,7 +410,7 @@ def _signal_or_reason(raw: str) -> SignalType | str:
 
 
 def _signal(raw: str) -> SignalType:
-    found = _signal_or_reason(raw)
+    found = _signal_or_reason(raw, signals.generation())
     if isinstance(found, str):
         raise _Unsupported(found)
     return found
@@ -310,6 +420,7 @@ def _signal(raw: str) -> SignalType:
 def _category_or_reason(scheme: str, raw: str) -> tuple[str | None, str | None]:
     if raw.strip().upper() in _HARMLESS:
         return None, f"marked harmless by its source ({raw.strip()})"
+    check_text("category", raw)
     return normalize_category(scheme, raw), None
 
 
@@ -353,19 +464,28 @@ def _in_key_order(batch: dict[tuple[str, str], EntryRow]) -> list[EntryRow]:
 EXPORT_FORMATS = ("csv", "vics", "pytx")
 
 
-def export_list(store: Store, list_name: str, fmt: str, out: TextIO) -> int:
+def export_list(
+    store: Store, list_name: str, fmt: str, out: TextIO, *, actor: Actor | None = None
+) -> int:
     """Write a list as CSV, VICS 2.0 JSON or a python-threatexchange dataset CSV;
     returns rows (CSV) or media (VICS) written. Video entries carry their frames
-    (pytx's vPDQ JSON) in place of the digest they are stored under."""
+    (pytx's vPDQ JSON) in place of the digest they are stored under.
+
+    A list leaving the system is audited (``list.export``) once it is written."""
     if fmt not in EXPORT_FORMATS:
         raise UsageError(
-            f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}"
+            f"unknown export format {shorten(fmt)}; choose one of {', '.join(EXPORT_FORMATS)}"
         )
     with store.connect() as conn:
         hash_list = store_lists.get_list(conn, list_name)
         items = store_video.with_frames(conn, iter_entries(conn, hash_list.id))
         if fmt == "pytx":
-            return formats.write_pytx(items, out)
-        if fmt == "csv":
-            return formats.write_csv(items, out)
-        return formats.write_vics(items, out)
+            count = formats.write_pytx(items, out)
+        elif fmt == "csv":
+            count = formats.write_csv(items, out)
+        else:
+            count = formats.write_vics(items, out)
+    with store.begin() as conn:
+        details = {"format": fmt, "written": count}
+        audit.record(conn, audit.who(actor), "list.export", f"list:{hash_list.name}", details)
+    return count

@@ -22,6 +22,8 @@ class ScanLog:
     done: set[str] = field(default_factory=set)
     matched: int = 0
     errors: int = 0
+    #: Files that could not be checked, by error code.
+    reasons: dict[str, int] = field(default_factory=dict)
     _out: TextIO | None = field(default=None, repr=False)
 
     @classmethod
@@ -57,6 +59,14 @@ class ScanLog:
                 good_bytes += len(line)
                 self.done.add(str(row["path"]))
                 self.matched += bool(row.get("matches"))
-                self.errors += row.get("error") is not None
+                self._count_error(row.get("error"))
         if good_bytes < self.path.stat().st_size:
             os.truncate(self.path, good_bytes)
+
+    def _count_error(self, error: object) -> None:
+        if error is None:
+            return
+        self.errors += 1
+        # {"code", "message"} since error codes; a bare message in older logs.
+        code = str(error.get("code", "error")) if isinstance(error, dict) else "error"
+        self.reasons[code] = self.reasons.get(code, 0) + 1

@@ -14,11 +14,10 @@ from pathlib import Path
 
 from brightline.core import formats
 from brightline.core.models import HashRecord
-from brightline.core.signals import vpdq
-from brightline.core.video import is_video
-from brightline.core.video.sniff import HEAD_BYTES
+from brightline.core.signals import VIDEO, vpdq
+from brightline.core.signals.content import HEAD_BYTES, content_type_of, sniff
 from brightline.errors import FormatError, UsageError
-from brightline.services.hashing import HashOptions, hash_path, media_type_of
+from brightline.services.hashing import HashOptions, hash_path
 from brightline.services.store import Store
 from brightline.services.store import lists as store_lists
 from brightline.services.store import video as store_video
@@ -35,7 +34,7 @@ def folder_records(
     for path in files:
         with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)
-        if is_video(media_type_of(head)):
+        if content_type_of(sniff(head)) == VIDEO:
             yield _hashed(path, opts)
             continue
         with open(path, "rb") as fh:

@@ -30,13 +30,13 @@ from typing import Any, BinaryIO, cast
 import av
 
 from brightline.core.models import Match
-from brightline.core.signals import _pdq
+from brightline.core.signals import _pdq, vpdq
 from brightline.core.signals.vpdq import MIN_QUALITY, VpdqFrame
 from brightline.core.video.decode import luma, open_container, rgb
 from brightline.errors import DecodeError
 from brightline.services import actions
 from brightline.services.matching import Matcher, Query
-from brightline.services.video_matching import frames_in_image_lists, match_video
+from brightline.services.video_matching import frames_in_image_lists
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ class Watcher:
     # -- consumer ---------------------------------------------------------------
 
     def run(self) -> WatchStats:
-        self.matcher.list_ids(self.list_names)  # an unknown list fails now, not later
+        self.matcher.match([], self.list_names)  # an unknown list fails now, not later
         reader = threading.Thread(target=self._read_forever, name="brightline-watch", daemon=True)
         reader.start()
         window: collections.deque[VpdqFrame] = collections.deque(maxlen=max(1, self.opts.window))
@@ -150,11 +150,11 @@ class Watcher:
             self._refreshed = time.monotonic()
         found: list[Match] = []
         if newest.quality >= MIN_QUALITY:
-            ids = self.matcher.list_ids(self.list_names)
-            radius = self.matcher.max_threshold(ids)
             good = [f for f in window if f.quality >= MIN_QUALITY]
             if len(good) == len(window) == max(1, self.opts.window):
-                found.extend(match_video(self.matcher.video, good, radius, ids))
+                lines = tuple(f.vpdq_line() for f in good)
+                query = Query(vpdq.NAME, vpdq.digest(good), lines)
+                found.extend(self.matcher.match([query], self.list_names)[0])
             pdq = self.matcher.match([Query("pdq", newest.pdq)], self.list_names)
             found.extend(frames_in_image_lists(pdq, [newest]))
         fresh = [m for m in found if self._is_new(m)]

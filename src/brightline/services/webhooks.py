@@ -95,7 +95,7 @@ class Deliverer:
 
     def run_due(self, limit: int = 50) -> int:
         """Attempt every delivery that is due now; returns how many were attempted."""
-        with self.store.connect() as conn:
+        with self.store.connect_events() as conn:
             due = store_actions.due_delivery_ids(conn, self.clock(), limit)
         attempted = 0
         for delivery_id in due:
@@ -104,7 +104,7 @@ class Deliverer:
             # run out, letting another worker send this delivery at the same time.
             now = self.clock()
             lease = now + timedelta(seconds=self.timeout_s + 30)
-            with self.store.begin() as conn:
+            with self.store.begin_events() as conn:
                 claimed = store_actions.claim_delivery(conn, delivery_id, now, lease)
             if claimed:
                 self._attempt(delivery_id, now, lease)
@@ -115,8 +115,9 @@ class Deliverer:
         self._client.close()
 
     def _attempt(self, delivery_id: int, now: datetime, lease: datetime) -> None:
-        with self.store.connect() as conn:
+        with self.store.connect_events() as conn:
             row = store_actions.get_delivery(conn, delivery_id)
+        with self.store.connect() as conn:
             try:
                 action = store_actions.get_action(conn, row.action_id)
             except NotFoundError:
@@ -193,7 +194,7 @@ class Deliverer:
         else:
             delay = backoff_delay(self.backoff_s, attempts)
             values["next_attempt_at"] = now + timedelta(seconds=delay)
-        with self.store.begin() as conn:
+        with self.store.begin_events() as conn:
             if not store_actions.finish_attempt(conn, delivery_id, lease, **values):
                 log.warning(
                     "webhook delivery %d outlived its lease; outcome not recorded", delivery_id

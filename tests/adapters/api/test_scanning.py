@@ -153,7 +153,11 @@ def test_batches(server: Any, known: dict[str, Any], eventually: Any, assert_err
             ("b.jpg", False),
             ("c", False),
         ]
-        assert matched[2]["error"] == "not a recognised image format"
+        assert matched[2]["error"] == {
+            "code": "not_an_image",
+            "message": "not a recognised image format",
+        }
+        assert rows[1]["error"]["code"] == "invalid_hash"
         hashed = c.post("/v1/hash/batch", files=files).json()["results"]
         assert hashed[0]["signals"]["pdq"] == known["pdq"] and hashed[2]["error"]
         many = [("file", (f"{i}.bin", b"x")) for i in range(101)]

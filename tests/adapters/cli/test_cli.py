@@ -59,7 +59,7 @@ def test_create_import_match_export(env: Path) -> None:
     assert set(rows["copy.png"]["signals"]) >= {"md5", "sha1", "sha256", "pdq", "pdq_quality"}
 
     code, out = run("match", str(scan / "other.jpg"))
-    assert code == 0 and "1 files scanned, 0 matched" in out
+    assert code == 0 and "1 file scanned, 0 matched" in out
 
     code, out = run("match", "--hashes", str(hashes), "--json")
     assert code == 1 and all(r["matches"] for r in json_lines(out))

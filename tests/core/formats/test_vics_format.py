@@ -285,3 +285,34 @@ def test_values_differing_only_in_case_survive_a_round_trip(make_entry: MakeEntr
     assert [(r.signal_type, r.value) for r in records] == [  # type: ignore[union-attr]
         (e.signal_type, e.value) for e in entries
     ]
+
+
+_ONE = b'{"value":[{"MD5":"' + MD5.encode() + b'"}]}'
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        b"garbage",
+        b"\x00",
+        b" }",
+        b"1",
+        b'"x"',
+        b"[]",
+        b"{}",
+        _ONE,  # a second document
+        b"\n" + _ONE,
+    ],
+)
+def test_data_after_the_document_makes_the_file_unreadable(tail: bytes) -> None:
+    records: list[object] = []
+    with pytest.raises(FormatError) as caught:
+        records.extend(read_records(io.BytesIO(_ONE + tail), source="set.json"))
+    assert "data after the end of the VICS document" in caught.value.reason
+    assert caught.value.location == "after the document"
+    assert caught.value.source == "set.json"
+
+
+@pytest.mark.parametrize("tail", [b"", b"\n", b"  \r\n\t\n"])
+def test_white_space_after_the_document_is_fine(tail: bytes) -> None:
+    assert read(_ONE + tail) == [HashRecord("md5", MD5, None, MD5, None, "record 1")]

@@ -230,12 +230,21 @@ def test_damaged_files_raise_only_decode_error(
     assert len(result.hash) == 64 and 0 <= result.quality <= 100
 
 
-def test_images_in_several_pillow_blocks_are_copied_out() -> None:
-    """Pillow keeps images over 16 MB in several blocks, which Arrow cannot export."""
+def test_large_images_are_read_in_place_and_several_blocks_copied_out() -> None:
+    """Decoding allocates each image in one block, so even one over Pillow's 16 MB
+    block size is read in place; one in several blocks (which Arrow cannot export:
+    the allocator turned off, older Pillow) is copied out, with the same hash."""
     rng = np.random.default_rng(7)
     small = Image.fromarray(rng.integers(0, 256, (40, 52, 3), np.uint8))
     big = small.resize((2600, 2000), Image.Resampling.BICUBIC)  # 20.8 MB as RGBX
     blob = encode(big, "BMP")
     plane = load_plane(blob, MAX)
-    assert isinstance(plane.pixels, bytes) and plane.bytes_per_pixel == 3
+    assert isinstance(plane.pixels, tuple) and plane.bytes_per_pixel == 4
     assert pdq_of_file(blob, MAX).hash == pdq_of_image(big).hash
+    Image.core.set_use_block_allocator(0)
+    try:
+        plane = load_plane(blob, MAX)
+        assert isinstance(plane.pixels, bytes) and plane.bytes_per_pixel == 3
+        assert pdq_of_file(blob, MAX).hash == pdq_of_image(big).hash
+    finally:
+        Image.core.set_use_block_allocator(1)

@@ -44,3 +44,83 @@ def test_normalize_never_raises_anything_else(text: str) -> None:
     for name in signals.names():
         with contextlib.suppress(InvalidHashError):
             signals.normalize(name, text)
+
+
+class _Plugin(signals.SignalTypeBase):
+    name = "plugin_digest"
+
+
+def test_entry_points_are_discovered_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib import metadata
+
+    class _EntryPoint:
+        value = "tests:_Plugin"
+
+        def load(self) -> type[_Plugin]:
+            return _Plugin  # a class: the registry makes the instance
+
+    class _Broken:
+        value = "tests:broken"
+
+        def load(self) -> object:
+            raise ImportError("plugin is missing a dependency")
+
+    calls = []
+
+    def entry_points(group: str) -> list[object]:
+        calls.append(group)
+        return [_EntryPoint(), _Broken()]
+
+    monkeypatch.setattr(metadata, "entry_points", entry_points)
+    monkeypatch.setattr(signals, "_discovered", False)
+    try:
+        assert signals.get("PLUGIN_DIGEST").name == "plugin_digest"
+        assert "plugin_digest" in signals.names()
+        assert calls == ["brightline.signal_types"]  # once, and a broken one is skipped
+        assert [p.name for p in signals.plugins()] == ["plugin_digest"]
+    finally:
+        signals.unregister("plugin_digest")
+
+
+def test_registered_types_and_aliases() -> None:
+    before = signals.generation()
+    signals.register(_Plugin(), aliases=("Plugin-Digest",))
+    try:
+        assert signals.get("plugin-digest").name == "plugin_digest"
+        assert signals.generation() > before
+        assert signals.is_exact("plugin_digest") and not signals.is_exact("pdq")
+        assert signals.is_exact("never-registered")
+    finally:
+        signals.unregister("plugin_digest")
+    assert signals.find("plugin-digest") is None
+    with pytest.raises(ValueError, match="built in"):
+        signals.unregister("pdq")
+
+
+def test_file_signals_keep_their_fields_and_json_keys() -> None:
+    from brightline.core.models import FileSignals
+    from brightline.core.signals import SignalValue
+
+    s = FileSignals.of("a" * 32, "b" * 40, "c" * 64, 10, "image/png", "d" * 64, 90)
+    assert (s.md5, s.sha1, s.sha256, s.pdq, s.pdq_quality, s.pdq_dihedral) == (
+        "a" * 32,
+        "b" * 40,
+        "c" * 64,
+        "d" * 64,
+        90,
+        None,
+    )
+    assert list(s.as_dict()) == [
+        "md5",
+        "sha1",
+        "sha256",
+        "size",
+        "media_type",
+        "pdq",
+        "pdq_quality",
+    ]
+    s.signals["pdq"] = SignalValue(
+        "d" * 64, 90, ("e" * 64,), {"pdq_dihedral": ["d" * 64, "e" * 64]}
+    )
+    assert s.pdq_dihedral == ["d" * 64, "e" * 64] == s.as_dict()["pdq_dihedral"]
+    assert s.hashes() == {"md5": "a" * 32, "sha1": "b" * 40, "sha256": "c" * 64, "pdq": "d" * 64}

@@ -11,7 +11,18 @@ from fastapi import FastAPI
 from brightline import __version__
 from brightline.adapters.api import errors
 from brightline.adapters.api.middleware import RequestContext
-from brightline.adapters.api.routes import actions, compat_hma, curation, health, keys, scanning
+from brightline.adapters.api.routes import (
+    actions,
+    compat_hma,
+    curation,
+    health,
+    keys,
+    reports,
+    scanning,
+)
+from brightline.adapters.api.routes import audit as audit_routes
+from brightline.adapters.api.routes import auth as auth_routes
+from brightline.adapters.api.routes import review as review_routes
 from brightline.adapters.api.runtime import Runtime
 from brightline.services.context import open_services
 from brightline.settings import Settings
@@ -46,9 +57,17 @@ def create_app(settings: Settings) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    for module in (health, scanning, curation, actions, keys, compat_hma):
+    for module in (health, scanning, curation, actions, keys, compat_hma, reports):
         app.include_router(module.router)
+    app.include_router(audit_routes.router)
+    app.state.settings = settings
+    app.include_router(auth_routes.router)
+    app.include_router(review_routes.router)
     errors.install(app)
+    # Imported here: the web adapter sits above the API one (it reuses its routes).
+    from brightline.adapters import web
+
+    web.install(app)
     app.add_middleware(
         RequestContext,
         upload_limit=settings.max_upload_bytes,

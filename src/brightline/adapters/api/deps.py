@@ -17,8 +17,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from brightline.adapters.api.runtime import Runtime
+from brightline.core.actor import Actor
 from brightline.errors import AuthError, ForbiddenError
-from brightline.services.auth import ApiKey, Role
+from brightline.services.auth import ApiKey, Role, key_actor, role_needed
 from brightline.services.context import Services
 
 
@@ -77,9 +78,7 @@ CurrentKey = Annotated[ApiKey, Depends(current_key)]
 def require(role: Role) -> Callable[[ApiKey], Awaitable[ApiKey]]:
     async def dependency(key: CurrentKey) -> ApiKey:
         if not key.allows(role):
-            raise ForbiddenError(
-                f"this needs a {role.value} key (or higher); this key's role is {key.role.value}"
-            )
+            raise ForbiddenError(role_needed(role, key))
         return key
 
     return dependency
@@ -88,3 +87,8 @@ def require(role: Role) -> Callable[[ApiKey], Awaitable[ApiKey]]:
 ScannerKey = Annotated[ApiKey, Depends(require(Role.SCANNER))]
 CuratorKey = Annotated[ApiKey, Depends(require(Role.CURATOR))]
 AdminKey = Annotated[ApiKey, Depends(require(Role.ADMIN))]
+
+
+def actor(key: ApiKey) -> Actor:
+    """Who a request acts as: its API key (prefix, name, role)."""
+    return key_actor(key)

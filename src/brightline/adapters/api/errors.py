@@ -22,21 +22,17 @@ from brightline import errors
 
 log = logging.getLogger("brightline.api")
 
-# Most specific first: the first class an error is an instance of decides.
-_BY_CLASS: list[tuple[type[errors.BrightlineError], int, str]] = [
-    (errors.AuthError, 401, "unauthenticated"),
-    (errors.ForbiddenError, 403, "forbidden"),
-    (errors.NotFoundError, 404, "not_found"),
-    (errors.ConflictError, 409, "conflict"),
-    (errors.TooLargeError, 413, "too_large"),
-    (errors.FetchError, 422, "fetch_failed"),
-    (errors.DecodeError, 422, "undecodable"),
-    (errors.InvalidHashError, 422, "invalid_hash"),
-    (errors.InvalidCategoryError, 422, "invalid_category"),
-    (errors.FormatError, 422, "invalid_file"),
-    (errors.InputError, 422, "invalid_input"),
-    (errors.UsageError, 400, "bad_request"),
-    (errors.BrightlineError, 400, "bad_request"),
+# Most specific first: the first class an error is an instance of decides the status;
+# the code is the error's own (``errors.py`` keeps them all, in one place).
+_BY_CLASS: list[tuple[type[errors.BrightlineError], int]] = [
+    (errors.AuthError, 401),
+    (errors.ForbiddenError, 403),
+    (errors.NotFoundError, 404),
+    (errors.ConflictError, 409),
+    (errors.TooLargeError, 413),
+    (errors.InputError, 422),
+    (errors.UsageError, 400),
+    (errors.BrightlineError, 400),
 ]
 
 _BY_STATUS = {
@@ -79,10 +75,10 @@ def error_response(
 
 
 def classify(exc: errors.BrightlineError) -> tuple[int, str]:
-    for cls, status, code in _BY_CLASS:
+    for cls, status in _BY_CLASS:
         if isinstance(exc, cls):
-            return status, code
-    return 400, "bad_request"  # pragma: no cover - BrightlineError is in the table
+            return status, exc.code
+    return 400, exc.code  # pragma: no cover - BrightlineError is in the table
 
 
 def _request_id(request: Request) -> str | None:
@@ -91,18 +87,41 @@ def _request_id(request: Request) -> str | None:
 
 async def _brightline_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.BrightlineError)
-    status, code = classify(exc)
+    status, _ = classify(exc)
+    body = errors.error_dict(exc)
     headers = {"WWW-Authenticate": 'Bearer realm="brightline"'} if status == 401 else None
-    return error_response(_request_id(request), status, code, str(exc), headers)
+    return error_response(_request_id(request), status, body["code"], body["message"], headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    unsupported = _not_json(request, exc)
+    if unsupported:
+        return error_response(_request_id(request), 415, "unsupported_media_type", unsupported)
     parts = []
     for err in exc.errors()[:3]:
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "request"
-        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+        if err.get("type") == "extra_forbidden":
+            parts.append(f"{where}: this field cannot be set or changed here")
+        else:
+            parts.append(f"{where}: {err.get('msg', 'invalid')}")
     return error_response(_request_id(request), 422, "invalid_request", "; ".join(parts))
+
+
+def _not_json(request: Request, exc: RequestValidationError) -> str | None:
+    """Why a JSON route refuses a body sent as something else (form data, plain
+    text), or None: hashes posted as a form deserve a 415 saying what to send, not
+    a 422 about a missing field."""
+    content_type = request.headers.get("content-type", "")
+    media = content_type.split(";", 1)[0].strip().lower()
+    if not media or media == "application/json" or media.endswith("+json"):
+        return None
+    if not any(err.get("loc", ())[:1] == ("body",) for err in exc.errors()):
+        return None
+    return (
+        f"this route takes a JSON body (Content-Type: application/json), "
+        f"not {errors.shorten(media, 60)}"
+    )
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:

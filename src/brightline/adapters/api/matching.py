@@ -1,27 +1,82 @@
-"""Hash-and-match glue shared by the native and the HMA-compatible routes.
+"""The API's side of matching: the request's actor and context, the event loop.
 
-The synchronous functions are CPU- or database-bound: routes call them through the
-thread pool, never on the event loop.
+The hash-match-record sequence itself is ``services.match_service``, shared with
+the CLI. The synchronous functions are CPU- or database-bound: routes call them
+through the thread pool, never on the event loop.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import BinaryIO
+from collections.abc import Mapping, Sequence
+from typing import Any, BinaryIO
 
 from starlette.concurrency import run_in_threadpool
 
 from brightline.adapters.api.errors import ApiError
 from brightline.adapters.api.runtime import Runtime
 from brightline.core import signals
+from brightline.core.actor import Actor
 from brightline.core.models import Match, ScanResult
-from brightline.errors import InputError
-from brightline.services import actions
-from brightline.services.matching import Query
-from brightline.services.scan import attach_matches
+from brightline.core.sources.upload import UploadBody
+from brightline.services import actions, match_service
+from brightline.services.auth import ApiKey
+from brightline.services.match_service import HashRow
+from brightline.services.review import intake
 
 log = logging.getLogger("brightline.api")
+
+__all__ = ["HashRow", "match_file", "match_files", "match_hashes", "match_upload"]
+
+
+def key_actor(key: ApiKey) -> Actor:
+    return Actor("key", key.prefix, key.name, key.role.value)
+
+
+def request_of(ctx: actions.MatchContext) -> match_service.Request:
+    """The service's view of a request: its actor is the API key."""
+    return match_service.Request(Actor("key", ctx.key_prefix or "unknown"), ctx.request_id, ctx.ref)
+
+
+def match_uploads(
+    runtime: Runtime,
+    bodies: Sequence[UploadBody],
+    lists: Sequence[str] | None,
+    dihedral: bool,
+    ctx: actions.MatchContext,
+    metadata: Mapping[str, Any] | None = None,
+) -> list[ScanResult]:
+    """Hash uploads (streamed from their spool) and match them; actions run for any match
+    (a list with a ``review`` action keeps the file, encrypted, for review)."""
+    results, queued = match_service.match_items(
+        runtime.services.store,
+        runtime.matcher,
+        [b.item() for b in bodies],
+        lambda item: runtime.hash_item(item, dihedral),
+        request_of(ctx),
+        lists=lists,
+        record_items=runtime.settings.record_items,
+    )
+    if queued:
+        runtime.kick.set()
+    for body, result in zip(bodies, results, strict=True):
+        if result.matches:
+            item = body.item()
+            assert item.open is not None
+            with item.open() as stream:
+                to_review(runtime, stream, body.name, result, ctx, metadata)
+    return results
+
+
+def match_upload(
+    runtime: Runtime,
+    body: UploadBody,
+    lists: Sequence[str] | None,
+    dihedral: bool,
+    ctx: actions.MatchContext,
+    metadata: Mapping[str, Any] | None = None,
+) -> ScanResult:
+    return match_uploads(runtime, [body], lists, dihedral, ctx, metadata)[0]
 
 
 def match_file(
@@ -31,27 +86,31 @@ def match_file(
     lists: Sequence[str] | None,
     dihedral: bool,
     ctx: actions.MatchContext,
+    metadata: Mapping[str, Any] | None = None,
 ) -> ScanResult:
-    """Hash an upload and match every signal; the list actions run for any match."""
-    result = runtime.hash(data, dihedral, name or "<upload>")
-    attach_matches([result], runtime.matcher, lists)
-    record(runtime, result.matches, ctx)
-    return result
+    """Hash bytes already in memory (a fetched URL) and match them."""
+    with UploadBody.of(data, name) as body:
+        return match_upload(runtime, body, lists, dihedral, ctx, metadata)
 
 
-def match_stream(
+def to_review(
     runtime: Runtime,
-    stream: BinaryIO,
+    data: bytes | BinaryIO,
     name: str | None,
-    lists: Sequence[str] | None,
-    dihedral: bool,
+    result: ScanResult,
     ctx: actions.MatchContext,
-) -> ScanResult:
-    """``match_file`` for an upload spooled to disk (videos are never read whole)."""
-    result = runtime.hash_stream(stream, dihedral, name or "<upload>")
-    attach_matches([result], runtime.matcher, lists)
-    record(runtime, result.matches, ctx)
-    return result
+    metadata: Mapping[str, Any] | None,
+) -> None:
+    """The one hook into review intake. A failure is logged, never hides a verdict."""
+    if not result.matches or result.signals is None:
+        return
+    actor = Actor("key", ctx.key_prefix or "?", "", "scanner")
+    try:
+        intake.from_match(
+            runtime.review, actor, data, name, result.signals, result.matches, metadata
+        )
+    except Exception:
+        log.exception("could not keep the upload for review")
 
 
 def match_files(
@@ -61,14 +120,12 @@ def match_files(
     dihedral: bool,
     ctx: actions.MatchContext,
 ) -> list[ScanResult]:
-    results = [runtime.hash(data, dihedral, name or "<upload>") for name, data in files]
-    attach_matches(results, runtime.matcher, lists)
-    record(runtime, [m for r in results for m in r.matches], ctx)
-    return results
-
-
-#: ``(signal type, value, matches, error)``: one row per hash looked up.
-HashRow = tuple[str, str, list[Match], str | None]
+    bodies = [UploadBody.of(data, name) for name, data in files]
+    try:
+        return match_uploads(runtime, bodies, lists, dihedral, ctx)
+    finally:
+        for body in bodies:
+            body.close()
 
 
 async def match_hashes(
@@ -76,52 +133,28 @@ async def match_hashes(
     hashes: Sequence[tuple[str, str]],
     lists: Sequence[str] | None,
     ctx: actions.MatchContext,
-) -> list[HashRow]:
+) -> list[tuple[str, str, list[Match], str | None]]:
     """Look hashes up; a bad hash is a row with its error.
 
-    PDQ look-ups are index probes of microseconds: they run on the event loop (a
+    Non-exact look-ups (PDQ) are index probes of microseconds: they run on the event loop (a
     thread hand-off would cost more than the work), except while the index is
     being refreshed. Exact hashes are database look-ups, and recording a match is
-    a write: those run in the thread pool.
+    a write (to the events database, never behind an import): those run in the
+    thread pool.
     """
-    rows, queries, owners = _parse(hashes)
-    if all(q.signal_type == "pdq" for q in queries):
+    rows, queries, owners = match_service.parse_hashes(hashes)
+    if not any(signals.is_exact(q.signal_type) for q in queries):
         found = await runtime.run_light(runtime.matcher.match, queries, lists)
     else:
         found = await run_in_threadpool(runtime.matcher.match, queries, lists)
-    for owner, matches in zip(owners, found, strict=True):
-        rows[owner][2].extend(matches)
-    hits = [m for row in rows for m in row[2]]
-    if hits:
-        await run_in_threadpool(record, runtime, hits, ctx)
-    return rows
-
-
-def _parse(hashes: Sequence[tuple[str, str]]) -> tuple[list[HashRow], list[Query], list[int]]:
-    rows: list[HashRow] = []
-    queries: list[Query] = []
-    owners: list[int] = []
-    for signal_type, value in hashes:
-        try:
-            query = Query(*signals.normalize(signal_type, value))
-        except InputError as exc:
-            rows.append((signal_type, value, [], str(exc)))
-            continue
-        owners.append(len(rows))
-        queries.append(query)
-        rows.append((query.signal_type, query.value, [], None))
-    return rows, queries, owners
-
-
-def record(runtime: Runtime, matches: Sequence[Match], ctx: actions.MatchContext) -> None:
-    """Run the lists' actions. A failure is logged, never allowed to hide a verdict."""
-    if not matches:
-        return
-    try:
-        if actions.record_matches(runtime.services.store, matches, ctx):
+    match_service.fill_rows(rows, owners, found)
+    if any(row.matches for row in rows):
+        queued = await run_in_threadpool(
+            match_service.record_lookup, runtime.services.store, rows, request_of(ctx)
+        )
+        if queued:
             runtime.kick.set()
-    except Exception:
-        log.exception("could not record matches", extra={"matches": len(matches)})
+    return [row.as_tuple() for row in rows]
 
 
 def refuse_unhashable(result: ScanResult) -> None:

@@ -14,18 +14,23 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
 from brightline.adapters.api.errors import ApiError
 from brightline.core.models import ScanResult
+from brightline.core.sources import ContentItem
+from brightline.core.sources.upload import UploadBody
 from brightline.services.auth import KeyChecker
+from brightline.services.budget import MemoryBudget
 from brightline.services.context import Services, index_dir_for, open_services
 from brightline.services.fetch import FetchGuard
-from brightline.services.hashing import hash_bytes, hash_stream, options_from
+from brightline.services.hashing import HashOptions, decode_cost, item_decode_cost
+from brightline.services.items import hash_item
 from brightline.services.matching import Matcher
-from brightline.services.video_matching import VideoDefaults
+from brightline.services.reports import Reporting
+from brightline.services.review import ReviewEnv
 from brightline.services.webhooks import Deliverer
 from brightline.settings import Settings
 
@@ -41,6 +46,7 @@ class Runtime:
         self.settings = settings
         self.services = services
         self.keys = KeyChecker(services.store)
+        self.review = ReviewEnv(services.store, settings)  # review items, their media
         self.fetch: FetchGuard | None = None
         if settings.fetch_enabled:
             self.fetch = FetchGuard(
@@ -50,17 +56,23 @@ class Runtime:
             )
         self.kick = threading.Event()  # wakes the webhook sender when a match queued work
         self._hash_slots = threading.BoundedSemaphore(max(1, settings.hash_concurrency))
+        self.decode_budget = MemoryBudget(settings.decode_memory_bytes)
         self._matcher: Matcher | None = None
         # Held by the background refresh; ``run_light`` runs on the loop only without it.
         self._refreshing = threading.Lock()
         self._light_cost = 0.0  # seconds, moving average of ``run_light`` calls
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._reporting: Reporting | None = None
+        self.report_kick = threading.Event()  # wakes the report outbox after a send
 
     # -- lifecycle -------------------------------------------------------------
 
     def start(self) -> None:
-        for target in (self._index_loop, self._webhook_loop):
+        loops = [self._index_loop, self._webhook_loop]
+        if self.settings.reports_worker:
+            loops.append(self._reports_loop)
+        for target in loops:
             thread = threading.Thread(target=target, name=target.__name__, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -68,8 +80,10 @@ class Runtime:
     def stop(self) -> None:
         self._stop.set()
         self.kick.set()
+        self.report_kick.set()
         for thread in self._threads:
             thread.join(timeout=10)
+        self.keys.close()
         self.services.close()
 
     @property
@@ -85,18 +99,27 @@ class Runtime:
     # -- work --------------------------------------------------------------------
 
     def hash(self, data: bytes, dihedral: bool = False, name: str = "<upload>") -> ScanResult:
-        """Hash an upload; at most ``hash_concurrency`` decodes at once bound memory."""
-        opts = options_from(self.settings, dihedral, upload=True)
-        with self._hash_slots:
-            return hash_bytes(data, opts, name)
+        """Hash an upload held in memory; see ``hash_item``."""
+        opts = HashOptions(
+            self.settings.upload_max_pixels, dihedral, self.settings.max_decode_bytes
+        )
+        with UploadBody.of(data, None if name == "<upload>" else name) as body:
+            return self.hash_item(body.item(), dihedral, cost=decode_cost(data, opts))
 
-    def hash_stream(
-        self, stream: BinaryIO, dihedral: bool = False, name: str = "<upload>"
+    def hash_item(
+        self, item: ContentItem, dihedral: bool = False, cost: int | None = None
     ) -> ScanResult:
-        """Hash an upload spooled to disk: a video is decoded as it is read."""
-        opts = options_from(self.settings, dihedral, upload=True)
-        with self._hash_slots:
-            return hash_stream(stream, opts, name)
+        """Hash an upload. Every route that hashes comes here (one file, a batch, the
+        HMA-compatible ones), so decodes are bounded for all: at most
+        ``hash_concurrency`` at once, holding together at most ``decode_memory_bytes``
+        (each reserves its estimated cost first; one over ``max_decode_bytes`` is
+        refused without decoding)."""
+        s = self.settings
+        opts = HashOptions(s.upload_max_pixels, dihedral, s.max_decode_bytes)
+        if cost is None:
+            cost = item_decode_cost(item, opts)
+        with self.decode_budget.reserve(cost), self._hash_slots:
+            return hash_item(item, opts)
 
     async def run_light(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run a call that is usually quick (a PDQ index probe: tens of microseconds,
@@ -145,9 +168,7 @@ class Runtime:
         # Workers starting together take turns: the first saves the caught-up index,
         # the others load that file instead of writing the same one at once.
         with _file_lock(index_dir / "open.lock"):
-            s = self.settings
-            defaults = VideoDefaults(s.video_query_share, s.video_listed_share)
-            return Matcher(self.services.store, index_dir, defaults).open()
+            return Matcher(self.services.store, index_dir).open()
 
     def _webhook_loop(self) -> None:
         s = self.settings
@@ -169,6 +190,28 @@ class Runtime:
                 self.kick.clear()
         finally:
             deliverer.close()
+
+    @property
+    def reporting(self) -> Reporting:
+        """Reports and the evidence vault (made on first use: it opens the master key)."""
+        if self._reporting is None:
+            self._reporting = Reporting.from_settings(self.services.store, self.settings)
+        return self._reporting
+
+    def _reports_loop(self) -> None:
+        """The report outbox: drives every report due, each step durable, with backoff."""
+        driver = None
+        while not self._stop.is_set():
+            try:
+                driver = driver or self.reporting.driver()
+                while driver.run_due() and not self._stop.is_set():
+                    pass
+            except Exception:
+                log.exception("report outbox round failed")
+            self.report_kick.wait(1.0)
+            self.report_kick.clear()
+        if driver is not None:
+            driver.close()
 
 
 @contextmanager

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,6 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 BATCH_MAX = 100
 
 ListName = Field(min_length=1, max_length=200)
+#: ``{signal type: threshold}``; each is checked against its type's range.
+Thresholds = Annotated[
+    dict[Annotated[str, Field(max_length=32)], Annotated[int, Field(ge=0, le=1_000_000)]],
+    Field(max_length=32),
+]
 
 
 #: Longest hash value accepted: a vPDQ signal (a video's frames, pytx's JSON) of up
@@ -33,6 +38,11 @@ class VpdqFrameOut(_Out):
 
 
 class Signals(_Out):
+    """Every signal of a file; signal types beyond these add their own fields
+    (``<type>``, ``<type>_quality``, …)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="allow")
+
     md5: str
     sha1: str
     sha256: str
@@ -53,6 +63,10 @@ class TimeRange(_Out):
 
 
 class MatchOut(_Out):
+    """A match; a signal type's index may add fields (vPDQ: ``query_share``, …)."""
+
+    model_config = ConfigDict(populate_by_name=True, extra="allow")
+
     list_name: str = Field(alias="list")
     entry_id: int
     signal_type: str
@@ -86,10 +100,15 @@ class HashOut(_Out):
     signals: Signals
 
 
+class RowError(_Out):
+    code: str = Field(examples=["not_an_image"], description="Stable machine code.")
+    message: str = Field(description="What went wrong, for a person.")
+
+
 class FileHashItem(_Out):
     name: str | None
     signals: Signals | None
-    error: str | None
+    error: RowError | None
 
 
 class FileHashBatchOut(_Out):
@@ -103,7 +122,7 @@ class FileMatchOut(_Out):
     matched: bool
     signals: Signals | None
     matches: list[MatchOut]
-    error: str | None = Field(
+    error: RowError | None = Field(
         description="Set when the file could not be fully hashed but a digest matched."
     )
 
@@ -113,7 +132,7 @@ class FileMatchItem(_Out):
     matched: bool
     signals: Signals | None
     matches: list[MatchOut]
-    error: str | None
+    error: RowError | None
 
 
 class FileMatchBatchOut(_Out):
@@ -156,7 +175,7 @@ class HashBatchItem(_Out):
     value: str
     matched: bool
     matches: list[MatchOut]
-    error: str | None
+    error: RowError | None
 
 
 class HashBatchOut(_Out):
@@ -177,11 +196,21 @@ class ListIn(BaseModel):
     scheme: str = Field(default="none", max_length=20)
     pdq_threshold: int = Field(default=31, ge=0, le=256)
     description: str | None = Field(default=None, max_length=10_000)
+    thresholds: Thresholds | None = Field(
+        default=None, description="Thresholds by signal type (pdq here wins over pdq_threshold)."
+    )
 
 
 class ListPatch(BaseModel):
+    """Only these can change; any other field (``scheme``, ``name``) is a 422."""
+
+    model_config = ConfigDict(extra="forbid")
+
     pdq_threshold: int | None = Field(default=None, ge=0, le=256)
     description: str | None = Field(default=None, max_length=10_000)
+    thresholds: Thresholds | None = Field(
+        default=None, description='Thresholds by signal type to change, e.g. {"pdq": 20}.'
+    )
 
 
 class ListOut(_Out):
@@ -189,6 +218,7 @@ class ListOut(_Out):
     name: str
     scheme: str
     pdq_threshold: int
+    thresholds: dict[str, int] = Field(default_factory=dict)
     entries: int
     created_at: datetime
 
@@ -208,6 +238,10 @@ class EntryIn(BaseModel):
 
 
 class EntryPatch(BaseModel):
+    """Only these can change; any other field is a 422."""
+
+    model_config = ConfigDict(extra="forbid")
+
     enabled: bool | None = None
     withdrawn: bool | None = None
 
@@ -243,10 +277,18 @@ class ImportOut(_Out):
     ignored: int
     ignored_reasons: dict[str, int]
     examples: list[str]
+    sha256: str = Field(description="SHA-256 of the file as imported (the audit record's).")
 
 
 class ActionIn(BaseModel):
-    kind: Literal["log", "webhook"]
+    kind: Literal["log", "webhook", "review"]
+    queue: str | None = Field(
+        default=None, max_length=100, description="Review actions: the review queue."
+    )
+    report_to: str | list[str] | None = Field(
+        default=None,
+        description='Review actions: where confirmed items are reported ("ncmec", "nca").',
+    )
     url: str | None = Field(default=None, max_length=2000, description="Webhooks only.")
     secret: str | None = Field(
         default=None,
@@ -262,6 +304,8 @@ class ActionOut(_Out):
     kind: str
     url: str | None
     created_at: datetime
+    queue: str | None = None
+    report_to: list[str] | None = None
 
 
 class ActionCreated(_Out):
@@ -282,6 +326,13 @@ class MatchLogRow(_Out):
     key_prefix: str | None
     request_id: str | None
     ref: str | None
+    actor: str | None = Field(
+        default=None, description="Who asked: ``key:<prefix>``, ``operator:<user>``."
+    )
+    job_id: int | None = Field(
+        default=None, description="The scan or upload request that found it."
+    )
+    item_id: int | None = Field(default=None, description="The content item that matched.")
 
 
 class DeliveryRow(_Out):
@@ -323,3 +374,28 @@ class KeyCreated(_Out):
 class Health(_Out):
     status: str
     index_hashes: int | None = None
+
+
+# -- audit ----------------------------------------------------------------------------
+
+
+class AuditRecordOut(_Out):
+    seq: int
+    at: str
+    actor: str
+    action: str
+    target: str
+    details: dict[str, Any]
+    prev: str
+    digest: str
+
+
+class AuditBreak(_Out):
+    seq: int
+    reason: str
+
+
+class AuditVerifyOut(_Out):
+    intact: bool
+    records: int
+    broken: AuditBreak | None

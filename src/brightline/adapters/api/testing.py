@@ -14,12 +14,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import uvicorn
 from fastapi import FastAPI
 
+from brightline.adapters.api.slowclients import server_config
+from brightline.settings import Settings
+
 
 @contextmanager
 def serve_in_thread(app: FastAPI, host: str = "127.0.0.1", timeout: float = 30) -> Iterator[str]:
     """Serve ``app`` on a free port in a background thread; yields its base URL and
     shuts it down (lifespan included) on exit."""
-    config = uvicorn.Config(app, host=host, port=0, log_config=None, access_log=False)
+    settings = getattr(app.state, "settings", None)
+    if isinstance(settings, Settings):  # one of ours: with the slow-client checks
+        config = server_config(app, settings, host=host, port=0, log_config=None, access_log=False)
+    else:
+        config = uvicorn.Config(app, host=host, port=0, log_config=None, access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="brightline-api", daemon=True)
     thread.start()

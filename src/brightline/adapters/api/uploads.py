@@ -14,6 +14,7 @@ from fastapi import Request
 from starlette.datastructures import UploadFile
 
 from brightline.adapters.api.errors import ApiError
+from brightline.core.sources.upload import UploadBody
 
 # Spool a bulk import to disk past this size instead of holding it in memory.
 _SPOOL_BYTES = 8 * 1024 * 1024
@@ -58,6 +59,60 @@ def _uploads(items: list[tuple[str, UploadFile | str]]) -> list[UploadFile]:
     return uploads
 
 
+async def read_bodies(
+    request: Request, max_files: int, fields: tuple[str, ...] = ()
+) -> list[UploadBody]:
+    """Each multipart file part as an ``UploadBody`` (spooled to disk when large);
+    the caller closes them."""
+    return (await _read_bodies(request, max_files, fields))[0]
+
+
+async def _read_bodies(
+    request: Request, max_files: int, fields: tuple[str, ...]
+) -> tuple[list[UploadBody], dict[str, str]]:
+    form = await request.form(max_files=max_files, max_fields=max_files + len(fields) + 10)
+    bodies: list[UploadBody] = []
+    try:
+        items = form.multi_items()
+        for upload in _uploads(items):
+            body = UploadBody(upload.filename)
+            bodies.append(body)
+            while chunk := await upload.read(1 << 20):
+                body.write(chunk)
+        values = {k: v for k, v in items if k in fields and isinstance(v, str)}
+        return bodies, values
+    except BaseException:
+        for body in bodies:
+            body.close()
+        raise
+    finally:
+        await form.close()
+
+
+async def read_one_body(
+    request: Request, fields: tuple[str, ...] = ()
+) -> tuple[UploadBody, dict[str, str]]:
+    """The one uploaded file (multipart ``file`` part or the raw body), streamed into
+    an ``UploadBody``: in memory while small, a temporary file past 8 MiB; and the
+    named text fields of a multipart form (``metadata``). The caller closes the body."""
+    values: dict[str, str] = {}
+    if _is_multipart(request):
+        bodies, values = await _read_bodies(request, 1, fields)
+        body = bodies[0]
+    else:
+        body = UploadBody()
+        try:
+            async for chunk in request.stream():
+                body.write(chunk)
+        except BaseException:
+            body.close()
+            raise
+    if body.size == 0:
+        body.close()
+        raise ApiError(400, "empty_file", "the upload is empty")
+    return body, values
+
+
 async def read_one_file(request: Request) -> tuple[str | None, bytes]:
     if _is_multipart(request):
         files = await read_files(request, max_files=1)
@@ -90,3 +145,26 @@ async def spooled_body(request: Request) -> AsyncIterator[tuple[str | None, Bina
             raise ApiError(400, "empty_file", "the upload is empty")
         out.seek(0)
         yield name, cast(BinaryIO, out)
+
+
+async def read_upload(
+    request: Request, fields: tuple[str, ...] = ()
+) -> tuple[str | None, bytes, dict[str, str]]:
+    """One file (multipart ``file`` part or the raw body) and the named text fields
+    of a multipart form (``metadata``, ``queue``…)."""
+    if not _is_multipart(request):
+        data = await request.body()
+        if not data:
+            raise ApiError(400, "empty_file", "the upload is empty")
+        return None, data, {}
+    form = await request.form(max_files=1, max_fields=len(fields) + 10)
+    try:
+        items = form.multi_items()
+        upload = _uploads(items)[0]
+        data = await upload.read()
+        values = {k: v for k, v in items if k in fields and isinstance(v, str)}
+    finally:
+        await form.close()
+    if not data:
+        raise ApiError(400, "empty_file", "the upload is empty")
+    return upload.filename, data, values

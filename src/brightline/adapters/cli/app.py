@@ -10,7 +10,10 @@ from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from sqlalchemy.exc import DataError
 
+from brightline.core.actor import Actor, local_operator
 from brightline.errors import BrightlineError
 from brightline.services.context import Services, open_services
 from brightline.settings import Settings
@@ -21,6 +24,11 @@ R = TypeVar("R")
 EXIT_OK = 0
 EXIT_MATCH = 1
 EXIT_ERROR = 2
+#: ``match``: nothing matched, but some files could not be checked.
+EXIT_UNCHECKED = 3
+#: Stopped by Ctrl-C (128 + SIGINT) or SIGTERM (128 + SIGTERM), as shells report it.
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 console = Console()
 err_console = Console(stderr=True)
@@ -43,15 +51,25 @@ def services() -> Services:
     return open_services(Settings())
 
 
+def operator() -> Actor:
+    """Who a command acts as: the local operator (the OS user running it)."""
+    return local_operator()
+
+
 def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
-    """Turn Brightline errors into a plain message and exit code 2."""
+    """Turn Brightline errors into a plain message and exit code 2 (never 1, which
+    means "matched"): a value the database refuses is an input error too."""
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
         except BrightlineError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+            raise typer.Exit(EXIT_ERROR) from None
+        except DataError:
+            message = "a value was refused by the database (a NUL character, or out of range)"
+            err_console.print(f"[bold red]error:[/] {message}", highlight=False)
             raise typer.Exit(EXIT_ERROR) from None
 
     return wrapper

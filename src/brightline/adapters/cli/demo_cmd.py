@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from brightline.adapters.cli.app import app, console, handle_errors, services
+from brightline.adapters.cli.app import app, console, handle_errors, operator, services
 from brightline.adapters.cli.render import render_match, render_summary
-from brightline.errors import NotFoundError
-from brightline.services import ingest
+from brightline.core.wording import plural
+from brightline.services import ingest, lists
+from brightline.services.context import database_label
 from brightline.services.demo import build_demo
 from brightline.services.hashing import HashOptions
 from brightline.services.scan import scan
-from brightline.services.store import lists as store_lists
 
 DEMO_LIST = "demo-known"
 
@@ -31,16 +31,16 @@ def demo(
     """Build a demo list from generated pictures and scan a folder of near-duplicates."""
     svc = services()
     made = build_demo(folder)
-    with svc.store.begin() as conn:
-        with suppress(NotFoundError):
-            store_lists.delete_list(conn, DEMO_LIST)
-        store_lists.create_list(conn, DEMO_LIST, "none", 31)
-    report = ingest.import_file(svc.store, DEMO_LIST, made.list_file, source="demo")
+    who = operator()
+    lists.delete_list(svc.store, DEMO_LIST, actor=who, missing_ok=True)
+    lists.create_list(svc.store, DEMO_LIST, "none", 31, actor=who)
+    report = ingest.import_file(svc.store, DEMO_LIST, made.list_file, source="demo", actor=who)
     console.rule("Brightline demo")
     console.print(
-        f"List [bold]{DEMO_LIST}[/]: {report.imported} hashes (MD5 + PDQ) of "
-        f"{report.imported // 2} generated pictures, from {made.list_file}."
+        f"List [bold]{DEMO_LIST}[/]: {plural(report.imported, 'hash')} (MD5 + PDQ) of "
+        f"{plural(report.imported // 2, 'generated picture')}, from {made.list_file}."
     )
+    console.print(f"Data: {database_label(svc.settings)}", highlight=False)
     if not scan_folder:
         console.print(f"Pictures to try are in {made.scan_dir}.")
         return
@@ -49,14 +49,19 @@ def demo(
         "broken files), rotations and flips included:\n"
     )
     files = matched = errors = 0
-    opts = HashOptions(svc.settings.max_image_pixels, dihedral=True)
+    reasons: Counter[str] = Counter()
+    opts = HashOptions(
+        svc.settings.max_image_pixels, True, max_decode_bytes=svc.settings.max_decode_bytes
+    )
     for result in scan([made.scan_dir], svc.matcher, opts=opts):
         files += 1
         matched += bool(result.matches)
         errors += result.error is not None
+        if result.error is not None:
+            reasons[result.error_code or "error"] += 1
         render_match(result)
         why = made.expected_matches.get(Path(result.path).name)
         if why and result.matches:
             console.print(f"      [dim]why: {why}[/]")
     console.print()
-    render_summary(files, matched, errors)
+    render_summary(files, matched, errors, reasons)

@@ -7,8 +7,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from brightline.adapters.cli.app import app, console, handle_errors, print_json, services
+from brightline.adapters.cli.app import (
+    app,
+    console,
+    handle_errors,
+    operator,
+    print_json,
+    services,
+)
 from brightline.services import auth
+from brightline.services.context import database_label
 
 keys_app = typer.Typer(
     help="Create, list and revoke API keys for `brightline serve`.", no_args_is_help=True
@@ -28,13 +36,21 @@ def create(
     json_out: JsonOpt = False,
 ) -> None:
     """Make an API key. It is printed once; only its hash is kept."""
-    key, token = auth.create_key(services().store, auth.parse_role(role), name)
+    svc = services()
+    key, token = auth.create_key(svc.store, auth.parse_role(role), name, actor=operator())
     if json_out:
         print_json({"key": key.as_dict(), "token": token})
         return
-    console.print(f"Created {key.role.value} key {key.id} ({key.prefix}) {key.name}".rstrip())
+    console.print(
+        f"Created {key.role.value} key {key.id} ({key.prefix}) {key.name}".rstrip(),
+        highlight=False,
+    )
     console.print("Keep it now; it is not shown again:\n", highlight=False)
     console.print(token, highlight=False, soft_wrap=True)
+    console.print(
+        f"\nIt works with servers that use this database: {database_label(svc.settings)}",
+        highlight=False,
+    )
 
 
 @keys_app.command("list")
@@ -63,6 +79,6 @@ def list_(json_out: JsonOpt = False) -> None:
 @keys_app.command("revoke")
 @handle_errors
 def revoke(key_id: Annotated[int, typer.Argument(help="The key's id (see `keys list`).")]) -> None:
-    """Revoke a key; servers refuse it within a few seconds."""
-    key = auth.revoke_key(services().store, key_id)
+    """Revoke a key; servers refuse it from their next request on."""
+    key = auth.revoke_key(services().store, key_id, actor=operator())
     console.print(f"Revoked {key.role.value} key {key.id} ({key.prefix}).")

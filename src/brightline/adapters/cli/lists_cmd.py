@@ -10,35 +10,91 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from brightline.adapters.cli.app import console, handle_errors, list_app, print_json, services
+from brightline.adapters.cli.app import (
+    console,
+    handle_errors,
+    list_app,
+    operator,
+    print_json,
+    services,
+)
+from brightline.core import signals as signal_types
 from brightline.core.categories import SCHEMES
+from brightline.core.models import HashList
+from brightline.core.names import LIST_NAME_RULE
+from brightline.core.signals.thresholds import parse_assignments
+from brightline.core.wording import plural
 from brightline.errors import UsageError
-from brightline.services import ingest, video_ingest
-from brightline.services.store import lists as store_lists
-from brightline.services.store.entries import composition
+from brightline.services import ingest, lists, video_ingest
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ThresholdForOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--threshold-for",
+        metavar="TYPE=N",
+        help="Match threshold for one signal type, e.g. pdq=20 (repeatable).",
+    ),
+]
 
 
 @list_app.command("create")
 @handle_errors
 def create(
-    name: str,
+    name: Annotated[str, typer.Argument(help=f"The list's name: {LIST_NAME_RULE}.")],
     scheme: Annotated[str, typer.Option(help=f"Category scheme: {', '.join(SCHEMES)}.")] = "none",
     threshold: Annotated[int, typer.Option(help="PDQ match threshold (bits of 256).")] = 31,
+    threshold_for: ThresholdForOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Create an empty hash list."""
-    svc = services()
-    with svc.store.begin() as conn:
-        hl = store_lists.create_list(conn, name, scheme, threshold)
+    per_type = parse_assignments(threshold_for or [])
+    hl = lists.create_list(
+        services().store, name, scheme, threshold, thresholds=per_type, actor=operator()
+    )
     if json_out:
         print_json(hl.as_dict())
     else:
         console.print(
             f"Created list [bold]{hl.name}[/] (scheme {hl.scheme}, "
-            f"PDQ threshold {hl.pdq_threshold})."
+            f"PDQ threshold {hl.pdq_threshold}{_other_thresholds(hl)})."
         )
+
+
+def _other_thresholds(hl: HashList) -> str:
+    return "".join(f", {t} threshold {n}" for t, n in sorted(hl.thresholds.items()))
+
+
+@list_app.command("thresholds")
+@handle_errors
+def thresholds(
+    name: str,
+    assignments: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="[TYPE=N]...", help="Thresholds to set, e.g. pdq=20."),
+    ] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Show a list's match threshold for each non-exact signal type, or set some."""
+    per_type = parse_assignments(assignments or [])
+    svc = services()
+    if per_type:
+        hl = lists.update_list(svc.store, name, thresholds=per_type, actor=operator())
+    else:
+        hl = lists.get_list(svc.store, name)
+    found = {
+        t.name: hl.threshold_for(t.name, t.default_threshold)
+        for t in signal_types.all_types()
+        if not t.exact
+    }
+    if json_out:
+        print_json({"list": hl.name, "thresholds": found})
+        return
+    table = Table("signal type", "threshold", "set on the list")
+    for signal_type, value in found.items():
+        explicit = signal_type == "pdq" or signal_type in hl.thresholds
+        table.add_row(signal_type, str(value), "yes" if explicit else "no (type default)")
+    console.print(table)
 
 
 @list_app.command("import")
@@ -55,27 +111,45 @@ def import_(
     ] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Import hashes from a file; the format is recognised from its content."""
+    """Import hashes from a file; the format is recognised from its content.
+
+    \b
+    Formats: plain text (one hash a line: "VALUE", or "TYPE VALUE [note]", or md5sum
+    output), CSV, python-threatexchange files (signal files, `dataset --csv`), VICS
+    2.0 JSON. Hashes of types Brightline cannot use (PhotoDNA) are counted as ignored.
+
+    \b
+    CSV: a header row, then one hash a row. Columns are found by header name, in any
+    order and any case; others are ignored:
+      signal_type (or type)  pdq, md5, sha1, sha256; told from the value when absent
+      value (or hash)        the hash (required)
+      category               a code of the list's scheme (uk: A/B/C; industry: A1..B2)
+      source_id              the source's id for the content (ties its hashes together)
+      note                   free text
+    Comma-separated, RFC 4180 quoting. `brightline list export` writes this format.
+    """
     svc = services()
     with (
         console.status(f"Importing {file} …", spinner="dots")
         if sys.stderr.isatty()
         else nullcontext()
     ):
-        report = ingest.import_file(svc.store, name, file, skip_invalid=skip_invalid, source=source)
+        report = ingest.import_file(
+            svc.store, name, file, skip_invalid=skip_invalid, source=source, actor=operator()
+        )
     if json_out:
         print_json(report.as_dict())
         return
     console.print(
-        f"Imported {report.imported:,} hashes into [bold]{name}[/] "
+        f"Imported {plural(report.imported, 'hash')} into [bold]{name}[/] "
         f"({report.added:,} new, {report.updated:,} updated)."
     )
     if report.ignored:
-        console.print(f"Ignored {report.ignored:,} records that are not for matching:")
+        console.print(f"Ignored {plural(report.ignored, 'record')} that are not for matching:")
         for reason, count in report.ignored_reasons.most_common():
             console.print(f"  {count:>8,}  {reason}", highlight=False)
     if report.skipped:
-        console.print(f"[yellow]Skipped {report.skipped:,} invalid records:[/]")
+        console.print(f"[yellow]Skipped {plural(report.skipped, 'invalid record')}:[/]")
         for reason, count in report.skipped_reasons.most_common():
             console.print(f"  {count:>8,}  {reason}", highlight=False)
         for example in report.examples:
@@ -100,16 +174,17 @@ def export(
         if str(output) == "-":
             raise UsageError("--format vpdq writes a folder: give it with --output FOLDER")
         count = video_ingest.export_vpdq_folder(svc.store, name, output)
-        console.print(f"Wrote {count:,} vpdq files to {output}.")
+        console.print(f"Wrote {plural(count, 'vpdq file')} to {output}.")
         return
     if str(output) == "-":
-        ingest.export_list(svc.store, name, format, sys.stdout)
+        ingest.export_list(svc.store, name, format, sys.stdout, actor=operator())
         return
     tmp = output.with_name(output.name + ".partial")
     with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        count = ingest.export_list(svc.store, name, format, fh)
+        count = ingest.export_list(svc.store, name, format, fh, actor=operator())
     tmp.replace(output)
-    console.print(f"Wrote {count:,} {'media' if format == 'vics' else 'rows'} to {output}.")
+    what = plural(count, "medium", "media") if format == "vics" else plural(count, "row")
+    console.print(f"Wrote {what} to {output}.")
 
 
 @list_app.command("show")
@@ -119,18 +194,15 @@ def show(
     json_out: JsonOpt = False,
 ) -> None:
     """Show one list, or all of them."""
-    svc = services()
-    with svc.store.connect() as conn:
-        found = [store_lists.get_list(conn, name)] if name else store_lists.all_lists(conn)
-        parts = composition(conn, found[0].id) if name else []
+    store = services().store
+    detail = lists.describe(store, name) if name else None
+    found = [detail.hash_list] if detail else lists.all_lists(store)
+    parts = detail.composition if detail else []
     if json_out:
         for hl in found:
             row = hl.as_dict()
             if name:
-                row["composition"] = [
-                    {"signal_type": t, "category": c, "active": a, "count": n}
-                    for t, c, a, n in parts
-                ]
+                row["composition"] = [p.as_dict() for p in parts]
             print_json(row)
         return
     table = Table("name", "scheme", "PDQ threshold", "entries", "created")
@@ -144,11 +216,11 @@ def show(
         )
     console.print(table if found else "No lists yet: create one with `brightline list create`.")
     if parts:
-        detail = Table("signal type", "category", "state", "entries")
-        for signal_type, category, active, count in parts:
-            state = "active" if active else "disabled or withdrawn"
-            detail.add_row(signal_type, category or "—", state, f"{count:,}")
-        console.print(detail)
+        table = Table("signal type", "category", "state", "entries")
+        for part in parts:
+            state = "active" if part.active else "disabled or withdrawn"
+            table.add_row(part.signal_type, part.category or "—", state, f"{part.count:,}")
+        console.print(table)
 
 
 @list_app.command("delete")
@@ -162,7 +234,5 @@ def delete(
         if not sys.stdin.isatty():
             raise UsageError("deleting a list needs confirmation: pass --yes")
         typer.confirm(f"Delete list {name!r} and all its entries?", abort=True)
-    svc = services()
-    with svc.store.begin() as conn:
-        gone = store_lists.delete_list(conn, name)
-    console.print(f"Deleted list [bold]{name}[/] and its {gone:,} entries.")
+    gone = lists.delete_list(services().store, name, actor=operator())
+    console.print(f"Deleted list [bold]{name}[/] and its {plural(gone, 'entry')}.")

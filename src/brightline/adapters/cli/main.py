@@ -2,11 +2,37 @@
 
 from __future__ import annotations
 
-from brightline.adapters.cli import demo_cmd, keys_cmd, lists_cmd, scan_cmd, serve_cmd, video_cmd
+from brightline.adapters.cli import (
+    audit_cmd,
+    case_cmd,
+    demo_cmd,
+    keys_cmd,
+    lists_cmd,
+    reports_cmd,
+    review_cmd,
+    scan_cmd,
+    serve_cmd,
+    users_cmd,
+    video_cmd,
+)
 from brightline.adapters.cli.app import app
 
 # Importing the command modules registers their commands on ``app``.
-__all__ = ["app", "demo_cmd", "keys_cmd", "lists_cmd", "main", "scan_cmd", "serve_cmd", "video_cmd"]
+__all__ = [
+    "app",
+    "audit_cmd",
+    "case_cmd",
+    "demo_cmd",
+    "keys_cmd",
+    "lists_cmd",
+    "main",
+    "reports_cmd",
+    "review_cmd",
+    "scan_cmd",
+    "serve_cmd",
+    "users_cmd",
+    "video_cmd",
+]
 
 
 def main() -> None:

@@ -2,27 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.markup import escape
 
 from brightline.adapters.cli.app import console
 from brightline.core.models import Match, ScanResult
 from brightline.core.signals.vpdq import VpdqFrame
+from brightline.core.wording import plural
 
 
 def render_hash(result: ScanResult) -> None:
+    """Every signal of the file, one a line (digests first, as computed)."""
     console.print(f"[bold]{escape(result.path)}[/]")
     s = result.signals
     if s is not None:
-        console.print(
-            f"  md5     {s.md5}\n  sha1    {s.sha1}\n  sha256  {s.sha256}", highlight=False
-        )
-        if s.pdq is not None:
-            console.print(f"  pdq     {s.pdq}  (quality {s.pdq_quality})", highlight=False)
-        if s.vpdq is not None:
-            console.print(f"  vpdq    {_video_summary(s.vpdq, s.video)}", highlight=False)
-        for i, variant in enumerate(s.pdq_dihedral or [], start=0):
-            if i:
-                console.print(f"  pdq[{i}]  {variant}", highlight=False)
+        for name, found in s.signals.items():
+            if "vpdq" in found.extra:  # a video's frames: a summary, not every frame
+                console.print(f"  {name:<7} {_video_summary(s.vpdq, s.video)}", highlight=False)
+                continue
+            quality = f"  (quality {found.quality})" if found.quality is not None else ""
+            console.print(f"  {name:<7} {escape(found.value)}{quality}", highlight=False)
+            for i, variant in enumerate(found.variants, start=1):
+                console.print(f"  {f'{name}[{i}]':<7} {escape(variant)}", highlight=False)
     if result.error:
         console.print(f"  [yellow]error:[/] {escape(result.error)}")
 
@@ -31,11 +33,7 @@ def render_match(result: ScanResult) -> None:
     """One line per matched or failed file; quiet files stay quiet."""
     path = escape(result.path)
     for m in result.matches:
-        why = (
-            "exact"
-            if m.distance == 0 and m.signal_type not in ("pdq", "vpdq")
-            else f"distance {m.distance}"
-        )
+        why = "exact" if m.distance == 0 and m.exact else f"distance {m.distance}"
         why += _video_note(m)
         category = f", category {m.category} ({m.scheme})" if m.category else ""
         console.print(
@@ -47,17 +45,20 @@ def render_match(result: ScanResult) -> None:
         console.print(f"[yellow]ERROR[/] {path}: {escape(result.error)}", highlight=False)
 
 
-def render_summary(files: int, matched: int, errors: int) -> None:
-    colour = "red" if matched else "green"
+def render_summary(files: int, matched: int, errors: int, reasons: Mapping[str, int]) -> None:
+    """``reasons``: how many files could not be checked, by error code."""
+    colour = "red" if matched else ("yellow" if errors else "green")
+    why = ", ".join(f"{n:,} {code}" for code, n in sorted(reasons.items(), key=lambda r: -r[1]))
     console.print(
-        f"[{colour}]{files:,} files scanned, {matched:,} matched[/], "
-        f"{errors:,} could not be fully hashed."
+        f"[{colour}]{plural(files, 'file')} scanned, {matched:,} matched[/], "
+        f"{errors:,} could not be checked{f' ({why})' if why else ''}.",
+        highlight=False,
     )
 
 
-def _video_summary(frames: list[VpdqFrame], video: dict[str, object] | None) -> str:
+def _video_summary(frames: list[VpdqFrame] | None, video: dict[str, object] | None) -> str:
     length = f", {video.get('duration')} s" if video else ""
-    return f"{len(frames)} frame hashes (quality >= 50, unique){length}"
+    return f"{len(frames or [])} frame hashes (quality >= 50, unique){length}"
 
 
 def _video_note(m: Match) -> str:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shlex
+import signal
+from collections import Counter
 from collections.abc import Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -11,8 +14,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from brightline.adapters.cli.app import (
+    EXIT_INTERRUPTED,
     EXIT_MATCH,
     EXIT_OK,
+    EXIT_TERMINATED,
+    EXIT_UNCHECKED,
     app,
     console,
     err_console,
@@ -22,11 +28,23 @@ from brightline.adapters.cli.app import (
 )
 from brightline.adapters.cli.render import render_hash, render_match, render_summary
 from brightline.core import formats, signals
+from brightline.core.actor import local_operator
 from brightline.core.models import HashRecord, ScanResult
+from brightline.core.sources.files import FileSource
 from brightline.errors import FormatError, InputError, UsageError
-from brightline.services.hashing import options_from
+from brightline.services.hashing import HashOptions
 from brightline.services.matching import Matcher, Query
-from brightline.services.scan import check_paths, count_files, hash_files, iter_files, scan
+from brightline.services.recording import Recorder
+from brightline.services.scan import (
+    ScanStopped,
+    check_paths,
+    check_stop,
+    clear_stop,
+    count_files,
+    hash_items,
+    request_stop,
+    scan,
+)
 from brightline.services.scan_log import ScanLog
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line and per file.")]
@@ -50,9 +68,10 @@ def hash_(
     """Print the signals (MD5, SHA-1, SHA-256, PDQ and quality) of files."""
     check_paths(files)
     svc = services()
-    opts = options_from(svc.settings, dihedral)
+    opts = HashOptions(svc.settings.max_image_pixels, dihedral, svc.settings.max_decode_bytes)
+    items = FileSource(files).items()
     for result in _progress(
-        hash_files(iter_files(files), opts, workers or svc.settings.workers), files, "Hashing"
+        hash_items(items, opts, workers or svc.settings.workers), files, "Hashing"
     ):
         if json_out:
             print_json(result.as_dict())
@@ -94,10 +113,20 @@ def match(
             "--resume", help="Carry on an interrupted scan: skip the files already in --output."
         ),
     ] = False,
+    run_actions: Annotated[
+        bool,
+        typer.Option(
+            "--actions",
+            help="Also run the matched lists' webhooks (every match is logged regardless).",
+        ),
+    ] = False,
 ) -> None:
     """Scan files and folders (or a hash file) against the hash lists.
 
-    Exit code: 0 no match, 1 match found, 2 usage or input error.
+    Exit code: 0 everything checked and nothing matched, 1 a match, 2 usage or input
+    error, 3 nothing matched but some files could not be checked (the summary says
+    how many and why; with --json each such row has its "error"); 130 or 143 when
+    stopped by Ctrl-C or SIGTERM (it says how to carry on with --resume).
     """
     if resume and output is None:
         raise UsageError("--resume needs --output FILE (the results of the earlier run)")
@@ -106,43 +135,144 @@ def match(
     svc = services()
     matcher = svc.matcher
     if hashes is not None:
-        found = _match_hash_file(hashes, matcher, list_names, json_out)
+        recorder = Recorder(
+            svc.store, local_operator(), "lookup", ref=str(hashes), webhooks=run_actions
+        )
+        found = _match_hash_file(hashes, matcher, list_names, json_out, recorder)
         raise typer.Exit(EXIT_MATCH if found else EXIT_OK)
     assert paths is not None
     check_paths(paths)
-    opts = options_from(svc.settings, dihedral)
+    opts = HashOptions(svc.settings.max_image_pixels, dihedral, svc.settings.max_decode_bytes)
     log = ScanLog.open(output, resume=resume) if output else None
-    done = log.done if log else set()
+    recorder = Recorder(
+        svc.store,
+        local_operator(),
+        "scan",
+        ref=" ".join(str(p) for p in paths),
+        webhooks=run_actions,
+        items=svc.settings.record_items,
+    )
+    recorder.start()
+    tally = _Tally(log)
     results = scan(
         paths,
         matcher,
         list_names=list_names,
         opts=opts,
         workers=workers or svc.settings.workers,
-        skip=done,
+        skip=log.done if log else frozenset(),
+        recorder=recorder,
     )
-    files, matched, errors = len(done), log.matched if log else 0, log.errors if log else 0
     try:
-        for result in _progress(results, paths, "Scanning", len(done)):
-            files += 1
-            matched += bool(result.matches)
-            errors += result.error is not None
-            if log:
-                log.write(result)
-            if json_out:
-                print_json(result.as_dict())
-            else:
-                render_match(result)
+        with _stop_on_signals():
+            for result in _progress(results, paths, "Scanning", len(tally.done)):
+                check_stop()
+                tally.add(result)
+                if log:
+                    log.write(result)
+                if json_out:
+                    print_json(result.as_dict())
+                else:
+                    render_match(result)
+    except (KeyboardInterrupt, ScanStopped) as exc:
+        results.close()  # stops the hashing processes now
+        recorder.finish("interrupted")
+        again = [str(p) for p in paths]
+        for name in list_names or ():
+            again += ["--list", name]
+        flags = {"--json": json_out, "--dihedral": dihedral, "--actions": run_actions}
+        again += [flag for flag, on in flags.items() if on]
+        again += ["--workers", str(workers)] if workers else []
+        _say_interrupted(tally, again, output)
+        terminated = isinstance(exc, ScanStopped) and exc.signum == signal.SIGTERM
+        code = EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+        raise typer.Exit(code) from None
+    except BaseException:
+        recorder.finish("failed")
+        raise
     finally:
         if log:
             log.close()
+    recorder.finish("done")
     if not json_out:
-        render_summary(files, matched, errors)
-    raise typer.Exit(EXIT_MATCH if matched else EXIT_OK)
+        render_summary(tally.files, tally.matched, tally.errors, tally.reasons)
+    if tally.matched:
+        raise typer.Exit(EXIT_MATCH)
+    raise typer.Exit(EXIT_UNCHECKED if tally.errors else EXIT_OK)
+
+
+class _Tally:
+    """Counts of a scan so far, including what a resumed scan already had."""
+
+    def __init__(self, log: ScanLog | None):
+        self.done: set[str] = log.done if log else set()
+        self.files = len(self.done)
+        self.matched = log.matched if log else 0
+        self.errors = log.errors if log else 0
+        self.reasons: Counter[str] = Counter(log.reasons if log else {})
+
+    def add(self, result: ScanResult) -> None:
+        self.files += 1
+        self.matched += bool(result.matches)
+        if result.error is not None:
+            self.errors += 1
+            self.reasons[result.error_code or "error"] += 1
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Ctrl-C and SIGTERM ask the scan to stop (``scan.request_stop``: the hashing
+    processes are killed, the scan stops at its next step); a second Ctrl-C
+    interrupts at once."""
+
+    def handler(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C
+        request_stop(signum)
+
+    clear_stop()
+    try:
+        previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread (an embedding application): leave it be
+        yield
+        return
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+        clear_stop()
+
+
+def _say_interrupted(tally: _Tally, args: list[str], output: Path | None) -> None:
+    """What was done, and the command that carries on (``args``: the scan's own)."""
+    err_console.print(
+        f"[yellow]Interrupted[/] after {tally.files:,} files: {tally.matched:,} matched, "
+        f"{tally.errors:,} could not be checked.",
+        highlight=False,
+    )
+    again = shlex.join(args)
+    if output is not None:
+        err_console.print(
+            f"The results so far are in {output}. Carry on with:\n"
+            f"  brightline match {again} -o {shlex.quote(str(output))} --resume",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,  # a command to copy: never wrapped
+        )
+    else:
+        err_console.print(
+            "Nothing was kept to resume from: run it with -o FILE, and after an "
+            "interruption add --resume to carry on where it stopped.",
+            highlight=False,
+        )
 
 
 def _match_hash_file(
-    path: Path, matcher: Matcher, list_names: list[str] | None, json_out: bool
+    path: Path,
+    matcher: Matcher,
+    list_names: list[str] | None,
+    json_out: bool,
+    recorder: Recorder,
 ) -> int:
     if not path.is_file():
         raise UsageError(f"{path} is not a file")
@@ -154,9 +284,9 @@ def _match_hash_file(
                 raise item
             batch.append(item)
             if len(batch) >= 4096:
-                found += _match_records(batch, matcher, list_names, json_out, str(path))
+                found += _match_records(batch, matcher, list_names, json_out, recorder)
                 batch = []
-        found += _match_records(batch, matcher, list_names, json_out, str(path))
+        found += _match_records(batch, matcher, list_names, json_out, recorder)
     if not json_out:
         console.print(f"{found:,} of the hashes in {path} matched.")
     return found
@@ -167,8 +297,9 @@ def _match_records(
     matcher: Matcher,
     list_names: list[str] | None,
     json_out: bool,
-    source: str,
+    recorder: Recorder,
 ) -> int:
+    source = recorder.ref or ""
     queries = []
     for rec in records:
         try:
@@ -177,9 +308,9 @@ def _match_records(
             raise FormatError(str(exc), location=rec.location, source=source) from None
         queries.append(Query(signal_type, value))
     found = 0
-    for query, rec, matches in zip(
-        queries, records, matcher.match(queries, list_names), strict=True
-    ):
+    results = matcher.match(queries, list_names)
+    recorder.record_matches([m for matches in results for m in matches])
+    for query, rec, matches in zip(queries, records, results, strict=True):
         found += bool(matches)
         row = {
             "hash": {"signal_type": query.signal_type, "value": query.value},

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import errno
+import inspect
+import os
+import socket
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
 from brightline.adapters.cli.app import app, err_console, handle_errors
+from brightline.core.wording import plural
+from brightline.errors import UsageError
 from brightline.settings import Settings
 
 
@@ -23,20 +30,29 @@ def serve(
 
     from brightline.adapters.api.logs import log_config
     from brightline.adapters.api.runtime import warm_index
+    from brightline.adapters.api.slowclients import serve as serve_uvicorn
+    from brightline.adapters.api.slowclients import server_config
 
     settings = Settings()
     host = host or settings.host
     port = port or settings.port
     workers = max(1, workers or settings.api_workers)
+    check_port_free(host, port)
+    # The worker processes build their Settings from the environment: hand them the
+    # values this server really runs with, so /v1/settings reports those.
+    os.environ.update(
+        BRIGHTLINE_HOST=host, BRIGHTLINE_PORT=str(port), BRIGHTLINE_API_WORKERS=str(workers)
+    )
     # Bring the saved index up to date once, so each worker just loads the file.
     hashes = warm_index(settings)
     err_console.print(
-        f"Brightline API on http://{host}:{port} ({workers} worker"
-        f"{'s' if workers > 1 else ''}, {hashes:,} PDQ hashes); docs at /docs",
+        f"Brightline API on http://{host}:{port} ({plural(workers, 'worker')}, "
+        f"{plural(hashes, 'PDQ hash')}); docs at /docs",
         highlight=False,
     )
-    uvicorn.run(
+    config = server_config(
         "brightline.adapters.api.app:app_from_environment",
+        settings,
         factory=True,
         host=host,
         port=port,
@@ -44,4 +60,33 @@ def serve(
         log_config=log_config(settings.log_level),
         access_log=False,
         server_header=False,
+        **_worker_startup_allowance(uvicorn.run),
     )
+    serve_uvicorn(config)
+
+
+#: Seconds a worker may take to start before uvicorn's supervisor gives up on it and
+#: starts another (its default, 5 s, restarts workers in a loop on a busy machine).
+WORKER_STARTUP_S = 60
+
+
+def _worker_startup_allowance(run: Callable[..., Any]) -> dict[str, Any]:
+    if "timeout_worker_healthcheck" in inspect.signature(run).parameters:
+        return {"timeout_worker_healthcheck": WORKER_STARTUP_S}
+    return {}  # an older uvicorn: it has no such check
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail early, saying which setting picks another port, when ``port`` is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+            raise UsageError(
+                f"port {port} on {host} is already in use (another server?): pick another "
+                "with --port or BRIGHTLINE_PORT (for `make run`: make run BRIGHTLINE_PORT=8001)"
+            ) from None

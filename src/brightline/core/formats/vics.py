@@ -13,10 +13,12 @@ SHA256, and PhotoDNA in 1.x), all with the Media's ``Category`` (as a string),
 ``source_id`` = ``MediaID`` (else the MD5) and ``note`` = ``Comments``.
 AlternativeHashes names are lower-cased with dashes dropped (``SHA-256`` → ``sha256``).
 A hash repeated within one Media (1.x repeats SHA1 there; hex compared in any case) is
-read once. Property names match in any case; other properties (``MediaFiles``,
-``Exifs``, …) are skipped without being built, so memory stays bounded by one Media's
-hashes whatever the file size. Numbers are read as floats (``Category: 2.0`` → "2");
-integers past 64 bits or floats past 1e308 make the file unreadable (yajl's limits).
+read once. The document must be the whole file: anything after it but white space
+(garbage, a second document) makes the file unreadable. Property names match in any
+case; other properties (``MediaFiles``, ``Exifs``, …) are skipped without being built,
+so memory stays bounded by one Media's hashes whatever the file size. Numbers are read
+as floats (``Category: 2.0`` → "2"); integers past 64 bits or floats past 1e308 make
+the file unreadable (yajl's limits).
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class _Oversized:
 
 
 _OVERSIZED = _Oversized()
+_AFTER_END = "after the document"
 _TOO_BIG = f"nested deeper than {MAX_DEPTH} or longer than {MAX_FIELD_EVENTS} JSON tokens"
 
 
@@ -84,7 +87,8 @@ def read_vics(buf: io.BufferedReader, source: str | None) -> Iterator[HashRecord
         except StopIteration:
             return
         except FormatError as exc:
-            raise FormatError(exc.reason, f"record {number + 1}", source) from None
+            where = exc.location or f"record {number + 1}"
+            raise FormatError(exc.reason, where, source) from None
         except (ijson.JSONError, UnicodeDecodeError) as exc:
             reason = f"broken JSON: {_first_line(exc)}"
             raise FormatError(reason, f"record {number + 1}", source) from None
@@ -118,6 +122,19 @@ def _iter_media(events: Iterator[Event]) -> Iterator[object]:
             _skip(next(events), events)
     if not saw_value:
         raise FormatError("VICS file has no 'value' array")
+    _expect_end(events)
+
+
+def _expect_end(events: Iterator[Event]) -> None:
+    """Nothing but white space may follow the document (not garbage, not a second one)."""
+    try:
+        next(events)
+    except FormatError:  # raised by _ends_too_early: the input ended here, as it should
+        return
+    except ijson.JSONError as exc:  # yajl refuses what follows: "trailing garbage"
+        reason = f"data after the end of the VICS document ({_first_line(exc)})"
+        raise FormatError(reason, _AFTER_END) from None
+    raise FormatError("data after the end of the VICS document", _AFTER_END)
 
 
 def _iter_value(events: Iterator[Event]) -> Iterator[object]:

@@ -2,18 +2,48 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
+from brightline.core.signals.base import (
+    FILE,
+    PHOTO,
+    Content,
+    Digest,
+    SignalIndex,
+    SignalValue,
+)
 from brightline.errors import InvalidHashError
 
 
 @dataclass(frozen=True)
 class HexSignal:
-    """A hash written as a fixed number of hex digits."""
+    """A hash written as a fixed number of hex digits.
+
+    ``algorithm`` names the hashlib digest of a file's bytes (exact types).
+    """
 
     name: str
     hex_len: int
     exact: bool
+    algorithm: str | None = None
+    content_types: frozenset[str] = frozenset({FILE})
+    default_threshold: int = 0
+    max_threshold: int = 0
+
+    def new_digest(self) -> Digest | None:
+        if self.algorithm is None:
+            return None
+        return hashlib.new(self.algorithm, usedforsecurity=False)
+
+    def hash_content(self, content: Content) -> SignalValue | None:
+        return None
+
+    def build_index(self) -> SignalIndex | None:
+        return None
+
+    def query_values(self, signal: SignalValue) -> list[str]:
+        return [signal.value, *signal.variants]
 
     def normalize(self, value: str) -> str:
         text = value.strip().lower()
@@ -46,7 +76,42 @@ def _preview(value: str) -> str:
     return f"{shown!r} ({len(value)} characters)"
 
 
-MD5 = HexSignal("md5", 32, exact=True)
-SHA1 = HexSignal("sha1", 40, exact=True)
-SHA256 = HexSignal("sha256", 64, exact=True)
-PDQ = HexSignal("pdq", 64, exact=False)
+@dataclass(frozen=True)
+class PdqSignal(HexSignal):
+    """Meta's PDQ of a photo's first frame; matched by Hamming distance (bits of 256)."""
+
+    def hash_content(self, content: Content) -> SignalValue | None:
+        from brightline.core.signals.pdq import pdq_of_file  # numpy: only when hashing
+
+        pdq = pdq_of_file(
+            content.source,
+            content.max_pixels,
+            dihedral=content.dihedral,
+            max_bytes=content.max_decode_bytes,
+        )
+        if pdq.dihedral is None:
+            return SignalValue(pdq.hash, pdq.quality)
+        return SignalValue(
+            pdq.hash,
+            pdq.quality,
+            variants=tuple(pdq.dihedral[1:]),
+            extra={"pdq_dihedral": list(pdq.dihedral)},
+        )
+
+    def build_index(self) -> SignalIndex | None:
+        from brightline.core.index.hamming import HammingIndex
+
+        return HammingIndex()
+
+
+MD5 = HexSignal("md5", 32, exact=True, algorithm="md5")
+SHA1 = HexSignal("sha1", 40, exact=True, algorithm="sha1")
+SHA256 = HexSignal("sha256", 64, exact=True, algorithm="sha256")
+PDQ = PdqSignal(
+    "pdq",
+    64,
+    exact=False,
+    content_types=frozenset({PHOTO}),
+    default_threshold=31,
+    max_threshold=256,
+)

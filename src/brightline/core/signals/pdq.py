@@ -29,7 +29,13 @@ import pdqhash
 from PIL import Image
 
 from brightline.core.signals import _pdq
-from brightline.core.signals.decode import Plane, load_image, load_plane
+from brightline.core.signals.decode import (
+    DEFAULT_MAX_DECODE_BYTES,
+    Plane,
+    estimate_plane_cost,
+    load_image,
+    load_plane,
+)
 
 #: Order of ``pdqhash.compute_dihedral``: original, rot90, rot180, rot270,
 #: flip vertical, flip horizontal, rot90+flip vertical, rot90+flip horizontal.
@@ -92,14 +98,24 @@ def pdq_of_file(
     dihedral: bool = False,
     *,
     jpeg_downscale: bool = True,
+    max_bytes: int | None = DEFAULT_MAX_DECODE_BYTES,
 ) -> PdqResult:
     """PDQ of an image file's first frame, upright. Raises DecodeError.
 
     ``jpeg_downscale=False`` decodes JPEGs at full size (slower, marginally closer
-    to the reference).
+    to the reference). ``max_bytes`` bounds the decode's memory (``load_plane``).
     """
-    plane = load_plane(source, max_pixels, jpeg_scale if jpeg_downscale else None)
+    scale = jpeg_scale if jpeg_downscale else None
+    plane = load_plane(source, max_pixels, scale, max_bytes=max_bytes)
     return pdq_of_plane(plane, dihedral=dihedral)
+
+
+def decode_cost_of_file(
+    source: bytes | Path, max_pixels: int, *, jpeg_downscale: bool = True
+) -> int:
+    """Bytes ``pdq_of_file`` would hold decoding ``source``, from its header. Raises
+    DecodeError for a file it would refuse at once."""
+    return estimate_plane_cost(source, max_pixels, jpeg_scale if jpeg_downscale else None)
 
 
 def pdq_of_plane(plane: Plane, dihedral: bool = False) -> PdqResult:

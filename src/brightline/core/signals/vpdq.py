@@ -23,9 +23,21 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from brightline.core.signals.base import (
+    PHOTO,
+    VIDEO,
+    Content,
+    SignalIndex,
+    SignalTypeBase,
+    SignalValue,
+)
 from brightline.core.signals.hexhash import MD5 as MD5_SIGNAL
 from brightline.errors import InvalidHashError
+
+if TYPE_CHECKING:
+    from brightline.core.video.decode import VideoOptions
 
 NAME = "vpdq"
 #: Frames below this PDQ quality are dropped (vPDQ's and pytx's default).
@@ -160,14 +172,26 @@ def digest(frames: Sequence[VpdqFrame]) -> str:
     return hashlib.sha256(to_text(frames).encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class VpdqSignal:
-    """The ``vpdq`` signal type (perceptual, matched frame by frame)."""
+class VpdqSignal(SignalTypeBase):
+    """The ``vpdq`` signal type (perceptual, matched frame by frame).
 
-    name: str = NAME
-    exact: bool = False
-    content_types: tuple[str, ...] = ("video",)
-    default_threshold: int = DEFAULT_FRAME_THRESHOLD
+    A computed signal (``hash_content``) is a ``SignalValue`` whose ``value`` is the
+    frames' ``digest`` (what a list entry is stored under, short enough for every
+    table), ``variants`` are ``md5:<file md5>`` then the frames' vpdq lines (the query
+    group the index searches with), and ``extra`` holds the JSON fields of the file's
+    signals row: ``vpdq`` (the frames) and ``video`` (duration, fps, size, sampled).
+    ``options`` (rate, budgets) is set from the settings at the entry point
+    (``services.video_matching.configure``).
+    """
+
+    name = NAME
+    exact = False
+    content_types = frozenset({VIDEO, PHOTO})  # photos: animated GIF/WebP/APNG only
+    default_threshold = DEFAULT_FRAME_THRESHOLD
+    max_threshold = 256
+
+    def __init__(self) -> None:
+        self.options: VideoOptions | None = None  # None: VideoOptions() defaults
 
     def normalize(self, value: str) -> str:
         """Canonical text (see the module docstring); low quality and repeats dropped
@@ -183,13 +207,48 @@ class VpdqSignal:
     def distance(self, a: str, b: str) -> int:
         """Frames of ``a`` with no frame of ``b`` within the frame threshold (0: all
         of ``a`` is in ``b``); the oracle the video index is tested against."""
-        theirs = [int(f.pdq, 16) for f in parse(b)]
+        theirs = [int(f.pdq, 16) for f in parse(_frames_text(b))]
         missing = 0
-        for f in parse(a):
+        for f in parse(_frames_text(a)):
             mine = int(f.pdq, 16)
             if all((mine ^ t).bit_count() > DEFAULT_FRAME_THRESHOLD for t in theirs):
                 missing += 1
         return missing
 
+    def hash_content(self, content: Content) -> SignalValue | None:
+        """vPDQ of a video (path or bytes), or of an animation's every frame; None
+        for a still image. Raises DecodeError when nothing could be decoded."""
+        from brightline.core.video.hashing import hash_content
+
+        found = hash_content(content, self.options)
+        if found is None:
+            return None
+        video, md5 = found
+        info = video.as_dict()
+        if video.error:
+            info["error"] = video.error
+        extra = {"vpdq": [f.as_dict() for f in video.frames], "video": info}
+        lines = tuple(f.vpdq_line() for f in video.frames)
+        return SignalValue(digest(video.frames), None, (f"md5:{md5}", *lines), extra)
+
+    def build_index(self) -> SignalIndex:
+        from brightline.core.video.index import VpdqIndex
+
+        return VpdqIndex()
+
+
+def _frames_text(value: str) -> str:
+    return value.split("|", 1)[1] if value.startswith("md5:") and "|" in value else value
+
 
 VPDQ = VpdqSignal()
+
+
+def _register_sniffer() -> None:
+    from brightline.core.signals.content import register_sniffer
+    from brightline.core.video.sniff import sniff_video_type
+
+    register_sniffer(sniff_video_type)  # so ``content_type_of`` says ``video``
+
+
+_register_sniffer()

@@ -11,6 +11,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text, update
 from sqlalchemy.engine import make_url
 
+from brightline.services.store.events import (
+    create_events_schema,
+    events_schema_current,
+    events_url,
+)
 from brightline.services.store.tables import counters
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -30,6 +35,10 @@ class Store:
     def __init__(self, url: str, *, echo: bool = False):
         self.url = url
         self.engine: Engine = _make_engine(url, echo)
+        # Jobs, items, their matches and the match log (events.py): a file of their
+        # own on SQLite, so recording never waits behind an import; else the main DB.
+        ev_url = events_url(url)
+        self.events_engine: Engine = _make_engine(ev_url, echo) if ev_url else self.engine
 
     @property
     def dialect(self) -> str:
@@ -38,8 +47,14 @@ class Store:
     def migrate(self) -> None:
         """Bring the schema to the newest revision (idempotent, safe to race: several
         server workers may start at once on a new database)."""
-        if self.schema_revision() == HEAD_REVISION:
-            return  # the common case: no need to load Alembic (~11 MB per process)
+        if self.schema_revision() != HEAD_REVISION:
+            self._migrate_main()
+        if self.events_engine is not self.engine and not events_schema_current(self.events_engine):
+            with self._migration_lock():
+                create_events_schema(self.events_engine, self.engine)
+
+    def _migrate_main(self) -> None:
+        # Alembic is loaded only when there is something to do (~11 MB per process).
         from alembic import command
         from alembic.config import Config
 
@@ -93,8 +108,21 @@ class Store:
         with self.engine.connect() as conn:
             yield conn
 
+    @contextmanager
+    def begin_events(self) -> Iterator[Connection]:
+        """A transaction on the events tables (jobs, items, matches, match log)."""
+        with self.events_engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def connect_events(self) -> Iterator[Connection]:
+        with self.events_engine.connect() as conn:
+            yield conn
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.events_engine is not self.engine:
+            self.events_engine.dispose()
 
 
 def next_rev(conn: Connection) -> int:

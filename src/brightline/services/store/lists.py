@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,16 +11,18 @@ from sqlalchemy.exc import IntegrityError
 
 from brightline.core.categories import check_scheme
 from brightline.core.models import HashList
-from brightline.errors import ConflictError, NotFoundError, UsageError
+from brightline.core.names import check_list_name, check_text
+from brightline.errors import ConflictError, NotFoundError, UsageError, shorten
 from brightline.services.store.db import next_rev
 from brightline.services.store.tables import entries, hash_lists, tombstones
+from brightline.services.store.thresholds import set_thresholds, with_thresholds
 
 DEFAULT_PDQ_THRESHOLD = 31
 
 
 def check_threshold(threshold: int) -> int:
     if not 0 <= threshold <= 256:
-        raise UsageError(f"PDQ threshold must be between 0 and 256, got {threshold}")
+        raise UsageError(f"PDQ threshold must be between 0 and 256, got {threshold:,}")
     return threshold
 
 
@@ -29,10 +32,11 @@ def create_list(
     scheme: str = "none",
     pdq_threshold: int = DEFAULT_PDQ_THRESHOLD,
     description: str | None = None,
+    thresholds: Mapping[str, int] | None = None,
 ) -> HashList:
-    name = name.strip()
-    if not name:
-        raise UsageError("a list needs a name")
+    """``thresholds``: by signal type, beside (or overriding) ``pdq_threshold``."""
+    name = check_list_name(name)
+    check_text("description", description)
     now = datetime.now(UTC)
     values = {
         "name": name,
@@ -45,6 +49,9 @@ def create_list(
     try:
         with conn.begin_nested():
             conn.execute(insert(hash_lists).values(**values))
+            if thresholds:
+                query = select(hash_lists.c.id).where(hash_lists.c.name == name)
+                set_thresholds(conn, int(conn.execute(query).scalar_one()), thresholds)
             next_rev(conn)  # matchers reload list settings when the revision moves
     except IntegrityError:
         raise ConflictError(f"a list named {name!r} already exists") from None
@@ -52,21 +59,24 @@ def create_list(
 
 
 def get_list(conn: Connection, name: str) -> HashList:
-    row = conn.execute(_list_query().where(hash_lists.c.name == name)).one_or_none()
+    # A NUL cannot be in any name (PostgreSQL would refuse the query itself).
+    row = None
+    if "\x00" not in name:
+        row = conn.execute(_list_query().where(hash_lists.c.name == name)).one_or_none()
     if row is None:
-        raise NotFoundError(f"no list named {name!r}")
-    return _to_list(row)
+        raise NotFoundError(f"no list named {shorten(name)}")
+    return with_thresholds(conn, [_to_list(row)])[0]
 
 
 def all_lists(conn: Connection) -> list[HashList]:
     rows = conn.execute(_list_query().order_by(hash_lists.c.name)).all()
-    return [_to_list(row) for row in rows]
+    return with_thresholds(conn, [_to_list(row) for row in rows])
 
 
 def list_settings(conn: Connection) -> list[HashList]:
     """Every list without counting entries (cheap: for matchers)."""
     rows = conn.execute(select(hash_lists, literal(0).label("entry_count"))).all()
-    return [_to_list(row) for row in rows]
+    return with_thresholds(conn, [_to_list(row) for row in rows])
 
 
 def update_list(
@@ -75,14 +85,17 @@ def update_list(
     *,
     pdq_threshold: int | None = None,
     description: str | None = None,
+    thresholds: Mapping[str, int] | None = None,
 ) -> HashList:
     current = get_list(conn, name)
     values: dict[str, object] = {"updated_at": datetime.now(UTC)}
     if pdq_threshold is not None:
         values["pdq_threshold"] = check_threshold(pdq_threshold)
     if description is not None:
-        values["description"] = description
+        values["description"] = check_text("description", description)
     conn.execute(update(hash_lists).where(hash_lists.c.id == current.id).values(**values))
+    if thresholds:
+        set_thresholds(conn, current.id, thresholds)
     next_rev(conn)
     return get_list(conn, name)
 

@@ -128,8 +128,9 @@ list_actions = Table(
     Index("ix_list_actions_list", "list_id"),
 )
 
-# Matches recorded by "log" actions. Names, not foreign keys: the record outlives
-# the list or entry it names.
+# Every match found (before 0005: those of lists with a "log" action). Names, not
+# foreign keys: the record outlives the list or entry it names. On SQLite it lives in
+# the events database (content.py), so logging never waits behind an import.
 match_log = Table(
     "match_log",
     metadata,
@@ -145,11 +146,15 @@ match_log = Table(
     Column("key_prefix", String(16)),
     Column("request_id", String(64)),
     Column("ref", String(256)),
+    # Since 0005: every match is logged, with who and what found it (content.py).
+    Column("actor", String(300)),
+    Column("job_id", BigInteger),
+    Column("item_id", BigInteger),
     Index("ix_match_log_list_id", "list_name", "id"),  # paged by id
 )
 
 # The webhook outbox and delivery log: one row per (action, request), retried with
-# backoff by whichever worker claims it first.
+# backoff by whichever worker claims it first. In the events database (content.py).
 webhook_deliveries = Table(
     "webhook_deliveries",
     metadata,

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from brightline.adapters.api.deps import CuratorKey, ServicesDep
+from brightline.adapters.api.deps import CuratorKey, ServicesDep, actor
 from brightline.adapters.api.schemas import (
     ActionCreated,
     ActionIn,
@@ -29,11 +29,21 @@ def get_actions(name: str, svc: ServicesDep, _key: CuratorKey) -> list[dict[str,
 
 
 @router.post("/lists/{name}/actions", response_model=ActionCreated, status_code=201)
-def add_action(name: str, body: ActionIn, svc: ServicesDep, _key: CuratorKey) -> dict[str, object]:
+def add_action(name: str, body: ActionIn, svc: ServicesDep, key: CuratorKey) -> dict[str, object]:
     """What a match on this list triggers: ``log`` records it in the match log;
     ``webhook`` POSTs it to ``url``, signed with HMAC-SHA256 (the secret is shown
-    once, here)."""
-    action, secret = actions.add_action(svc.store, name, body.kind, body.url, body.secret)
+    once, here); ``review`` keeps the matched upload, encrypted, as a review item in
+    ``queue`` (``report_to``: ``ncmec``, ``nca`` or both, for confirmed items)."""
+    action, secret = actions.add_action(
+        svc.store,
+        name,
+        body.kind,
+        body.url,
+        body.secret,
+        queue=body.queue,
+        report_to=body.report_to,
+        actor=actor(key),
+    )
     return {"action": action.as_dict(), "secret": secret}
 
 
@@ -42,9 +52,9 @@ def remove_action(
     name: str,
     action_id: Annotated[int, Path(ge=1, le=2**62)],
     svc: ServicesDep,
-    _key: CuratorKey,
+    key: CuratorKey,
 ) -> None:
-    actions.remove_action(svc.store, name, action_id)
+    actions.remove_action(svc.store, name, action_id, actor=actor(key))
 
 
 @router.get("/match-log", response_model=list[MatchLogRow])

@@ -19,20 +19,25 @@ from fastapi import APIRouter, Body, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from brightline.adapters.api import matching
-from brightline.adapters.api.deps import CuratorKey, RuntimeDep, ScannerKey, ServicesDep
+from brightline.adapters.api.deps import CuratorKey, RuntimeDep, ScannerKey, ServicesDep, actor
 from brightline.adapters.api.errors import ApiError
 from brightline.adapters.api.routes.scanning import fetch
 from brightline.adapters.api.runtime import Runtime
 from brightline.adapters.api.uploads import read_files
+from brightline.core import signals
+from brightline.core.actor import Actor
 from brightline.core.models import HashList, Match, ScanResult
-from brightline.services import curation
+from brightline.services import curation, lists
 from brightline.services.actions import MatchContext
-from brightline.services.store import lists as store_lists
 
 router = APIRouter(prefix="/compat/hma", tags=["hma-compat"])
 
-# HMA's signal type names that Brightline spells differently.
+# HMA's signal type names that Brightline spells differently (the registry knows
+# more aliases; these are the ones HMA writes).
 _TYPE_NAMES = {"video_md5": "md5"}
+#: The exact signal banked beside the perceptual ones for a picture (HMA banks
+#: ``video_md5`` for videos; Brightline keeps the file's MD5 for every content).
+_BANKED_EXACT = "md5"
 _PHOTO = {
     "requestBody": {
         "required": True,
@@ -204,14 +209,13 @@ async def raw_lookup(
 
 @router.get("/c/banks")
 def banks(svc: ServicesDep, _key: CuratorKey) -> list[dict[str, Any]]:
-    with svc.store.connect() as conn:
-        return [_bank(hl) for hl in store_lists.all_lists(conn)]
+    return [_bank(hl) for hl in lists.all_lists(svc.store)]
 
 
 @router.post("/c/banks", status_code=201)
 def create_bank(
     svc: ServicesDep,
-    _key: CuratorKey,
+    key: CuratorKey,
     body: Annotated[dict[str, Any], Body(examples=[{"name": "MY_BANK"}])],
 ) -> dict[str, Any]:
     """Create a bank (a Brightline list with the default PDQ threshold)."""
@@ -220,20 +224,17 @@ def create_bank(
         raise ApiError(400, "bad_request", "name is required")
     if len(name) > 200:
         raise ApiError(400, "bad_request", "name is too long (200 characters at most)")
-    with svc.store.begin() as conn:
-        return _bank(store_lists.create_list(conn, name))
+    return _bank(lists.create_list(svc.store, name, actor=actor(key)))
 
 
 @router.get("/c/bank/{bank_name}")
 def get_bank(bank_name: BankName, svc: ServicesDep, _key: CuratorKey) -> dict[str, Any]:
-    with svc.store.connect() as conn:
-        return _bank(store_lists.get_list(conn, bank_name))
+    return _bank(lists.get_list(svc.store, bank_name))
 
 
 @router.delete("/c/bank/{bank_name}")
-def delete_bank(bank_name: BankName, svc: ServicesDep, _key: CuratorKey) -> dict[str, str]:
-    with svc.store.begin() as conn:
-        store_lists.delete_list(conn, bank_name)
+def delete_bank(bank_name: BankName, svc: ServicesDep, key: CuratorKey) -> dict[str, str]:
+    lists.delete_list(svc.store, bank_name, actor=actor(key))
     return {"message": "Done"}
 
 
@@ -242,7 +243,7 @@ async def add_content(
     bank_name: BankName,
     request: Request,
     runtime: RuntimeDep,
-    _key: CuratorKey,
+    key: CuratorKey,
     url: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> dict[str, Any]:
     """Bank a picture (multipart ``photo``, or ``?url=``): ``{id, signals}``."""
@@ -251,22 +252,28 @@ async def add_content(
     else:
         _, data = await _upload(request)
     result = await run_in_threadpool(_hash, runtime, data)
-    hashes = {t: v for t, v in _signals_of(result).items() if t in ("pdq", "md5", "vpdq")}
-    return await run_in_threadpool(_bank_signals, runtime, bank_name, hashes)
+    hashes = {
+        t: v
+        for t, v in _signals_of(result).items()
+        if t == _BANKED_EXACT or not signals.is_exact(t)
+    }
+    return await run_in_threadpool(_bank_signals, runtime, bank_name, hashes, actor(key))
 
 
 @router.post("/c/bank/{bank_name}/signal")
 def add_signal(
     bank_name: BankName,
     runtime: RuntimeDep,
-    _key: CuratorKey,
+    key: CuratorKey,
     body: Annotated[dict[str, str], Body(examples=[{"pdq": "f8f8f0cee0f4a84f" * 4}])],
 ) -> dict[str, Any]:
     """Bank hashes directly: a body of ``{signal type: hash}``."""
-    return _bank_signals(runtime, bank_name, body)
+    return _bank_signals(runtime, bank_name, body, actor(key))
 
 
-def _bank_signals(runtime: Runtime, bank_name: str, hashes: dict[str, str]) -> dict[str, Any]:
+def _bank_signals(
+    runtime: Runtime, bank_name: str, hashes: dict[str, str], by: Actor
+) -> dict[str, Any]:
     if not hashes:
         raise ApiError(400, "bad_request", "No signals given")
     # One content id ties the signals of one upload together (deleted together).
@@ -275,9 +282,10 @@ def _bank_signals(runtime: Runtime, bank_name: str, hashes: dict[str, str]) -> d
         curation.NewEntry(_TYPE_NAMES.get(t, t), v, source="hma-compat", source_id=content)
         for t, v in hashes.items()
     ]
-    added = curation.add_entries(runtime.services.store, bank_name, new)
-    # The content's id is its PDQ entry's when it has one (what lookups mostly hit).
-    primary = next((e for e in added if e.signal_type == "pdq"), added[0])
+    added = curation.add_entries(runtime.services.store, bank_name, new, actor=by)
+    # The content's id is its first perceptual entry's when it has one (what lookups
+    # mostly hit: PDQ for pictures).
+    primary = next((e for e in added if not signals.is_exact(e.signal_type)), added[0])
     return {"id": primary.id, "signals": {e.signal_type: e.value for e in added}}
 
 
@@ -286,6 +294,6 @@ def delete_content(
     bank_name: BankName,
     content_id: Annotated[int, Path(ge=1, le=2**62)],
     svc: ServicesDep,
-    _key: CuratorKey,
+    key: CuratorKey,
 ) -> dict[str, int]:
-    return {"deleted": curation.delete_content(svc.store, bank_name, content_id)}
+    return {"deleted": curation.delete_content(svc.store, bank_name, content_id, actor=actor(key))}

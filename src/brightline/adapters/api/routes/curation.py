@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
-from brightline.adapters.api.deps import CuratorKey, ServicesDep
+from brightline.adapters.api.deps import CuratorKey, ServicesDep, actor
 from brightline.adapters.api.schemas import (
     EntryIn,
     EntryOut,
@@ -21,8 +21,7 @@ from brightline.adapters.api.schemas import (
 )
 from brightline.adapters.api.uploads import ONE_FILE, spooled_body
 from brightline.core.models import Entry, HashList
-from brightline.services import curation, ingest
-from brightline.services.store import lists as store_lists
+from brightline.services import curation, ingest, lists
 
 router = APIRouter(prefix="/v1", tags=["lists"])
 
@@ -54,41 +53,49 @@ def entry_out(e: Entry, list_name: str) -> dict[str, object]:
 
 @router.get("/lists", response_model=list[ListOut])
 def get_lists(svc: ServicesDep, _key: CuratorKey) -> list[dict[str, object]]:
-    with svc.store.connect() as conn:
-        return [list_out(hl) for hl in store_lists.all_lists(conn)]
+    return [list_out(hl) for hl in lists.all_lists(svc.store)]
 
 
 @router.post("/lists", response_model=ListOut, status_code=status.HTTP_201_CREATED)
-def create_list(body: ListIn, svc: ServicesDep, _key: CuratorKey) -> dict[str, object]:
-    with svc.store.begin() as conn:
-        hl = store_lists.create_list(
-            conn, body.name, body.scheme, body.pdq_threshold, body.description
-        )
+def create_list(body: ListIn, svc: ServicesDep, key: CuratorKey) -> dict[str, object]:
+    """Make an empty list. Names: letters, digits, ``.``, ``_`` and ``-`` (1 to 200,
+    starting with a letter or digit), so every list is reachable at ``/v1/lists/{name}``."""
+    hl = lists.create_list(
+        svc.store,
+        body.name,
+        body.scheme,
+        body.pdq_threshold,
+        body.description,
+        thresholds=body.thresholds,
+        actor=actor(key),
+    )
     return list_out(hl)
 
 
 @router.get("/lists/{name}", response_model=ListOut)
 def get_list(name: str, svc: ServicesDep, _key: CuratorKey) -> dict[str, object]:
-    with svc.store.connect() as conn:
-        return list_out(store_lists.get_list(conn, name))
+    return list_out(lists.get_list(svc.store, name))
 
 
 @router.patch("/lists/{name}", response_model=ListOut)
-def update_list(
-    name: str, body: ListPatch, svc: ServicesDep, _key: CuratorKey
-) -> dict[str, object]:
-    """Change a list's PDQ threshold or description; matching follows within seconds."""
-    with svc.store.begin() as conn:
-        hl = store_lists.update_list(
-            conn, name, pdq_threshold=body.pdq_threshold, description=body.description
-        )
+def update_list(name: str, body: ListPatch, svc: ServicesDep, key: CuratorKey) -> dict[str, object]:
+    """Change a list's thresholds (``pdq_threshold``, or ``thresholds`` by signal type)
+    or description; matching follows within seconds.
+    Any other field (``scheme``, ``name``) cannot be changed: 422 naming it."""
+    hl = lists.update_list(
+        svc.store,
+        name,
+        pdq_threshold=body.pdq_threshold,
+        description=body.description,
+        thresholds=body.thresholds,
+        actor=actor(key),
+    )
     return list_out(hl)
 
 
 @router.delete("/lists/{name}", response_model=ListDeleted)
-def delete_list(name: str, svc: ServicesDep, _key: CuratorKey) -> dict[str, object]:
-    with svc.store.begin() as conn:
-        gone = store_lists.delete_list(conn, name)
+def delete_list(name: str, svc: ServicesDep, key: CuratorKey) -> dict[str, object]:
+    gone = lists.delete_list(svc.store, name, actor=actor(key))
     return {"deleted": name, "entries": gone}
 
 
@@ -103,10 +110,10 @@ def get_entries(
 
 
 @router.post("/lists/{name}/entries", response_model=EntryOut, status_code=201)
-def add_entry(name: str, body: EntryIn, svc: ServicesDep, _key: CuratorKey) -> dict[str, object]:
+def add_entry(name: str, body: EntryIn, svc: ServicesDep, key: CuratorKey) -> dict[str, object]:
     """Add one hash (or update it, if the list has it); matchable within seconds."""
     new = curation.NewEntry(**body.model_dump())
-    [entry] = curation.add_entries(svc.store, name, [new])
+    [entry] = curation.add_entries(svc.store, name, [new], actor=actor(key))
     return entry_out(entry, name)
 
 
@@ -115,7 +122,7 @@ async def import_file(
     name: str,
     request: Request,
     svc: ServicesDep,
-    _key: CuratorKey,
+    key: CuratorKey,
     skip_invalid: bool = False,
     source: Annotated[str | None, Query(max_length=200)] = None,
 ) -> dict[str, object]:
@@ -132,6 +139,7 @@ async def import_file(
             source_name=filename or "upload",
             skip_invalid=skip_invalid,
             source=source or filename or "api-import",
+            actor=actor(key),
         )
     return report.as_dict()
 
@@ -143,16 +151,16 @@ def get_entry(entry_id: EntryId, svc: ServicesDep, _key: CuratorKey) -> dict[str
 
 @router.patch("/entries/{entry_id}", response_model=EntryOut)
 def change_entry(
-    entry_id: EntryId, body: EntryPatch, svc: ServicesDep, _key: CuratorKey
+    entry_id: EntryId, body: EntryPatch, svc: ServicesDep, key: CuratorKey
 ) -> dict[str, object]:
     """Enable or disable an entry (a local decision), or mark it withdrawn by its source."""
     return entry_out(
         *curation.set_entry_state(
-            svc.store, entry_id, enabled=body.enabled, withdrawn=body.withdrawn
+            svc.store, entry_id, enabled=body.enabled, withdrawn=body.withdrawn, actor=actor(key)
         )
     )
 
 
 @router.delete("/entries/{entry_id}", status_code=204)
-def delete_entry(entry_id: EntryId, svc: ServicesDep, _key: CuratorKey) -> None:
-    curation.delete_entry(svc.store, entry_id)
+def delete_entry(entry_id: EntryId, svc: ServicesDep, key: CuratorKey) -> None:
+    curation.delete_entry(svc.store, entry_id, actor=actor(key))

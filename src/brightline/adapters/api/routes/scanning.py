@@ -24,10 +24,16 @@ from brightline.adapters.api.schemas import (
     HashOut,
     UrlMatchIn,
 )
-from brightline.adapters.api.uploads import MANY_FILES, ONE_FILE, read_files, spooled_body
+from brightline.adapters.api.uploads import (
+    MANY_FILES,
+    ONE_FILE,
+    read_bodies,
+    read_one_body,
+)
 from brightline.core.models import Match, ScanResult
 from brightline.errors import ForbiddenError
 from brightline.services.actions import MatchContext
+from brightline.services.review.metadata import parse_metadata
 
 router = APIRouter(prefix="/v1", tags=["scanning"])
 
@@ -48,7 +54,8 @@ def _rid(request: Request) -> str | None:
 
 
 def _ctx(request: Request, key: Any, ref: str | None) -> MatchContext:
-    return MatchContext(request_id=_rid(request), key_prefix=key.prefix, ref=ref)
+    actor = matching.key_actor(key).label
+    return MatchContext(request_id=_rid(request), key_prefix=key.prefix, ref=ref, actor=actor)
 
 
 def _matches(found: list[Match]) -> list[dict[str, object]]:
@@ -62,21 +69,28 @@ def _file_row(result: ScanResult) -> dict[str, object]:
         "matched": bool(result.matches),
         "signals": result.signals.as_dict() if result.signals else None,
         "matches": _matches(result.matches),
-        "error": result.error,
+        "error": result.error_dict(),
     }
+
+
+def _hash_error(message: str | None) -> dict[str, str] | None:
+    # TODO(services): brightline.errors.error_dict(exc) once InvalidHashError has a code.
+    return None if message is None else {"code": "invalid_hash", "message": message}
 
 
 @router.post("/hash", response_model=HashOut, openapi_extra=ONE_FILE)
 async def hash_file(
     request: Request, runtime: RuntimeDep, _key: ScannerKey, dihedral: DihedralParam = False
 ) -> dict[str, object]:
-    """Every signal of one file: MD5, SHA-1, SHA-256 and, for pictures, PDQ; for
-    videos and animations, vPDQ (``signals.vpdq``). The upload is spooled to disk."""
-    async with spooled_body(request) as (name, stream):
-        result = await run_in_threadpool(runtime.hash_stream, stream, dihedral, name or "<upload>")
+    """Every signal of one file: MD5, SHA-1, SHA-256 and, for pictures, PDQ."""
+    body, _ = await read_one_body(request)
+    try:
+        result = await run_in_threadpool(runtime.hash_item, body.item(), dihedral)
+    finally:
+        body.close()
     matching.refuse_unhashable(result)
     assert result.signals is not None
-    return {"request_id": _rid(request), "name": name, "signals": result.signals.as_dict()}
+    return {"request_id": _rid(request), "name": body.name, "signals": result.signals.as_dict()}
 
 
 @router.post("/hash/batch", response_model=FileHashBatchOut, openapi_extra=MANY_FILES)
@@ -85,12 +99,16 @@ async def hash_files(
 ) -> dict[str, object]:
     """Signals of up to 100 files (repeat the ``file`` part); a bad file is a row with
     its ``error``."""
-    files = await read_files(request, BATCH_MAX)
+    bodies = await read_bodies(request, BATCH_MAX)
     rows = []
-    for name, data in files:
-        result = await run_in_threadpool(runtime.hash, data, dihedral, name or "<upload>")
-        signals = result.signals.as_dict() if result.signals else None
-        rows.append({"name": name, "signals": signals, "error": result.error})
+    try:
+        for body in bodies:
+            result = await run_in_threadpool(runtime.hash_item, body.item(), dihedral)
+            signals = result.signals.as_dict() if result.signals else None
+            rows.append({"name": body.name, "signals": signals, "error": result.error_dict()})
+    finally:
+        for body in bodies:
+            body.close()
     return {"request_id": _rid(request), "results": rows}
 
 
@@ -109,11 +127,15 @@ async def match_file(
     bomb) is refused with 422 and the reason, unless one of its digests matched: a
     match is always returned.
     """
+    body, fields = await read_one_body(request, ("metadata",))
     ctx = _ctx(request, key, ref)
-    async with spooled_body(request) as (name, stream):
+    try:
+        metadata = parse_metadata(fields.get("metadata"))  # the reported user etc. (review)
         result = await run_in_threadpool(
-            matching.match_stream, runtime, stream, name, lists, dihedral, ctx
+            matching.match_upload, runtime, body, lists, dihedral, ctx, metadata
         )
+    finally:
+        body.close()
     matching.refuse_unhashable(result)
     return JSONResponse({"request_id": ctx.request_id, **_file_row(result)})
 
@@ -129,9 +151,15 @@ async def match_files(
 ) -> dict[str, object]:
     """Match up to 100 files (repeat the ``file`` part); a bad file is a row with its
     ``error``."""
-    files = await read_files(request, BATCH_MAX)
+    bodies = await read_bodies(request, BATCH_MAX)
     ctx = _ctx(request, key, ref)
-    results = await run_in_threadpool(matching.match_files, runtime, files, lists, dihedral, ctx)
+    try:
+        results = await run_in_threadpool(
+            matching.match_uploads, runtime, bodies, lists, dihedral, ctx
+        )
+    finally:
+        for body in bodies:
+            body.close()
     return {"request_id": ctx.request_id, "results": [_file_row(r) for r in results]}
 
 
@@ -175,7 +203,7 @@ async def match_hashes(
                 "value": v,
                 "matched": bool(found),
                 "matches": _matches(found),
-                "error": err,
+                "error": _hash_error(err),
             }
             for t, v, found, err in rows
         ],

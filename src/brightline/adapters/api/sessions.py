@@ -1,0 +1,90 @@
+"""Signed-in users on the HTTP side: a session token as ``Authorization: Bearer``
+(tools, tests) or the browser's cookie. A cookie-authenticated request that changes
+anything must carry the session's CSRF token (``X-CSRF-Token`` header or a
+``csrf_token`` form field): a synchronizer token, checked on every such request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from brightline.adapters.api.deps import RuntimeDep, presented_token
+from brightline.errors import AuthError, ForbiddenError
+from brightline.services import users
+from brightline.services.users import Session, UserRole
+
+COOKIE = "brightline_session"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def session_token(request: Request) -> tuple[str | None, bool]:
+    """``(token, from_cookie)``: a bearer session token first, else the cookie."""
+    bearer = presented_token(request.headers.get("authorization"))
+    if bearer and users.is_session_token(bearer):
+        return bearer, False
+    return request.cookies.get(COOKIE), True
+
+
+async def check_csrf(request: Request, session: Session) -> None:
+    presented = request.headers.get(CSRF_HEADER)
+    if presented is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        presented = value if isinstance(value, str) else None
+    if not users.csrf_ok(session, presented):
+        raise ForbiddenError("missing or wrong CSRF token; reload the page and try again")
+
+
+async def current_session(request: Request, runtime: RuntimeDep) -> Session:
+    token, from_cookie = session_token(request)
+    if not token:
+        raise AuthError("sign in first (POST /v1/auth/login)")
+    svc = runtime.services
+    session = await run_in_threadpool(users.check_session, svc.store, svc.settings, token)
+    if from_cookie and request.method not in SAFE_METHODS:
+        await check_csrf(request, session)
+    request.state.session = session
+    return session
+
+
+SessionDep = Annotated[Session, Depends(current_session)]
+
+
+def require_roles(*roles: UserRole) -> Callable[[Session], Awaitable[Session]]:
+    async def dependency(session: SessionDep) -> Session:
+        if session.user.role not in roles:
+            allowed = " or ".join(r.value for r in roles)
+            raise ForbiddenError(f"this needs a signed-in {allowed}")
+        return session
+
+    return dependency
+
+
+ReviewerSession = Annotated[Session, Depends(require_roles(UserRole.ANALYST, UserRole.SENIOR))]
+SeniorSession = Annotated[Session, Depends(require_roles(UserRole.SENIOR))]
+AdminSession = Annotated[Session, Depends(require_roles(UserRole.ADMIN))]
+AuditorSession = Annotated[Session, Depends(require_roles(UserRole.AUDITOR))]
+
+
+def set_cookie(request: Request, response: Response, token: str, max_age: int) -> None:
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=max_age,
+        httponly=True,
+        secure=request.url.scheme == "https",
+        samesite="strict",
+        path="/",
+    )
+
+
+def clear_cookie(response: Response) -> None:
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")

@@ -1,0 +1,378 @@
+"""The pages: sign-in, queue, item, disagreements and quality figures (seniors),
+users (admins), the audit log (auditors). Every page reads through the same
+services as the JSON routes; the item page grades through the JSON routes with the
+session's CSRF token."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+
+from brightline.adapters.api.deps import RuntimeDep
+from brightline.adapters.api.sessions import (
+    SAFE_METHODS,
+    check_csrf,
+    clear_cookie,
+    session_token,
+    set_cookie,
+)
+from brightline.adapters.api.uploads import read_upload
+from brightline.adapters.web.security import SecurityHeaders
+from brightline.core.categories import SCHEMES
+from brightline.errors import AuthError, BrightlineError
+from brightline.services import audit_export, users
+from brightline.services.review import decide, exposure, intake, items, quality
+from brightline.services.review.env import create_queue, list_queues
+from brightline.services.users import Session, UserRole
+
+HERE = Path(__file__).parent
+# Jinja2 escapes everything in ``.html`` templates (select_autoescape).
+templates = Jinja2Templates(directory=HERE / "templates")
+router = APIRouter(prefix="/ui", include_in_schema=False)
+LOGIN_CSRF = "brightline_login_csrf"
+REVIEWERS = (UserRole.ANALYST, UserRole.SENIOR)
+#: Keys for the categories of a scheme, in order; the rest are fixed.
+CATEGORY_KEYS = "123456789"
+FIXED_KEYS = {"x": "not illegal", "s": "skip", "r": "reveal", "u": "undo", "n": "next item"}
+
+
+class PageRedirect(Exception):
+    def __init__(self, location: str):
+        self.location = location
+
+
+class PageForbidden(Exception):
+    def __init__(self, message: str, session: Session | None):
+        self.message = message
+        self.session = session
+
+
+async def page_session(request: Request, runtime: Any, *roles: UserRole) -> Session:
+    """The signed-in user (or a redirect to sign in); CSRF checked on form posts."""
+    token, _ = session_token(request)
+    if not token:
+        raise PageRedirect("/ui/login")
+    svc = runtime.services
+    try:
+        session = await run_in_threadpool(users.check_session, svc.store, svc.settings, token)
+    except AuthError:
+        raise PageRedirect("/ui/login?expired=1") from None
+    if request.method not in SAFE_METHODS:
+        await check_csrf(request, session)
+    if roles and session.user.role not in roles:
+        raise PageForbidden("Your role does not open this page.", session)
+    return session
+
+
+def render(
+    request: Request, name: str, session: Session | None, status: int = 200, **ctx: Any
+) -> HTMLResponse:
+    ctx.update(request=request, session=session, user=session.user if session else None)
+    response: HTMLResponse = templates.TemplateResponse(request, name, ctx, status_code=status)
+    return response
+
+
+def home_for(session: Session) -> str:
+    role = session.user.role
+    if role is UserRole.ADMIN:
+        return "/ui/users"
+    if role is UserRole.AUDITOR:
+        return "/ui/audit"
+    return "/ui/queue"
+
+
+@router.get("")
+@router.get("/")
+async def index(request: Request, runtime: RuntimeDep) -> Response:
+    session = await page_session(request, runtime)
+    return RedirectResponse(home_for(session), 303)
+
+
+@router.get("/login")
+def login_page(request: Request, expired: int = 0, failed: str = "") -> HTMLResponse:
+    nonce = secrets.token_urlsafe(24)
+    response = render(
+        request, "login.html", None, login_csrf=nonce, expired=bool(expired), failed=failed
+    )
+    response.set_cookie(LOGIN_CSRF, nonce, httponly=True, samesite="strict", path="/ui/login")
+    return response
+
+
+@router.post("/login")
+async def login_submit(
+    request: Request,
+    runtime: RuntimeDep,
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1024)],
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    expected = request.cookies.get(LOGIN_CSRF, "")
+    if not expected or not secrets.compare_digest(expected, csrf_token):
+        return RedirectResponse("/ui/login?failed=form", 303)
+    svc = runtime.services
+    try:
+        token, session = await run_in_threadpool(
+            users.login, svc.store, svc.settings, username, password
+        )
+    except AuthError as exc:
+        return render(
+            request, "login.html", None, 401, login_csrf=expected, expired=False, failed=str(exc)
+        )
+    response = RedirectResponse(home_for(session), 303)
+    set_cookie(request, response, token, int(svc.settings.session_lifetime_s))
+    response.delete_cookie(LOGIN_CSRF, path="/ui/login")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, runtime: RuntimeDep) -> Response:
+    session = await page_session(request, runtime)
+    await run_in_threadpool(users.logout, runtime.services.store, session)
+    response = RedirectResponse("/ui/login", 303)
+    clear_cookie(response)
+    return response
+
+
+@router.get("/queue")
+async def queue_page(request: Request, runtime: RuntimeDep, empty: int = 0) -> HTMLResponse:
+    session = await page_session(request, runtime, *REVIEWERS)
+    actor = session.user.actor
+    found = await run_in_threadpool(items.list_items, runtime.review, actor, None, None, None, 200)
+    mine = await run_in_threadpool(exposure.mine, runtime.review, actor)
+    return render(request, "queue.html", session, items=found, exposure=mine, empty=bool(empty))
+
+
+@router.post("/next")
+async def next_page(request: Request, runtime: RuntimeDep) -> Response:
+    session = await page_session(request, runtime, *REVIEWERS)
+    found = await run_in_threadpool(items.next_item, runtime.review, session.user.actor)
+    if found is None:
+        return RedirectResponse("/ui/queue?empty=1", 303)
+    return RedirectResponse(f"/ui/items/{found['id']}", 303)
+
+
+@router.get("/items/{item_id}")
+async def item_page(request: Request, runtime: RuntimeDep, item_id: int) -> HTMLResponse:
+    session = await page_session(request, runtime, *REVIEWERS)
+    try:
+        item = await run_in_threadpool(items.get_item, runtime.review, session.user.actor, item_id)
+    except BrightlineError as exc:
+        raise PageForbidden(str(exc), session) from None
+    keys = dict(zip(CATEGORY_KEYS, item["categories"], strict=False))
+    mine = await run_in_threadpool(exposure.mine, runtime.review, session.user.actor)
+    return render(
+        request,
+        "item.html",
+        session,
+        item=item,
+        keys=keys,
+        fixed_keys=FIXED_KEYS,
+        exposure=mine,
+        undo_s=int(runtime.settings.review_undo_s),
+    )
+
+
+@router.get("/disagreements")
+async def disagreements_page(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    session = await page_session(request, runtime, UserRole.SENIOR)
+    found = await run_in_threadpool(decide.disagreements, runtime.review, session.user.actor)
+    return render(request, "disagreements.html", session, items=found)
+
+
+@router.get("/quality")
+async def quality_page(request: Request, runtime: RuntimeDep) -> HTMLResponse:
+    session = await page_session(request, runtime, UserRole.SENIOR)
+    actor = session.user.actor
+    figures = await run_in_threadpool(quality.figures, runtime.review, actor)
+    counters = await run_in_threadpool(exposure.counters, runtime.review, actor, None)
+    flagged = await run_in_threadpool(decide.flagged, runtime.review)
+    return render(
+        request, "quality.html", session, figures=figures, counters=counters, flagged=flagged
+    )
+
+
+@router.get("/queues")
+async def queues_page(
+    request: Request, runtime: RuntimeDep, error: str = "", seeded: int = 0
+) -> HTMLResponse:
+    session = await page_session(request, runtime, UserRole.SENIOR)
+    found = await run_in_threadpool(list_queues, runtime.review)
+    return render(
+        request,
+        "queues.html",
+        session,
+        queues=found,
+        schemes=[s for s in SCHEMES if s != "none"],
+        error=error,
+        seeded=seeded,
+    )
+
+
+@router.post("/queues")
+async def queues_create(
+    request: Request,
+    runtime: RuntimeDep,
+    name: Annotated[str, Form(max_length=100)],
+    scheme: Annotated[str, Form(max_length=20)],
+    agreement: Annotated[int, Form(ge=1, le=10)],
+    target_list: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    session = await page_session(request, runtime, UserRole.SENIOR)
+    try:
+        await run_in_threadpool(
+            create_queue,
+            runtime.review,
+            session.user.actor,
+            name,
+            scheme,
+            agreement,
+            target_list or None,
+        )
+    except BrightlineError as exc:
+        return RedirectResponse(f"/ui/queues?error={_q(str(exc))}", 303)
+    return RedirectResponse("/ui/queues", 303)
+
+
+@router.post("/queues/seed")
+async def queues_seed(request: Request, runtime: RuntimeDep) -> Response:
+    session = await page_session(request, runtime, UserRole.SENIOR)
+    name, data, fields = await read_upload(request, ("known_answer", "queue", "csrf_token"))
+    try:
+        item_id = await run_in_threadpool(
+            intake.seed,
+            runtime.review,
+            session.user.actor,
+            data,
+            name,
+            fields.get("known_answer", ""),
+            fields.get("queue") or None,
+        )
+    except BrightlineError as exc:
+        return RedirectResponse(f"/ui/queues?error={_q(str(exc))}", 303)
+    return RedirectResponse(f"/ui/queues?seeded={item_id}", 303)
+
+
+@router.get("/users")
+async def users_page(request: Request, runtime: RuntimeDep, error: str = "") -> HTMLResponse:
+    session = await page_session(request, runtime, UserRole.ADMIN)
+    found = await run_in_threadpool(users.list_users, runtime.services.store)
+    roles = [r.value for r in UserRole]
+    return render(request, "users.html", session, users=found, roles=roles, error=error)
+
+
+@router.post("/users")
+async def users_create(
+    request: Request,
+    runtime: RuntimeDep,
+    name: Annotated[str, Form(max_length=64)],
+    role: Annotated[str, Form(max_length=16)],
+    password: Annotated[str, Form(max_length=1024)],
+) -> Response:
+    session = await page_session(request, runtime, UserRole.ADMIN)
+    store = runtime.services.store
+    try:
+        await run_in_threadpool(users.create_user, store, session.user.actor, name, role, password)
+    except BrightlineError as exc:
+        return RedirectResponse(f"/ui/users?error={_q(str(exc))}", 303)
+    return RedirectResponse("/ui/users", 303)
+
+
+@router.post("/users/{name}/{change}")
+async def users_change(
+    request: Request,
+    runtime: RuntimeDep,
+    name: str,
+    change: str,
+    password: Annotated[str, Form(max_length=1024)] = "",
+) -> Response:
+    session = await page_session(request, runtime, UserRole.ADMIN)
+    store, actor = runtime.services.store, session.user.actor
+    try:
+        if change in ("disable", "enable"):
+            await run_in_threadpool(users.set_disabled, store, actor, name, change == "disable")
+        elif change == "reset-password":
+            await run_in_threadpool(users.reset_password, store, actor, name, password)
+        else:
+            return RedirectResponse("/ui/users?error=unknown+change", 303)
+    except BrightlineError as exc:
+        return RedirectResponse(f"/ui/users?error={_q(str(exc))}", 303)
+    return RedirectResponse("/ui/users", 303)
+
+
+@router.get("/audit")
+async def audit_log_page(
+    request: Request,
+    runtime: RuntimeDep,
+    action: Annotated[str, Query(max_length=64)] = "",
+    actor: Annotated[str, Query(max_length=300)] = "",
+    target: Annotated[str, Query(max_length=300)] = "",
+    limit: Annotated[int, Query(ge=1, le=5000)] = 200,
+) -> HTMLResponse:
+    session = await page_session(request, runtime, UserRole.AUDITOR)
+    store = runtime.services.store
+    rows = await run_in_threadpool(audit_export.rows, store, action, actor, target, limit)
+    verified = await run_in_threadpool(audit_export.verify, store)
+    filters = {"action": action, "actor": actor, "target": target, "limit": limit}
+    return render(request, "audit.html", session, rows=rows, verified=verified, filters=filters)
+
+
+@router.get("/audit/export")
+async def audit_export_file(
+    request: Request,
+    runtime: RuntimeDep,
+    format: Annotated[str, Query(pattern="^(csv|json)$")] = "json",
+    action: Annotated[str, Query(max_length=64)] = "",
+    actor: Annotated[str, Query(max_length=300)] = "",
+    target: Annotated[str, Query(max_length=300)] = "",
+) -> Response:
+    session = await page_session(request, runtime, UserRole.AUDITOR)
+    body, media_type = await run_in_threadpool(
+        audit_export.export,
+        runtime.services.store,
+        session.user.actor,
+        format,
+        action,
+        actor,
+        target,
+    )
+    headers = {"Content-Disposition": f'attachment; filename="brightline-audit.{format}"'}
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def _q(text: str) -> str:
+    from urllib.parse import quote_plus
+
+    return quote_plus(text[:300])
+
+
+async def _redirect(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageRedirect)
+    response = RedirectResponse(exc.location, 303)
+    if "expired" in exc.location:
+        clear_cookie(response)
+    return response
+
+
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PageForbidden)
+    return render(request, "forbidden.html", exc.session, 403, message=exc.message)
+
+
+def install(app: FastAPI) -> None:
+    """Mount the pages, their static files and headers on the API app."""
+    app.include_router(router)
+    app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="ui-static")
+    app.add_exception_handler(PageRedirect, _redirect)
+    app.add_exception_handler(PageForbidden, _forbidden)
+    app.add_middleware(SecurityHeaders)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> Response:
+        return RedirectResponse("/ui/", 303)

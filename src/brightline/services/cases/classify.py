@@ -1,0 +1,110 @@
+"""A hashed item becomes a file row: its status, its category and why.
+
+``known``: an exact (MD5/SHA-1/SHA-256) match, the list's category is the file's.
+``suggested``: a perceptual match only, its category a suggestion for review.
+``unknown``: an image or a video with no match. ``other``: not media, no match.
+``error``: it could not be read (the reason is kept); a known file stays known even
+if, say, its picture could not be decoded.
+
+A category is the case scheme's code when the list uses the case's scheme; from a
+list with another scheme it is kept as ``<scheme>:<code>`` and never mapped.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from brightline.core.models import Match, ScanResult
+from brightline.errors import EvidenceError
+from brightline.services.cases.pool import Meta
+from brightline.services.store.cases import locator_key
+
+EXACT = frozenset({"md5", "sha1", "sha256"})
+STATUSES = ("known", "suggested", "unknown", "other", "error")
+UNCATEGORISED = "uncategorised"
+
+
+def category_of(match: Match, scheme: str) -> str:
+    if match.category is None:
+        return UNCATEGORISED
+    if match.scheme == scheme:
+        return match.category
+    return f"{match.scheme}:{match.category}"
+
+
+def _clean(text: str | None) -> str | None:
+    """PostgreSQL refuses NUL in text; evidence may hold anything."""
+    return text.replace("\x00", "\ufffd") if text is not None else None
+
+
+def _error_of(meta: Meta, result: ScanResult | None) -> tuple[str | None, str | None]:
+    if meta.error is not None:
+        code = meta.error.code if isinstance(meta.error, EvidenceError) else "unreadable"
+        return code, str(meta.error)
+    if result is None:
+        return "unreadable", "could not be read"
+    if result.error is None:
+        return None, None
+    code, sep, message = result.error.partition(": ")
+    if sep and code.isidentifier() and code.islower():
+        return code, message
+    return "decode_error", result.error
+
+
+def row_of(meta: Meta, result: ScanResult | None, scheme: str) -> dict[str, Any]:
+    signals = result.signals if result else None
+    matches = result.matches if result else []
+    error_code, error = _error_of(meta, result)
+    exact = [m for m in matches if m.signal_type in EXACT]
+    near = [m for m in matches if m.signal_type not in EXACT]
+    category = None
+    if exact:
+        status, category = "known", category_of(_best(exact), scheme)
+    elif near:
+        status, category = "suggested", category_of(_best(near), scheme)
+    elif error_code is not None:
+        status = "error"
+    elif signals is not None and signals.media_type:
+        status = "unknown"
+    else:
+        status = "other"
+    return {
+        "locator": _clean(meta.locator),
+        "locator_key": locator_key(meta.locator),
+        "size": signals.size if signals else meta.size,
+        "deleted": meta.deleted,
+        "md5": signals.md5 if signals else None,
+        "sha1": signals.sha1 if signals else None,
+        "sha256": signals.sha256 if signals else None,
+        "pdq": signals.pdq if signals else None,
+        "pdq_quality": signals.pdq_quality if signals else None,
+        "media_type": signals.media_type if signals else None,
+        "status": status,
+        "category": category,
+        "matches": json.dumps([match_json(m, scheme) for m in matches]),
+        "error_code": error_code,
+        "error": _clean(error),
+        "modified": meta.modified,
+        "created": meta.created,
+        "accessed": meta.accessed,
+    }
+
+
+def _best(matches: list[Match]) -> Match:
+    """The closest match, preferring one that carries a category."""
+    with_category = [m for m in matches if m.category is not None]
+    return (with_category or matches)[0]
+
+
+def match_json(m: Match, scheme: str) -> dict[str, object]:
+    return {
+        "list": m.list_name,
+        "entry": m.entry_id,
+        "signal_type": m.signal_type,
+        "value": m.value,
+        "distance": m.distance,
+        "category": category_of(m, scheme) if m.category is not None else None,
+        "list_category": m.category,
+        "scheme": m.scheme,
+    }

@@ -1,0 +1,177 @@
+"""Reporting: drafts from confirmed review items, the outbox, NCMEC and the NCA.
+
+``Reporting.from_settings`` builds what an entry point needs: the vault, a reporter
+per destination and the outbox driver. Importing this package registers the
+listener that turns confirmed review items into draft reports.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from brightline.core.actor import Actor
+from brightline.core.crypto import Keyring
+from brightline.errors import UsageError
+from brightline.services.reports import _review_port as review
+from brightline.services.reports import service
+from brightline.services.reports.nca import NcaReporter
+from brightline.services.reports.ncmec import NcmecReporter
+from brightline.services.reports.outbox import Driver
+from brightline.services.reports.reporter import Outcome, Reporter
+from brightline.services.store import Store
+from brightline.services.vault import Vault, VaultObject
+from brightline.settings import Settings
+
+
+def make_reporter(settings: Settings, destination: str) -> Reporter:
+    if destination == "nca":
+        return NcaReporter(settings.nca_outbox)
+    if destination != "ncmec":
+        raise UsageError(f"unknown report destination {destination!r}")
+    missing = [
+        name
+        for name, value in (
+            ("BRIGHTLINE_NCMEC_USERNAME", settings.ncmec_username),
+            ("BRIGHTLINE_NCMEC_PASSWORD", settings.ncmec_password),
+        )
+        if not value
+    ]
+    if missing:
+        raise UsageError("sending to NCMEC needs " + " and ".join(missing))
+    assert settings.ncmec_username and settings.ncmec_password
+    return NcmecReporter(
+        settings.ncmec_url,
+        settings.ncmec_username,
+        settings.ncmec_password,
+        timeout_s=settings.ncmec_timeout_s,
+        schema=settings.ncmec_xsd,
+    )
+
+
+@dataclass
+class Reporting:
+    store: Store
+    settings: Settings
+    keyring: Keyring
+    vault: Vault
+    #: Where media of review items are read from; default: the review workspace's.
+    media: review.MediaOpener | None = None
+
+    @classmethod
+    def from_settings(cls, store: Store, settings: Settings, **kw: Any) -> Reporting:
+        keyring = review.keyring_from_settings(settings)
+        return cls(store, settings, keyring, Vault(store, keyring, settings.vault_dir), **kw)
+
+    def driver(self, hook: Callable[[str], None] = lambda point: None) -> Driver:
+        factories = {d: (lambda d=d: make_reporter(self.settings, d)) for d in ("ncmec", "nca")}
+        return Driver(self.store, self.vault, self.settings, factories, hook=hook)
+
+    def send(self, report_id: int, actor: Actor, **kw: Any) -> dict[str, Any]:
+        service.check_sender(actor)
+        view = service.show(self.store, self.settings, report_id)
+        service.reporting_person_check(self.settings)
+        reporter = make_reporter(self.settings, view["destination"])
+        try:
+            return service.send(
+                self.store,
+                self.settings,
+                self.vault,
+                reporter,
+                report_id,
+                actor,
+                media=self.media or review.open_media,
+                keyring=self.keyring,
+                **kw,
+            )
+        finally:
+            close = getattr(reporter, "close", None)
+            if close is not None:
+                close()
+
+    def reports(
+        self, state: str | None = None, destination: str | None = None
+    ) -> list[dict[str, Any]]:
+        return service.list_reports(self.store, self.settings, state, destination)
+
+    def show(self, report_id: int) -> dict[str, Any]:
+        view = service.show(self.store, self.settings, report_id)
+        view["vault"] = [o.as_dict() for o in self.vault.objects(report_id)]
+        return view
+
+    def retry(self, report_id: int, actor: Actor) -> dict[str, Any]:
+        return service.retry(self.store, self.settings, report_id, actor)
+
+    def retract(self, report_id: int, actor: Actor) -> dict[str, Any]:
+        return service.retract(self.store, self.settings, report_id, actor)
+
+    def wait(
+        self,
+        report_id: int,
+        timeout_s: float,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> dict[str, Any]:
+        """Drive one report here (or wait for whichever worker holds it) until it is
+        finished, failed or retracted, or ``timeout_s`` passed; its view."""
+        deadline = clock() + timeout_s
+        driver = self.driver()
+        try:
+            while True:
+                driver.drive(report_id)
+                view = service.show(self.store, self.settings, report_id)
+                if view["state"] in ("finished", "failed", "retracted", "draft"):
+                    return view
+                left = deadline - clock()
+                if left <= 0:
+                    return view
+                due = view["next_attempt_at"]
+                pause = 0.2
+                if due:
+                    pause = (datetime.fromisoformat(due) - datetime.now(UTC)).total_seconds()
+                sleep(min(max(pause, 0.05), left, 5.0))
+        finally:
+            driver.close()
+
+    def check(self, destination: str) -> tuple[bool, str]:
+        """Whether the destination answers and takes our credentials (NCMEC's /status)."""
+        reporter = make_reporter(self.settings, destination)
+        try:
+            result = reporter.check()
+        finally:
+            close = getattr(reporter, "close", None)
+            if close is not None:
+                close()
+        return result.outcome is Outcome.DONE, result.text
+
+    # -- the vault -------------------------------------------------------------------
+
+    def purge(self, actor: Actor) -> list[VaultObject]:
+        return self.vault.purge(actor)
+
+    def rotate(self, actor: Actor) -> int:
+        return self.vault.rotate(actor)
+
+    def hold(self, report_id: int, until: datetime, reason: str, actor: Actor) -> datetime:
+        if not reason.strip():
+            raise UsageError("a hold needs a reason (e.g. the preservation request's reference)")
+        return self.vault.hold(report_id, until, reason.strip(), actor)
+
+    def export(self, report_id: int, dest: Path, actor: Actor) -> Path:
+        document = service.export_document(self.store, self.settings, report_id)
+        return self.vault.export(report_id, dest, actor, document)
+
+
+def _listener(conn: Any, item: Any) -> None:
+    service.add_confirmed(conn, item)
+
+
+if _listener not in review.on_confirmed:
+    review.on_confirmed.append(_listener)
+
+__all__ = ["Reporting", "make_reporter"]

@@ -1,0 +1,103 @@
+"""UK NCA reporter: a report package (``report.json``, the files, ``manifest.sha256``)
+handed to a pluggable transport, because the NCA's interface is not public.
+
+The default transport drops the package as a folder (created 0700) under
+``BRIGHTLINE_NCA_DROP_DIR``: the folder holds the reported files in the clear, for
+whatever carries them to the NCA, so point it at access-controlled storage. The
+package is written under a temporary name and renamed when complete, and its name
+is the report's reference, so delivering it again after a crash is harmless.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Protocol
+
+from brightline.core.reports.exif import picture_metadata
+from brightline.core.reports.model import Report
+from brightline.core.reports.nca import package_json, package_name
+from brightline.services.reports.reporter import Outcome, StepContext, StepResult, StepSpec
+
+#: Files larger than this are not read into memory for their EXIF (the headers are
+#: at the front of a picture; bigger ones get their first 4 MiB looked at).
+_EXIF_PREFIX = 4 << 20
+
+
+class PackageTransport(Protocol):
+    def deliver(self, folder: Path, name: str) -> str:
+        """Take the complete package in ``folder``; return a receipt (where it went)."""
+        ...
+
+
+class FolderDrop:
+    def __init__(self, root: Path):
+        self.root = root
+
+    def deliver(self, folder: Path, name: str) -> str:
+        final = self.root / name
+        if final.exists():
+            shutil.rmtree(folder)
+        else:
+            os.replace(folder, final)
+        return str(final)
+
+
+class NcaReporter:
+    destination = "nca"
+
+    def __init__(self, work_dir: Path, transport: PackageTransport | None = None):
+        self.work_dir = work_dir
+        self.transport = transport or FolderDrop(work_dir)
+
+    def document(self, report: Report) -> bytes:
+        return json.dumps(package_json(report, {}), indent=2).encode()
+
+    def plan(self, report: Report) -> list[StepSpec]:
+        return [StepSpec("package")]
+
+    def recover(self, step: StepSpec) -> Outcome:
+        return Outcome.RETRY  # the package name is fixed: a second delivery replaces nothing
+
+    def perform(self, step: StepSpec, ctx: StepContext) -> StepResult:
+        self.work_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = self.work_dir / f".{ctx.report.ref}.partial"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        (tmp / "files").mkdir(parents=True, mode=0o700)
+        lines, metadata = [], {}
+        for n, item in enumerate(ctx.report.files, 1):
+            rel = package_name(item, n)
+            digest, prefix = hashlib.sha256(), bytearray()
+            with open(tmp / rel, "wb") as out:
+                for chunk in ctx.open_file(item.item_id):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    if len(prefix) < _EXIF_PREFIX:
+                        prefix += chunk[: _EXIF_PREFIX - len(prefix)]
+            metadata[item.item_id] = picture_metadata(io.BytesIO(bytes(prefix)))
+            lines.append(f"{digest.hexdigest()}  {rel}")
+        document = json.dumps(package_json(ctx.report, metadata), indent=2).encode()
+        (tmp / "report.json").write_bytes(document)
+        lines.append(f"{hashlib.sha256(document).hexdigest()}  report.json")
+        (tmp / "manifest.sha256").write_text("\n".join(lines) + "\n")
+        ctx.archive(
+            "package-request",
+            {"package": ctx.report.ref, "manifest": lines, "report": json.loads(document)},
+        )
+        receipt = self.transport.deliver(tmp, ctx.report.ref)
+        return StepResult(
+            Outcome.DONE, ctx.report.ref, 0, f"delivered to {receipt}", {"receipt": receipt}
+        )
+
+    def retract(self, ctx: StepContext) -> StepResult:
+        if ctx.remote_id is None:
+            return StepResult(Outcome.DONE, text="no package was delivered")
+        return StepResult(Outcome.GIVE_UP, text="a delivered NCA package cannot be retracted")
+
+    def check(self) -> StepResult:
+        return StepResult(Outcome.DONE, text=f"packages go to {self.work_dir}")

@@ -1,0 +1,250 @@
+"""Where review items come from: a match on a list with a ``review`` action, a
+platform's user report (``POST /v1/intake``), a senior's quality-check item.
+
+The file is encrypted to disk before its row is written; the platform's verdict
+never waits on a reviewer.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from brightline.core.actor import Actor
+from brightline.core.categories import normalize_category
+from brightline.core.models import FileSignals, Match
+from brightline.errors import InputError
+from brightline.services import audit
+from brightline.services.hashing import HashOptions, hash_bytes
+from brightline.services.review import video
+from brightline.services.review.env import ReviewEnv, ensure_queue, require_senior
+from brightline.services.review.media import store_media
+from brightline.services.review.metadata import dumps, parse_metadata
+from brightline.services.store import actions as store_actions
+from brightline.services.store import review as store_review
+
+REVIEW = "review"
+REPORT_DESTINATIONS = ("ncmec", "nca")
+NOT_ILLEGAL = "not_illegal"
+
+
+@dataclass(frozen=True)
+class NewItem:
+    source: str
+    signals: FileSignals
+    filename: str | None
+    metadata: Mapping[str, Any]
+    queue: str | None = None
+    list_name: str | None = None
+    scheme: str | None = None
+    matches: Sequence[Match] = ()
+    report_to: Sequence[str] = ()
+    quality: bool = False
+    known_answer: str | None = None
+
+
+def check_report_to(value: str | Sequence[str] | None) -> list[str]:
+    """``"ncmec"``, ``"nca"`` or a list of them; ``[]`` for none."""
+    if value is None:
+        return []
+    given = [value] if isinstance(value, str) else list(value)
+    out: list[str] = []
+    for dest in given:
+        dest = str(dest).strip().lower()
+        if dest not in REPORT_DESTINATIONS:
+            raise InputError(f"report_to {dest!r} is not known (known: ncmec, nca)")
+        if dest not in out:
+            out.append(dest)
+    return out
+
+
+def from_match(
+    env: ReviewEnv,
+    actor: Actor,
+    data: bytes | BinaryIO,
+    filename: str | None,
+    signals: FileSignals,
+    matches: Sequence[Match],
+    metadata: Mapping[str, Any] | None = None,
+) -> int | None:
+    """A review item for an upload that matched a list with a review action; returns
+    its id, or None when no matched list asks for review."""
+    list_ids = sorted({m.list_id for m in matches})
+    if not list_ids:
+        return None
+    with env.store.connect() as conn:
+        acts = [a for a in store_actions.actions_for_lists(conn, list_ids) if a.kind == REVIEW]
+        options = store_review.review_actions_for(conn, [int(a.id) for a in acts])
+    if not acts:
+        return None
+    first = acts[0]
+    report_to: list[str] = []
+    for a in acts:
+        opt = options.get(int(a.id))
+        report_to += [d for d in json.loads(opt.report_to) if d not in report_to] if opt else []
+    opt = options.get(int(first.id))
+    on_list = [m for m in matches if m.list_name == first.list_name]
+    item = NewItem(
+        source="match",
+        signals=signals,
+        filename=filename,
+        metadata=dict(metadata or {}),
+        queue=opt.queue if opt else None,
+        list_name=str(first.list_name),
+        scheme=on_list[0].scheme if on_list else None,
+        matches=matches,
+        report_to=report_to,
+    )
+    return create_item(env, actor, data, item)
+
+
+def from_upload(
+    env: ReviewEnv,
+    actor: Actor,
+    data: bytes,
+    filename: str | None,
+    metadata: str | bytes | Mapping[str, Any] | None,
+    queue: str | None = None,
+    text: bool = False,
+) -> int:
+    """A user report forwarded by a platform: a file, or a message thread as text."""
+    meta = parse_metadata(metadata)
+    signals = _signals(data, env.settings.upload_max_pixels)
+    if text:
+        signals.media_type = "text/plain"
+    item = NewItem("intake", signals, filename, meta, queue=queue)
+    return create_item(env, actor, data, item)
+
+
+def from_case(
+    env: ReviewEnv,
+    actor: Actor,
+    data: bytes,
+    filename: str | None,
+    metadata: Mapping[str, Any] | None = None,
+    queue: str | None = None,
+) -> int:
+    """An unknown image or video of a case (triage), put in front of reviewers when
+    an investigator asks."""
+    signals = _signals(data, env.settings.upload_max_pixels)
+    item = NewItem("case", signals, filename, dict(metadata or {}), queue=queue)
+    return create_item(env, actor, data, item)
+
+
+def seed(
+    env: ReviewEnv,
+    actor: Actor,
+    data: bytes,
+    filename: str | None,
+    known_answer: str,
+    queue: str | None = None,
+    shown_as: str = "intake",
+) -> int:
+    """A quality-check item whose answer is known; analysts cannot tell it apart."""
+    require_senior(actor)
+    if shown_as not in ("intake", "match"):
+        raise InputError("a quality-check item is shown as 'intake' or 'match'")
+    item = NewItem(
+        shown_as,
+        _signals(data, env.settings.upload_max_pixels),
+        filename,
+        {},
+        queue=queue,
+        quality=True,
+        known_answer=known_answer,
+    )
+    return create_item(env, actor, data, item)
+
+
+def _signals(data: bytes, max_pixels: int) -> FileSignals:
+    if not data:
+        raise InputError("the file is empty")
+    result = hash_bytes(data, HashOptions(max_pixels), "<intake>")
+    assert result.signals is not None
+    return result.signals
+
+
+def create_item(env: ReviewEnv, actor: Actor, data: bytes | BinaryIO, item: NewItem) -> int:
+    src = io.BytesIO(data) if isinstance(data, bytes) else data
+    media_type = item.signals.media_type
+    if media_type is None and isinstance(data, bytes):
+        media_type = video.probe(data)  # shown as a contact sheet
+    uid, path, wrapped = store_media(env.settings.home, env.keyring, src)
+    try:
+        return _insert(env, actor, item, media_type, uid, path, wrapped)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _insert(
+    env: ReviewEnv,
+    actor: Actor,
+    item: NewItem,
+    media_type: str | None,
+    uid: str,
+    path: Path,
+    wrapped: bytes,
+) -> int:
+    now = datetime.now(UTC)
+    with env.store.begin() as conn:
+        queue = ensure_queue(conn, item.queue, env.settings)
+        scheme = item.scheme if item.scheme and item.scheme != "none" else str(queue.scheme)
+        answer = item.known_answer
+        if answer is not None and answer != NOT_ILLEGAL:
+            answer = normalize_category(scheme, answer)
+        s = item.signals
+        item_id = store_review.insert_item(
+            conn,
+            {
+                "uid": uid,
+                "queue_id": queue.id,
+                "source": item.source,
+                "quality": item.quality,
+                "known_answer": answer,
+                "state": "open",
+                "agreement": int(queue.agreement),
+                "scheme": scheme,
+                "list_name": item.list_name,
+                "matches": json.dumps([_match_row(m) for m in item.matches]),
+                "report_to": json.dumps(list(item.report_to)),
+                "md5": s.md5,
+                "sha1": s.sha1,
+                "sha256": s.sha256,
+                "pdq": s.pdq,
+                "size": s.size,
+                "media_type": media_type,
+                "filename": _clean_name(item.filename),
+                "media_path": str(path),
+                "media_key": wrapped,
+                "meta": dumps(item.metadata),
+                "created_by": actor.label,
+                "created_at": now,
+            },
+        )
+        details = {"source": item.source, "queue": queue.name, "list": item.list_name}
+        if item.quality:
+            details["quality"] = True
+        audit.record(conn, actor, "review.intake", f"item:{item_id}", details)
+        return item_id
+
+
+def _clean_name(name: str | None) -> str | None:
+    if not name:
+        return None
+    return name.replace("\x00", "")[-300:]
+
+
+def _match_row(m: Match) -> dict[str, object]:
+    return {
+        "list": m.list_name,
+        "entry_id": m.entry_id,
+        "signal_type": m.signal_type,
+        "distance": m.distance,
+        "category": m.category,
+    }
