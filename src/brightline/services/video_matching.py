@@ -73,11 +73,8 @@ def video_changes(conn: Connection, since: int) -> Iterator[tuple[int, str, bool
         chunk = active[start : start + _CHUNK]
         frames = store_video.frames_of(conn, chunk)
         md5 = store_video.md5_of(conn, chunk)
-        lists = dict(
-            conn.execute(select(entries.c.id, entries.c.list_id).where(entries.c.id.in_(chunk)))
-            .tuples()
-            .all()
-        )
+        query = select(entries.c.id, entries.c.list_id).where(entries.c.id.in_(chunk))
+        lists = {int(e): int(hl) for e, hl in conn.execute(query)}
         for e in chunk:
             if frames.get(e):
                 s = shares.get(int(lists[e]), (d.query_share, d.listed_share))

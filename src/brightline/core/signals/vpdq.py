@@ -224,10 +224,10 @@ class VpdqSignal(SignalTypeBase):
         if found is None:
             return None
         video, md5 = found
-        info = video.as_dict()
-        if video.error:
-            info["error"] = video.error
-        extra = {"vpdq": [f.as_dict() for f in video.frames], "video": info}
+        extra: dict[str, object] = {"vpdq": [f.as_dict() for f in video.frames]}
+        extra["video"] = video.as_dict()
+        if video.error:  # a video that broke part way: its frames and why (error row)
+            extra["decode_error"] = video.error
         lines = tuple(f.vpdq_line() for f in video.frames)
         return SignalValue(digest(video.frames), None, (f"md5:{md5}", *lines), extra)
 
