@@ -109,18 +109,32 @@ def frames_in_image_lists(
 def attach_frame_matches(
     results: Sequence[ScanResult], matcher: Matcher, list_names: Sequence[str] | None
 ) -> None:
-    """Video frames against image lists, images against listed videos' frames."""
-    for result in results:
+    """Video frames against image lists, images against listed videos' frames: one
+    matcher call for the whole batch."""
+    queries: list[Query] = []
+    owners: list[tuple[int, VpdqFrame | None]] = []
+    for i, result in enumerate(results):
         s = result.signals
         if s is None:
             continue
-        frames = frames_of_result(result)
-        if frames:
-            found = matcher.match([Query("pdq", f.pdq) for f in frames], list_names)
-            result.matches.extend(frames_in_image_lists(found, frames))
+        for f in frames_of_result(result):
+            queries.append(Query("pdq", f.pdq))
+            owners.append((i, f))
         if s.pdq is not None and vpdq.NAME not in s.signals:
-            (near,) = matcher.match([Query(vpdq.NAME, f"pdq:{s.pdq}")], list_names)
-            result.matches.extend(near)
+            queries.append(Query(vpdq.NAME, f"pdq:{s.pdq}"))
+            owners.append((i, None))
+    if not queries:
+        return
+    by_frame: dict[int, tuple[list[VpdqFrame], list[list[Match]]]] = {}
+    for (i, frame), found in zip(owners, matcher.match(queries, list_names), strict=True):
+        if frame is None:
+            results[i].matches.extend(found)
+        else:
+            frames, matches = by_frame.setdefault(i, ([], []))
+            frames.append(frame)
+            matches.append(found)
+    for i, (frames, matches) in by_frame.items():
+        results[i].matches.extend(frames_in_image_lists(matches, frames))
 
 
 #: Kept for callers of the earlier name.
