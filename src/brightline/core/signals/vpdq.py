@@ -205,15 +205,11 @@ class VpdqSignal(SignalTypeBase):
         return f"md5:{md5}|{text}" if md5 else text
 
     def distance(self, a: str, b: str) -> int:
-        """Frames of ``a`` with no frame of ``b`` within the frame threshold (0: all
-        of ``a`` is in ``b``); the oracle the video index is tested against."""
+        """Frames of either video with no frame of the other within the frame
+        threshold (0: every frame has a partner); symmetric, the brute-force oracle."""
+        mine = [int(f.pdq, 16) for f in parse(_frames_text(a))]
         theirs = [int(f.pdq, 16) for f in parse(_frames_text(b))]
-        missing = 0
-        for f in parse(_frames_text(a)):
-            mine = int(f.pdq, 16)
-            if all((mine ^ t).bit_count() > DEFAULT_FRAME_THRESHOLD for t in theirs):
-                missing += 1
-        return missing
+        return _unpartnered(mine, theirs) + _unpartnered(theirs, mine)
 
     def hash_content(self, content: Content) -> SignalValue | None:
         """vPDQ of a video (path or bytes), or of an animation's every frame; None
@@ -235,6 +231,10 @@ class VpdqSignal(SignalTypeBase):
         from brightline.core.video.index import VpdqIndex
 
         return VpdqIndex()
+
+
+def _unpartnered(these: list[int], others: list[int]) -> int:
+    return sum(all((x ^ y).bit_count() > DEFAULT_FRAME_THRESHOLD for y in others) for x in these)
 
 
 def _frames_text(value: str) -> str:
