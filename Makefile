@@ -63,6 +63,8 @@ bench: install
 	$(PY) bench/bench_index.py
 	$(PY) bench/bench_cli_match.py
 	$(PY) bench/bench_vics_read.py
+	$(PY) bench/bench_video.py hash
+	$(PY) bench/bench_video.py match
 	$(PY) bench/bench_api.py   # needs wrk: apt-get install -y wrk
 
 # Every fuzz target in tests/fuzz/targets for FUZZ_SECONDS each (atheris when it installs,

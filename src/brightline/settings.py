@@ -170,7 +170,40 @@ class Settings(BaseSettings):
     )
 
     # -- Video and live streams ----------------------------------------------
-    # (section kept for the video work)
+    video_rate: float = Field(
+        default=1.0,
+        description="Video frames hashed per second of video (vPDQ); 0 hashes every frame.",
+    )
+    video_max_frames: int = Field(
+        default=1_000_000,
+        description="Videos with more frames than this (declared or read) are refused.",
+    )
+    video_max_seconds: float = Field(
+        default=6 * 3600.0, description="Videos longer than this (seconds) are refused."
+    )
+    video_max_pixels: int = Field(
+        default=7680 * 4320, description="Video frames larger than this (pixels) are refused."
+    )
+    video_query_share: float = Field(
+        default=0.8,
+        description="Default share (0-1) of a query video's frames that must match a listed "
+        "video (catches a trimmed clip of it); per list with ``brightline list video``.",
+    )
+    video_listed_share: float = Field(
+        default=0.8,
+        description="Default share (0-1) of a listed video's frames that must be found in "
+        "the query (catches it inside a longer video); per list with ``brightline list video``.",
+    )
+    watch_reconnect_max_s: float = Field(
+        default=30.0,
+        description="Longest wait between reconnections of ``brightline watch`` (it backs "
+        "off from 1 s, doubling).",
+    )
+    watch_buffer_frames: int = Field(
+        default=64,
+        description="Decoded frames ``brightline watch`` holds before dropping the oldest "
+        "(a slow matcher never makes memory grow).",
+    )
 
     # -- Review workspace ----------------------------------------------------
     session_idle_s: float = Field(

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from brightline.core import signals as signal_types
 from brightline.core.signals.base import SignalValue
+
+if TYPE_CHECKING:
+    from brightline.core.signals.vpdq import VpdqFrame
 
 
 class HashRecord(NamedTuple):
@@ -179,6 +182,27 @@ class FileSignals:
         if found is None or not found.variants:
             return None
         return [found.value, *found.variants]
+
+    @property
+    def vpdq(self) -> list[VpdqFrame] | None:
+        """A video's (or animation's) vPDQ frames, from its ``vpdq`` signal."""
+        found = self.signals.get("vpdq")
+        frames = None if found is None else found.extra.get("vpdq")
+        if not isinstance(frames, list):
+            return None
+        from brightline.core.signals.vpdq import VpdqFrame as Frame
+
+        return [
+            Frame(int(f["frame"]), int(f["quality"]), str(f["pdq"]), float(f["timestamp"]))
+            for f in frames
+        ]
+
+    @property
+    def video(self) -> dict[str, object] | None:
+        """What decoding the video found (duration, fps, size, frames sampled)."""
+        found = self.signals.get("vpdq")
+        info = None if found is None else found.extra.get("video")
+        return dict(info) if isinstance(info, dict) else None
 
     def hashes(self) -> dict[str, str]:
         """``{signal type: value}`` of every signal."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 import brightline.services.reports  # noqa: F401  (registers the confirmed-item listener)
+from brightline.services import video_matching
 from brightline.services.matching import Matcher
 from brightline.services.store import Store
 from brightline.settings import Settings
@@ -19,6 +20,9 @@ class Services:
     settings: Settings
     store: Store
     _matcher: Matcher | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        video_matching.configure(self.settings)  # vPDQ sampling, budgets, default shares
 
     @property
     def matcher(self) -> Matcher:

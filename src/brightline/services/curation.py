@@ -19,6 +19,7 @@ from brightline.services import audit
 from brightline.services.store import Store, browse
 from brightline.services.store import entries as store_entries
 from brightline.services.store import lists as store_lists
+from brightline.services.store import video as store_video
 from brightline.services.store.db import next_rev
 
 
@@ -60,7 +61,7 @@ def add_entries(
             batch = [r for r in rows if r["source"] == source]
             store_entries.upsert_entries(conn, hash_list.id, batch, source=source, rev=rev)
         added = [
-            browse.entry_by_value(conn, hash_list.id, str(r["signal_type"]), str(r["value"]))
+            browse.entry_by_value(conn, hash_list.id, str(r["signal_type"]), _stored(r))
             for r in rows
         ]
         details = {
@@ -79,6 +80,11 @@ _IDS_SHOWN = 20
 def _check_texts(e: NewEntry) -> None:
     for name in ("category", "source", "source_id", "note"):
         check_text(name, getattr(e, name))
+
+
+def _stored(row: dict[str, str | None]) -> str:
+    """The value as stored (a video entry is stored under its frames' digest)."""
+    return store_video.entry_value(str(row["signal_type"]), str(row["value"]))
 
 
 def entries_page(store: Store, list_name: str, after_id: int, limit: int) -> list[Entry]:

@@ -161,6 +161,9 @@ def _add_content_signals(result: ScanResult, source: bytes | Path, opts: HashOpt
             continue
         if found is not None:
             signals.signals[signal.name] = found
+            partial = found.extra.get("decode_error")  # kept what it could, then broke
+            if isinstance(partial, str):
+                result.error = result.error or partial
     return result
 
 

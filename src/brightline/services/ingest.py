@@ -39,6 +39,7 @@ from brightline.services import audit
 from brightline.services.children import die_with_parent
 from brightline.services.store import Store
 from brightline.services.store import lists as store_lists
+from brightline.services.store import video as store_video
 from brightline.services.store.db import next_rev
 from brightline.services.store.entries import EntryRow, count_entries, iter_entries, upsert_rows
 
@@ -112,7 +113,16 @@ def import_file(
     source: str | None = None,
     actor: Actor | None = None,
 ) -> ImportReport:
-    """Import a file into a list (one transaction, one audit record)."""
+    """Import a file into a list (one transaction, one audit record). A folder of vpdq
+    files or videos imports as one video entry per file."""
+    if path.is_dir():
+        from brightline.services.video_ingest import folder_records
+
+        return import_records(
+            store, list_name, folder_records(path), source_name=str(path),
+            skip_invalid=skip_invalid, source=check_text("source", source) or path.name,
+            actor=actor,
+        )  # fmt: skip
     if not path.is_file():
         raise UsageError(f"{path} is not a file")
     source = check_text("source", source)
@@ -156,6 +166,26 @@ def import_stream(
         batches = _batches(rows)
         _write(conn, hash_list, batches, source, report)
         digesting.finish(report)
+        _audit(conn, actor, hash_list, report, source_name, source)
+    return report
+
+
+def import_records(
+    store: Store,
+    list_name: str,
+    items: Iterable[HashRecord | FormatError],
+    *,
+    source_name: str,
+    skip_invalid: bool = False,
+    source: str | None = None,
+    actor: Actor | None = None,
+) -> ImportReport:
+    """Import records already read (a folder of files), as one transaction."""
+    report = ImportReport(list_name)
+    with store.begin(bulk=True) as conn:
+        hash_list = store_lists.get_list(conn, list_name)
+        rows = _rows_of(hash_list, items, source_name, skip_invalid, report)
+        _write(conn, hash_list, _batches(rows), source, report)
         _audit(conn, actor, hash_list, report, source_name, source)
     return report
 
@@ -311,7 +341,18 @@ def _rows(
     skip_invalid: bool,
     report: ImportReport,
 ) -> Iterator[EntryRow]:
-    for item in formats.read_records(stream, source=source_name):
+    items = formats.read_records(stream, source=source_name)
+    return _rows_of(hash_list, items, source_name, skip_invalid, report)
+
+
+def _rows_of(
+    hash_list: HashList,
+    items: Iterable[HashRecord | FormatError],
+    source_name: str,
+    skip_invalid: bool,
+    report: ImportReport,
+) -> Iterator[EntryRow]:
+    for item in items:
         report.read += 1
         try:
             if isinstance(item, FormatError):
@@ -420,13 +461,15 @@ def _in_key_order(batch: dict[tuple[str, str], EntryRow]) -> list[EntryRow]:
     return [batch[key] for key in sorted(batch)]
 
 
-EXPORT_FORMATS = ("csv", "vics")
+EXPORT_FORMATS = ("csv", "vics", "pytx")
 
 
 def export_list(
     store: Store, list_name: str, fmt: str, out: TextIO, *, actor: Actor | None = None
 ) -> int:
-    """Write a list as CSV or VICS 2.0 JSON; returns rows (CSV) or media (VICS) written.
+    """Write a list as CSV, VICS 2.0 JSON or a python-threatexchange dataset CSV;
+    returns rows (CSV) or media (VICS) written. Video entries carry their frames
+    (pytx's vPDQ JSON) in place of the digest they are stored under.
 
     A list leaving the system is audited (``list.export``) once it is written."""
     if fmt not in EXPORT_FORMATS:
@@ -435,8 +478,13 @@ def export_list(
         )
     with store.connect() as conn:
         hash_list = store_lists.get_list(conn, list_name)
-        items = iter_entries(conn, hash_list.id)
-        count = formats.write_csv(items, out) if fmt == "csv" else formats.write_vics(items, out)
+        items = store_video.with_frames(conn, iter_entries(conn, hash_list.id))
+        if fmt == "pytx":
+            count = formats.write_pytx(items, out)
+        elif fmt == "csv":
+            count = formats.write_csv(items, out)
+        else:
+            count = formats.write_vics(items, out)
     with store.begin() as conn:
         details = {"format": fmt, "written": count}
         audit.record(conn, audit.who(actor), "list.export", f"list:{hash_list.name}", details)

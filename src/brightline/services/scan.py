@@ -34,6 +34,7 @@ from brightline.services.hashing import HashOptions
 from brightline.services.items import hash_item
 from brightline.services.matching import Matcher, Query, query_of
 from brightline.services.recording import Recorder
+from brightline.services.video_matching import attach_frame_matches
 
 CHUNK = 8
 MATCH_BATCH = 256
@@ -243,6 +244,7 @@ def attach_matches(
             queries.append(q)
     for owner, found in zip(owners, matcher.match(queries, list_names), strict=True):
         results[owner].matches.extend(found)
+    attach_frame_matches(results, matcher, list_names)  # video frames <-> image lists
 
 
 def _matched(

@@ -109,7 +109,7 @@ def test_arbitrary_json_in_a_vics_shell(value: object, shape: str) -> None:
 @given(st.binary(max_size=70_000))
 def test_sniff_raises_only_format_error(head: bytes) -> None:
     with contextlib.suppress(FormatError):
-        assert sniff_format(head) in {"text", "csv", "pytx", "vics"}
+        assert sniff_format(head) in {"text", "csv", "pytx", "vics", "vpdq"}
 
 
 def test_deep_nesting_is_refused_or_skipped_without_building_it() -> None:

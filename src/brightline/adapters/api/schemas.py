@@ -18,11 +18,23 @@ Thresholds = Annotated[
 ]
 
 
+#: Longest hash value accepted: a vPDQ signal (a video's frames, pytx's JSON) of up
+#: to 12,000 frames; every other type is far shorter and checked by its signal type.
+VALUE_MAX = 1_048_576
+
+
 class _Out(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
 # -- hashing and matching -------------------------------------------------------
+
+
+class VpdqFrameOut(_Out):
+    frame: int
+    quality: int
+    pdq: str
+    timestamp: float
 
 
 class Signals(_Out):
@@ -39,6 +51,15 @@ class Signals(_Out):
     pdq: str | None = None
     pdq_quality: int | None = None
     pdq_dihedral: list[str] | None = None
+    vpdq: list[VpdqFrameOut] | None = Field(
+        default=None, description="Videos and animations: the sampled frames' PDQ hashes."
+    )
+    video: dict[str, float | int] | None = None
+
+
+class TimeRange(_Out):
+    query: list[float] = Field(description="Start and end (s) in the query video.")
+    listed: list[float] = Field(description="Start and end (s) in the listed video.")
 
 
 class MatchOut(_Out):
@@ -55,6 +76,22 @@ class MatchOut(_Out):
     scheme: str
     source: str | None
     source_id: str | None
+    query_share: float | None = Field(
+        default=None, description="Video matches: share of the query's frames matched."
+    )
+    listed_share: float | None = Field(
+        default=None, description="Video matches: share of the listed video's frames matched."
+    )
+    matched_frames: int | None = None
+    ranges: list[TimeRange] | None = Field(
+        default=None, description="Video matches: matched time ranges on both sides."
+    )
+    frame: int | None = Field(default=None, description="Video frame that matched an image.")
+    timestamp: float | None = None
+    listed_frame: int | None = Field(
+        default=None, description="Frame of a listed video that an image matched."
+    )
+    listed_timestamp: float | None = None
 
 
 class HashOut(_Out):
@@ -105,7 +142,7 @@ class FileMatchBatchOut(_Out):
 
 class HashQuery(BaseModel):
     signal_type: str = Field(max_length=32, examples=["pdq"])
-    value: str = Field(max_length=512)
+    value: str = Field(max_length=VALUE_MAX)
 
 
 class Scope(BaseModel):
@@ -193,7 +230,7 @@ class ListDeleted(_Out):
 
 class EntryIn(BaseModel):
     signal_type: str = Field(max_length=32, examples=["pdq"])
-    value: str = Field(max_length=512)
+    value: str = Field(max_length=VALUE_MAX)
     category: str | None = Field(default=None, max_length=64)
     source: str | None = Field(default=None, max_length=200)
     source_id: str | None = Field(default=None, max_length=256)

@@ -25,7 +25,7 @@ from brightline.core.names import LIST_NAME_RULE
 from brightline.core.signals.thresholds import parse_assignments
 from brightline.core.wording import plural
 from brightline.errors import UsageError
-from brightline.services import ingest, lists
+from brightline.services import ingest, lists, video_ingest
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 ThresholdForOpt = Annotated[
@@ -160,13 +160,22 @@ def import_(
 @handle_errors
 def export(
     name: str,
-    format: Annotated[str, typer.Option("--format", "-f", help="csv or vics.")] = "csv",
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="csv, vics, pytx or vpdq (a folder).")
+    ] = "csv",
     output: Annotated[
         Path, typer.Option("--output", "-o", help="File to write ('-' for standard output).")
     ] = Path("-"),
 ) -> None:
-    """Export a list as CSV or VICS 2.0 JSON."""
+    """Export a list as CSV, VICS 2.0 JSON, a pytx dataset CSV, or (``vpdq``) a folder of
+    vpdq files, one per video entry."""
     svc = services()
+    if format == "vpdq":  # video entries: one vpdq tool file each, into the folder -o
+        if str(output) == "-":
+            raise UsageError("--format vpdq writes a folder: give it with --output FOLDER")
+        count = video_ingest.export_vpdq_folder(svc.store, name, output)
+        console.print(f"Wrote {plural(count, 'vpdq file')} to {output}.")
+        return
     if str(output) == "-":
         ingest.export_list(svc.store, name, format, sys.stdout, actor=operator())
         return

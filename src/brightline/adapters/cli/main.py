@@ -13,6 +13,7 @@ from brightline.adapters.cli import (
     scan_cmd,
     serve_cmd,
     users_cmd,
+    video_cmd,
 )
 from brightline.adapters.cli.app import app
 
@@ -30,6 +31,7 @@ __all__ = [
     "scan_cmd",
     "serve_cmd",
     "users_cmd",
+    "video_cmd",
 ]
 
 

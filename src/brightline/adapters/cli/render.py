@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from rich.markup import escape
 
 from brightline.adapters.cli.app import console
-from brightline.core.models import ScanResult
+from brightline.core.models import Match, ScanResult
+from brightline.core.signals.vpdq import VpdqFrame
 from brightline.core.wording import plural
 
 
@@ -17,6 +18,9 @@ def render_hash(result: ScanResult) -> None:
     s = result.signals
     if s is not None:
         for name, found in s.signals.items():
+            if "vpdq" in found.extra:  # a video's frames: a summary, not every frame
+                console.print(f"  {name:<7} {_video_summary(s.vpdq, s.video)}", highlight=False)
+                continue
             quality = f"  (quality {found.quality})" if found.quality is not None else ""
             console.print(f"  {name:<7} {escape(found.value)}{quality}", highlight=False)
             for i, variant in enumerate(found.variants, start=1):
@@ -30,6 +34,7 @@ def render_match(result: ScanResult) -> None:
     path = escape(result.path)
     for m in result.matches:
         why = "exact" if m.distance == 0 and m.exact else f"distance {m.distance}"
+        why += _video_note(m)
         category = f", category {m.category} ({m.scheme})" if m.category else ""
         console.print(
             f"[bold red]MATCH[/] {path}: {m.signal_type} {why} → list "
@@ -49,3 +54,29 @@ def render_summary(files: int, matched: int, errors: int, reasons: Mapping[str, 
         f"{errors:,} could not be checked{f' ({why})' if why else ''}.",
         highlight=False,
     )
+
+
+def _video_summary(frames: list[VpdqFrame] | None, video: dict[str, object] | None) -> str:
+    length = f", {video.get('duration')} s" if video else ""
+    return f"{len(frames or [])} frame hashes (quality >= 50, unique){length}"
+
+
+def _video_note(m: Match) -> str:
+    """Where in the videos a match is (video matches carry it in ``extra``)."""
+    x = m.extra or {}
+    if "query_share" in x:
+        ranges = x.get("ranges") or []
+        first = ranges[0] if isinstance(ranges, list) and ranges else None
+        where = f", query {first['query']} s = listed {first['listed']} s" if first else ""
+        more = (
+            f" (+{len(ranges) - 1} ranges)" if isinstance(ranges, list) and len(ranges) > 1 else ""
+        )
+        return (
+            f", {x['query_share']:.0%} of the query, {x['listed_share']:.0%} of the listed video"
+            f"{where}{more}"
+        )
+    if "frame" in x:
+        return f", frame {x['frame']} at {x['timestamp']} s"
+    if "listed_frame" in x:
+        return f", listed frame {x['listed_frame']} at {x['listed_timestamp']} s"
+    return ""

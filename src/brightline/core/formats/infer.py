@@ -17,7 +17,7 @@ _HEX = re.compile(r"[0-9A-Fa-f]+")
 # Signal type names as files spell them: "md5", "SHA-256", "video_md5", "photo.pdq".
 TYPE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,39}")
 # Signal types that only python-threatexchange writes; their presence marks a pytx file.
-PYTX_ONLY_TYPES = frozenset({"video_md5", "raw_text", "url", "trend_query", "pdq_ocr"})
+PYTX_ONLY_TYPES = frozenset({"video_md5", "raw_text", "url", "trend_query", "pdq_ocr", "vpdq"})
 
 
 def is_hex(value: str) -> bool:

@@ -16,12 +16,14 @@ Signal type names stay pytx's own (``pdq``, ``video_md5``, ``raw_text``, ``url``
 
 from __future__ import annotations
 
+import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import TextIO
 
 from brightline.core.formats.csvfile import header_names, iter_rows
 from brightline.core.formats.text import read_text
-from brightline.core.models import HashRecord
+from brightline.core.models import Entry, HashRecord
 from brightline.errors import FormatError
 
 DATASET_COLUMNS = ("collab", "signal_type", "signal_str", "category", "tags")
@@ -63,3 +65,16 @@ def _read_dataset(buf: io.BufferedReader, source: str | None) -> Iterator[HashRe
 def _note(row: dict[str, str]) -> str | None:
     parts = [f"{name}: {row[name]}" for name in ("collab", "tags") if row.get(name)]
     return "; ".join(parts) or None
+
+
+def write_pytx(entries: Iterable[Entry], stream: TextIO) -> int:
+    """Write entries as the dataset CSV pytx prints (``collab`` is the list's source,
+    ``category`` the entry's, the source id as a tag); returns rows written."""
+    writer = csv.writer(stream)
+    writer.writerow(DATASET_COLUMNS)
+    count = 0
+    for e in entries:
+        tags = f"source_id:{e.source_id}" if e.source_id else ""
+        writer.writerow((e.source or "", e.signal_type, e.value, e.category or "", tags))
+        count += 1
+    return count

@@ -11,6 +11,7 @@ from brightline.core.formats.sniff import sniff_format
 from brightline.core.formats.streams import read_head, utf8_stream
 from brightline.core.formats.text import read_text
 from brightline.core.formats.vics import read_vics
+from brightline.core.formats.vpdqfile import read_vpdq_file
 from brightline.core.models import HashRecord
 from brightline.errors import FormatError
 
@@ -30,6 +31,8 @@ def read_records(stream: BinaryIO, source: str | None = None) -> Iterator[HashRe
             yield from read_vics(buf, source)
         elif kind == "csv":
             yield from read_csv(buf, source)
+        elif kind == "vpdq":
+            yield from read_vpdq_file(buf, source)
         elif kind == "pytx":
             yield from read_pytx(buf, buf.peek(len(head)), source)
         else:

@@ -7,9 +7,10 @@ from brightline.core.formats.infer import PYTX_ONLY_TYPES
 from brightline.core.formats.pytx import is_dataset_header
 from brightline.core.formats.streams import utf8_head
 from brightline.core.formats.vics import looks_like_vics
+from brightline.core.formats.vpdqfile import looks_like_vpdq_file
 from brightline.errors import FormatError
 
-FORMATS = ("text", "csv", "pytx", "vics")
+FORMATS = ("text", "csv", "pytx", "vics", "vpdq")
 
 _ARCHIVES = {
     b"\x1f\x8b": "gzip-compressed",
@@ -42,6 +43,8 @@ def sniff_format(head: bytes) -> str:
         raise FormatError("a JSON array is not a hash-list format Brightline reads", "byte 0")
     if _is_binary(data):
         raise FormatError("binary data, not a hash list", "byte 0")
+    if looks_like_vpdq_file(data):
+        return "vpdq"
     first = next((line for line in data.splitlines() if line.strip()), b"")
     if not first.lstrip().startswith(b"#"):
         names = header_names(first.decode("utf-8", "replace"))

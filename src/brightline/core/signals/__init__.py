@@ -25,12 +25,13 @@ from brightline.core.signals.base import (
     SignalValue,
 )
 from brightline.core.signals.hexhash import MD5, PDQ, SHA1, SHA256
+from brightline.core.signals.vpdq import VPDQ
 from brightline.errors import InvalidHashError
 
 ENTRY_POINT_GROUP = "brightline.signal_types"
 log = logging.getLogger(__name__)
 
-_REGISTRY: dict[str, SignalType] = {s.name: s for s in (MD5, SHA1, SHA256, PDQ)}
+_REGISTRY: dict[str, SignalType] = {s.name: s for s in (MD5, SHA1, SHA256, PDQ, VPDQ)}
 _BUILT_IN = frozenset(_REGISTRY)
 
 # Spellings seen in the wild (VICS, NCMEC, threatexchange) for the same signal.
@@ -42,6 +43,8 @@ _ALIASES = {
     "pdqhash": "pdq",
     "photo_pdq": "pdq",
     "video_md5": "md5",  # python-threatexchange's name for a whole-file video MD5
+    "video_vpdq": "vpdq",
+    "vpdq_hash": "vpdq",
 }
 _discovered = False
 _discover_lock = threading.Lock()

@@ -39,7 +39,9 @@ How it is matched
                          can treat the group as a video's frames).
 
 A ``SignalValue`` may also carry ``extra`` JSON fields for the file's signals row
-(``pdq_dihedral``), and ``quality`` (shown as ``<name>_quality``). A value that is
+(``pdq_dihedral``), and ``quality`` (shown as ``<name>_quality``). An extra
+``decode_error`` (text) says the content broke part way: the value is kept (what
+was decoded before the break) and the file's row carries that error. A value that is
 not one string (vPDQ's frames) keeps a summary in ``value``, its parts where its
 ``query_values`` finds them (``variants``, or ``extra``).
 

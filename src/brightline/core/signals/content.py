@@ -13,8 +13,8 @@ from collections.abc import Callable
 from brightline.core.signals.base import FILE, PHOTO, VIDEO
 from brightline.core.signals.decode import sniff_media_type
 
-#: Bytes a sniffer is given.
-HEAD_BYTES = 32
+#: Bytes a sniffer is given (video containers: MPEG-TS needs three packets).
+HEAD_BYTES = 512
 
 Sniffer = Callable[[bytes], str | None]
 _SNIFFERS: list[Sniffer] = [sniff_media_type]

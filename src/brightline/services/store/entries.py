@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Row, and_, func, select, update
 
 from brightline.core.models import Entry, HashList
 from brightline.errors import NotFoundError
+from brightline.services.store import video as store_video
 from brightline.services.store.db import next_rev
 from brightline.services.store.tables import entries, hash_lists, tombstones
 
@@ -59,9 +60,21 @@ EntryRow = tuple[str, str, str | None, str | None, str | None]
 def upsert_rows(
     conn: Connection, list_id: int, rows: Sequence[EntryRow], *, source: str | None, rev: int
 ) -> None:
-    """``upsert_entries`` for rows as tuples: the bulk import's form."""
+    """``upsert_entries`` for rows as tuples: the bulk import's form.
+
+    Video rows (``vpdq``) are stored under their digest, their frames aside
+    (``store.video``): the one place video entries join the entries table.
+    """
     if not rows:
         return
+    rows, videos = store_video.split_rows(rows)
+    _upsert(conn, list_id, rows, source, rev)
+    store_video.store_frames(conn, list_id, videos)
+
+
+def _upsert(
+    conn: Connection, list_id: int, rows: Sequence[EntryRow], source: str | None, rev: int
+) -> None:
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         if conn.dialect.name == "postgresql":

@@ -27,6 +27,7 @@ from brightline.adapters.api.uploads import read_files
 from brightline.core import signals
 from brightline.core.actor import Actor
 from brightline.core.models import HashList, Match, ScanResult
+from brightline.core.signals import vpdq
 from brightline.services import curation, lists
 from brightline.services.actions import MatchContext
 
@@ -62,7 +63,14 @@ def _banks(value: str | None) -> set[str] | None:
 
 
 def _signals_of(result: ScanResult) -> dict[str, str]:
-    return result.signals.hashes() if result.signals else {}
+    """``{signal type: hash}``; a video's vPDQ as pytx writes it (a JSON array)."""
+    if result.signals is None:
+        return {}
+    out = result.signals.hashes()
+    frames = result.signals.vpdq
+    if frames:
+        out["vpdq"] = vpdq.to_pytx(frames)
+    return out
 
 
 def _by_bank(found: Sequence[Match], banks: set[str] | None) -> dict[str, list[dict[str, Any]]]:

@@ -1,0 +1,311 @@
+"""Watch a live stream (HLS, RTMP/RTSP, a file being written, a device) for known video.
+
+A reader thread decodes the stream and samples frames at the configured rate into
+a bounded queue (when matching falls behind, the oldest frames are dropped and
+counted, so memory never grows); the caller's thread hashes and matches them. Each
+sampled frame is looked up in the video index and the image lists: an alert is
+raised when the last ``window`` sampled frames match one listed video (its
+``query_share`` over the window reaches the list's threshold), or when a frame
+matches a listed image. One alert per listed item per sighting: the same entry
+alerts again only after ``cooldown_s`` (wall time) without a match.
+
+The stream is reopened when it ends, stalls (FFmpeg's read timeout), drops or
+sends garbage, after a backoff doubling from 1 s to ``reconnect_max_s``; each
+reason is logged. Alerts go through the list's actions (match log, webhooks).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO, cast
+
+import av
+
+from brightline.core.models import Match
+from brightline.core.signals import _pdq, vpdq
+from brightline.core.signals.vpdq import MIN_QUALITY, VpdqFrame
+from brightline.core.video.decode import luma, open_container, rgb
+from brightline.errors import DecodeError
+from brightline.services import actions
+from brightline.services.matching import Matcher, Query
+from brightline.services.video_matching import frames_in_image_lists
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class WatchOptions:
+    rate: float = 1.0
+    window: int = 2
+    cooldown_s: float = 30.0
+    buffer_frames: int = 64
+    reconnect_max_s: float = 30.0
+    read_timeout_s: float = 10.0
+    max_reconnects: int | None = None
+    follow_idle_s: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A known video or image seen in the stream."""
+
+    match: Match
+    stream_time: float
+    wall_time: datetime
+    frame: VpdqFrame
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "alert": True,
+            "list": self.match.list_name,
+            "entry_id": self.match.entry_id,
+            "source_id": self.match.source_id,
+            "category": self.match.category,
+            "signal_type": self.match.signal_type,
+            "stream_time": round(self.stream_time, 3),
+            "wall_time": self.wall_time.isoformat(),
+            "match": self.match.as_dict(),
+        }
+
+
+@dataclass(slots=True)
+class _Sample:
+    frame: VpdqFrame
+    received: float
+
+
+@dataclass
+class WatchStats:
+    frames: int = 0
+    dropped: int = 0
+    reconnects: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Watcher:
+    """``run`` blocks until ``stop`` is set (or the source ends for good)."""
+
+    def __init__(
+        self,
+        source: str,
+        matcher: Matcher,
+        list_names: Sequence[str] | None,
+        opts: WatchOptions,
+        on_alert: Callable[[Alert], None],
+        *,
+        record: bool = True,
+    ) -> None:
+        self.source = source
+        self.matcher = matcher
+        self.list_names = list(list_names) if list_names else None
+        self.opts = opts
+        self.on_alert = on_alert
+        self.record = record
+        self.stop = threading.Event()
+        self.stats = WatchStats()
+        self._queue: collections.deque[_Sample] = collections.deque(maxlen=opts.buffer_frames)
+        self._ready = threading.Condition()
+        self._reader_done = threading.Event()
+        self._last_seen: dict[tuple[int, int], float] = {}
+        self._refreshed = 0.0
+
+    # -- consumer ---------------------------------------------------------------
+
+    def run(self) -> WatchStats:
+        self.matcher.match([], self.list_names)  # an unknown list fails now, not later
+        reader = threading.Thread(target=self._read_forever, name="brightline-watch", daemon=True)
+        reader.start()
+        window: collections.deque[VpdqFrame] = collections.deque(maxlen=max(1, self.opts.window))
+        try:
+            while not self.stop.is_set():
+                sample = self._next()
+                if sample is None:
+                    if self._reader_done.is_set() and not self._queue:
+                        break
+                    continue
+                window.append(sample.frame)
+                self._check(list(window), sample.frame)
+        finally:
+            self.stop.set()
+            reader.join(timeout=5)
+        return self.stats
+
+    def _next(self) -> _Sample | None:
+        with self._ready:
+            if not self._queue:
+                self._ready.wait(timeout=0.2)
+            return self._queue.popleft() if self._queue else None
+
+    def _check(self, window: list[VpdqFrame], newest: VpdqFrame) -> None:
+        if time.monotonic() - self._refreshed >= 1.0:  # list changes, about once a second
+            self.matcher.refresh(save=False)
+            self._refreshed = time.monotonic()
+        found: list[Match] = []
+        if newest.quality >= MIN_QUALITY:
+            good = [f for f in window if f.quality >= MIN_QUALITY]
+            if len(good) == len(window) == max(1, self.opts.window):
+                lines = tuple(f.vpdq_line() for f in good)
+                query = Query(vpdq.NAME, vpdq.digest(good), lines)
+                found.extend(self.matcher.match([query], self.list_names)[0])
+            pdq = self.matcher.match([Query("pdq", newest.pdq)], self.list_names)
+            found.extend(frames_in_image_lists(pdq, [newest]))
+        fresh = [m for m in found if self._is_new(m)]
+        if not fresh:
+            return
+        now = datetime.now(UTC)
+        for m in fresh:
+            self.on_alert(Alert(m, newest.timestamp, now, newest))
+        if self.record:
+            ctx = actions.MatchContext(ref=f"watch:{_redact(self.source)}")
+            try:
+                actions.record_matches(self.matcher.store, fresh, ctx)
+            except Exception:  # an alert must never be lost to a recording failure
+                log.exception("could not record watch alerts")
+
+    def _is_new(self, m: Match) -> bool:
+        """Alert once per sighting: again only after ``cooldown_s`` (wall time, so a
+        reconnection replaying the same segments does not alert twice)."""
+        key, now = (m.list_id, m.entry_id), time.monotonic()
+        last = self._last_seen.get(key)
+        self._last_seen[key] = now
+        return last is None or now - last > self.opts.cooldown_s
+
+    # -- reader -----------------------------------------------------------------
+
+    def _read_forever(self) -> None:
+        delay = 1.0
+        try:
+            while not self.stop.is_set():
+                started = time.monotonic()
+                try:
+                    self._read_once()
+                    reason = "the stream ended"
+                except DecodeError as exc:
+                    reason = str(exc)
+                except Exception as exc:
+                    reason = f"{type(exc).__name__}: {exc}"
+                if self.stop.is_set() or _is_plain_file(self.source):
+                    return
+                self.stats.reconnects += 1
+                self.stats.errors.append(reason)
+                limit = self.opts.max_reconnects
+                if limit is not None and self.stats.reconnects > limit:
+                    log.warning("watch: giving up on %s: %s", _redact(self.source), reason)
+                    return
+                if time.monotonic() - started > 30:
+                    delay = 1.0  # it ran for a while: start the backoff again
+                log.warning("watch: %s; reconnecting in %.0f s", reason, delay)
+                self.stop.wait(delay)
+                delay = min(delay * 2, self.opts.reconnect_max_s)
+        finally:
+            self._reader_done.set()
+            with self._ready:
+                self._ready.notify_all()
+
+    def _read_once(self) -> None:
+        with _open(self.source, self.opts) as container:
+            if not container.streams.video:
+                raise DecodeError("no video stream in the source")
+            stream = container.streams.video[0]
+            stream.codec_context.thread_type = "AUTO"
+            next_t: float | None = None
+            step = 1.0 / self.opts.rate if self.opts.rate > 0 else 0.0
+            n = 0
+            for frame in _frames(container, stream):
+                if self.stop.is_set():
+                    return
+                t = float(frame.time) if frame.time is not None else n * (step or 1.0)
+                n += 1
+                if next_t is not None and t < next_t - step:  # the stream restarted
+                    next_t = None
+                if next_t is not None and t + 1e-6 < next_t:
+                    continue
+                next_t = t + step if next_t is None else max(next_t + step, t)
+                self._push(_hash(frame, n - 1, t))
+
+    def _push(self, vf: VpdqFrame) -> None:
+        with self._ready:
+            if len(self._queue) == self._queue.maxlen:
+                self.stats.dropped += 1
+            self._queue.append(_Sample(vf, time.monotonic()))
+            self.stats.frames += 1
+            self._ready.notify()
+
+
+def _frames(container: Any, stream: Any) -> Iterator[av.VideoFrame]:
+    try:
+        for packet in container.demux(stream):
+            try:
+                yield from packet.decode()
+            except av.InvalidDataError:
+                continue  # a damaged packet: skip it, keep watching
+    except av.FFmpegError as exc:
+        raise DecodeError(f"stream read failed: {exc}") from exc
+
+
+def _hash(frame: av.VideoFrame, n: int, t: float) -> VpdqFrame:
+    fmt = frame.format.name
+    pixels, bpp = (luma(frame), 1) if fmt == "gray" else (rgb(frame), 3)
+    w, h = frame.width, frame.height
+    quality, hashes = _pdq.hash_plane(pixels, bpp, w, h, w, h, 1, 1, False)
+    return VpdqFrame(n, quality, hashes[0].hex(), round(t, 3))
+
+
+def _open(source: str, opts: WatchOptions) -> Any:
+    timeout_us = str(int(opts.read_timeout_s * 1_000_000))
+    if source.startswith(("http://", "https://")):
+        options = {"rw_timeout": timeout_us, "live_start_index": "-1", "reconnect": "1"}
+        return open_container(source, options=options, timeout=opts.read_timeout_s)
+    if source.startswith(("rtsp://", "rtsps://")):
+        options = {"rtsp_transport": "tcp", "timeout": timeout_us}
+        return open_container(source, options=options, timeout=opts.read_timeout_s)
+    if source.startswith(("rtmp://", "rtmps://", "srt://", "udp://", "tcp://")):
+        return open_container(
+            source, options={"rw_timeout": timeout_us}, timeout=opts.read_timeout_s
+        )
+    if source.startswith("/dev/video") or source.startswith("v4l2:"):
+        return open_container(source.removeprefix("v4l2:"), format="v4l2")
+    return open_container(cast(BinaryIO, _Follow(Path(source), opts.follow_idle_s)))
+
+
+def _is_plain_file(source: str) -> bool:
+    return "://" not in source and not source.startswith(("/dev/", "v4l2:"))
+
+
+class _Follow:
+    """A file read as it grows (``tail -f``): EOF only after ``idle_s`` without data."""
+
+    def __init__(self, path: Path, idle_s: float) -> None:
+        self._fh: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed by PyAV via close()
+        self._idle_s = idle_s
+
+    def read(self, n: int = -1) -> bytes:
+        waited = 0.0
+        while True:
+            data = self._fh.read(n if n > 0 else 1 << 16)
+            if data or waited >= self._idle_s:
+                return data
+            time.sleep(0.1)
+            waited += 0.1
+
+    def seekable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def _redact(source: str) -> str:
+    """A source for logs: no credentials in the URL."""
+    if "@" in source and "://" in source:
+        scheme, rest = source.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return os.path.basename(source) if "://" not in source else source
