@@ -20,8 +20,8 @@ from brightline.services.hashing import HashOptions, hash_bytes
 from brightline.services.store import content as store_content
 from brightline.settings import Settings
 
-#: The first bytes of an MP4 file (no video signal type is registered in these tests).
-MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(200)
+#: The first bytes of an MP4 file and nothing after them: a video that cannot be decoded.
+MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(200)
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def _row(data: bytes, opts: HashOptions | None = None) -> dict[str, Any]:
     return row_of(meta, hash_job(("bytes", data), opts or HashOptions()), "uk")
 
 
-def test_statuses_from_the_shared_hashing() -> None:
+def test_statuses_from_the_shared_hashing(videos: dict[str, Path]) -> None:
     picture = _row(KNOWN)
     expected = hash_bytes(KNOWN, HashOptions()).signals
     assert expected is not None
@@ -48,12 +48,15 @@ def test_statuses_from_the_shared_hashing() -> None:
     )
     text = _row(b"shopping list\n")  # not_an_image in the shared hashing: no error here
     assert (text["status"], text["error_code"], text["error"]) == ("other", None, None)
-    video = _row(MP4)  # a video is media: unknown when nothing matched
+    video = _row(videos["unrelated"].read_bytes())  # media: unknown when nothing matched
     assert (video["status"], video["media_type"], video["error_code"]) == (
         "unknown",
         "video/mp4",
         None,
     )
+    assert video["md5"]
+    cut = _row(MP4_HEAD)  # a video that cannot be decoded is an error with a reason
+    assert cut["status"] == "error" and cut["media_type"] == "video/mp4" and cut["error"]
     empty = _row(b"")
     assert empty["status"] == "other" and empty["md5"] == "d41d8cd98f00b204e9800998ecf8427e"
     broken = _row(b"\xff\xd8\xff\xe0garbage")
