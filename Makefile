@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml setup.py
 
 # Debian packages (FFmpeg, The Sleuth Kit, libewf tools, mtools, 7-Zip, Chromium).
 system-packages:
-	@bash scripts/system-packages.sh
+	@bash .ci/run packages
 
 install: system-packages $(STAMP) native
 
