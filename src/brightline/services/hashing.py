@@ -150,8 +150,15 @@ def _add_content_signals(result: ScanResult, source: bytes | Path, opts: HashOpt
         else:
             result.error = f"no signal type for {kind} content is installed"
         return result
+    digests = {name: v.value for name, v in signals.signals.items()}
     content = Content(
-        source, signals.media_type, kind, opts.max_pixels, opts.dihedral, opts.max_decode_bytes
+        source,
+        signals.media_type,
+        kind,
+        opts.max_pixels,
+        opts.dihedral,
+        opts.max_decode_bytes,
+        digests,
     )
     for signal in hashers:
         try:

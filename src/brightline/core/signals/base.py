@@ -88,6 +88,9 @@ class Content:
     dihedral: bool = False
     #: Most memory one decode may take (estimated from the header before decoding).
     max_decode_bytes: int = 256 * 1024 * 1024
+    #: The content's digests already taken (``{"md5": …}``), so a type that keeps one
+    #: (vPDQ keeps the file's MD5) never reads the content again for it.
+    digests: Mapping[str, str] = field(default_factory=dict)
 
 
 class Digest(Protocol):

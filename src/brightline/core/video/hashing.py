@@ -30,7 +30,7 @@ def hash_content(content: Content, opts: VideoOptions | None) -> tuple[VideoHash
         video = hash_animation(src, opts, content.max_pixels)
     else:
         return None
-    return video, _md5(src)
+    return video, content.digests.get("md5") or _md5(src)
 
 
 def _md5(source: bytes | Path) -> str:
