@@ -289,3 +289,16 @@ def _multipart(content_type: str, body: bytes) -> dict[str, tuple[str, bytes]]:
         payload = part.get_payload(decode=True) or b""
         out[str(name)] = (str(part.get_filename() or ""), payload)
     return out
+
+
+def reporting_overrides(url: str) -> dict[str, Any]:
+    """Settings that send reports to a fake server at ``url`` (API test servers)."""
+    return {
+        "ncmec_url": url,
+        "ncmec_username": "esp-user",
+        "ncmec_password": "esp-secret",
+        "reporter_first_name": "Rita",
+        "reporter_last_name": "Porter",
+        "reporter_email": "reports@example.org",
+        "report_backoff_s": 0.05,
+    }

@@ -41,6 +41,19 @@ def api_database_url(request: pytest.FixtureRequest, tmp_path_factory: Any) -> I
 
 
 @pytest.fixture(scope="module")
+def ncmec() -> Iterator[Any]:
+    """A local CyberTipline server (``tests/fake_ncmec.py``) for the module's tests."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[2]))
+    from fake_ncmec import FakeNcmec
+
+    server = FakeNcmec().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
 def server_overrides() -> dict[str, Any]:
     """Settings a test module wants changed (override in the module)."""
     return {}

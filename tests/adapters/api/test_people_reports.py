@@ -23,7 +23,7 @@ from brightline.services import users
 from brightline.services.context import open_services
 from brightline.services.demo import jpeg, picture
 from brightline.services.reports import Reporting
-from fake_ncmec import FakeNcmec
+from fake_ncmec import FakeNcmec, reporting_overrides
 
 PASSWORD = "correct horse battery"
 PEOPLE = {
@@ -36,23 +36,8 @@ PEOPLE = {
 
 
 @pytest.fixture(scope="module")
-def ncmec() -> Iterator[FakeNcmec]:
-    server = FakeNcmec().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def server_overrides(ncmec: FakeNcmec) -> dict[str, Any]:
-    return {
-        "ncmec_url": ncmec.url,
-        "ncmec_username": "esp-user",
-        "ncmec_password": "esp-secret",
-        "reporter_first_name": "Rita",
-        "reporter_last_name": "Porter",
-        "reporter_email": "reports@example.org",
-        "report_backoff_s": 0.05,
-    }
+    return reporting_overrides(ncmec.url)
 
 
 @pytest.fixture(scope="module")

@@ -15,28 +15,13 @@ sys.path.insert(0, str(Path(__file__).parents[2]))
 
 from brightline.services.reports import _review_port
 from brightline.services.store import Store
-from fake_ncmec import FakeNcmec
+from fake_ncmec import FakeNcmec, reporting_overrides
 from reports_helpers import ReviewDouble
 
 
 @pytest.fixture(scope="module")
-def ncmec() -> Iterator[FakeNcmec]:
-    server = FakeNcmec().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def server_overrides(ncmec: FakeNcmec) -> dict[str, Any]:
-    return {
-        "ncmec_url": ncmec.url,
-        "ncmec_username": "esp-user",
-        "ncmec_password": "esp-secret",
-        "reporter_first_name": "Rita",
-        "reporter_last_name": "Porter",
-        "reporter_email": "reports@example.org",
-        "report_backoff_s": 0.05,
-    }
+    return reporting_overrides(ncmec.url)
 
 
 @pytest.fixture(scope="module")

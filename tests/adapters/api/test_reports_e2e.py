@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,29 +21,14 @@ from brightline.core.actor import local_operator
 from brightline.services import users
 from brightline.services.context import open_services
 from brightline.services.demo import jpeg, picture
-from fake_ncmec import FakeNcmec
+from fake_ncmec import FakeNcmec, reporting_overrides
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
-def ncmec() -> Iterator[FakeNcmec]:
-    server = FakeNcmec().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def server_overrides(ncmec: FakeNcmec) -> dict[str, Any]:
-    return {
-        "ncmec_url": ncmec.url,
-        "ncmec_username": "esp-user",
-        "ncmec_password": "esp-secret",
-        "reporter_first_name": "Rita",
-        "reporter_last_name": "Porter",
-        "reporter_email": "reports@example.org",
-        "report_backoff_s": 0.05,
-    }
+    return reporting_overrides(ncmec.url)
 
 
 def _signed_in(server: Any, name: str, role: str) -> httpx.Client:
