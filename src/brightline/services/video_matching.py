@@ -26,8 +26,8 @@ from sqlalchemy import Connection, select
 from brightline.core.models import Match, ScanResult
 from brightline.core.signals import vpdq
 from brightline.core.signals.vpdq import VPDQ, VpdqFrame
-from brightline.core.video.decode import VideoOptions
 from brightline.core.video.index import entry_value
+from brightline.core.video.options import VideoOptions
 from brightline.services import matching
 from brightline.services.matching import Matcher, Query
 from brightline.services.store import video as store_video

@@ -37,7 +37,7 @@ from brightline.core.signals.hexhash import MD5 as MD5_SIGNAL
 from brightline.errors import InvalidHashError
 
 if TYPE_CHECKING:
-    from brightline.core.video.decode import VideoOptions
+    from brightline.core.video.options import VideoOptions
 
 NAME = "vpdq"
 #: Frames below this PDQ quality are dropped (vPDQ's and pytx's default).

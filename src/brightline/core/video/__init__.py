@@ -1,6 +1,6 @@
-"""Video: recognising containers, decoding only the frames sampling needs, vPDQ."""
+"""Video: recognising containers (``sniff``), decoding only the frames sampling needs
+(``decode``), vPDQ (``hashing``, ``index``).
 
-from brightline.core.video.decode import VideoOptions, hash_video
-from brightline.core.video.sniff import is_video, sniff_video_type
-
-__all__ = ["VideoOptions", "hash_video", "is_video", "sniff_video_type"]
+Nothing is imported here: PyAV and NumPy load only when a video is decoded, so every
+command that never meets one starts without them (the registry imports ``sniff``).
+"""

@@ -15,7 +15,8 @@ from PIL import Image
 
 from brightline.core.signals import _pdq
 from brightline.core.signals.vpdq import VpdqFrame, keep_frames
-from brightline.core.video.decode import VideoHash, VideoOptions
+from brightline.core.video.decode import VideoHash
+from brightline.core.video.options import VideoOptions
 from brightline.errors import DecodeError
 
 ANIMATED_TYPES = frozenset({"image/gif", "image/webp", "image/png"})

@@ -39,7 +39,8 @@ import av
 import numpy as np
 
 from brightline.core.signals import _pdq
-from brightline.core.signals.vpdq import MIN_QUALITY, VpdqFrame, keep_frames
+from brightline.core.signals.vpdq import VpdqFrame, keep_frames
+from brightline.core.video.options import VideoOptions as VideoOptions  # re-exported
 from brightline.errors import DecodeError
 
 log = logging.getLogger(__name__)
@@ -57,22 +58,6 @@ _LUMA_FIRST = frozenset(
 #: Frames either side of a sample whose B-frames ``skip="bidir"`` still decodes (a
 #: sampled B-frame refers to the B-pyramid's middle frame, within a mini-GOP).
 _MINI_GOP = 4
-
-
-@dataclass(frozen=True, slots=True)
-class VideoOptions:
-    """How to sample and what to refuse. ``rate``: frames hashed per second of video
-    (0 = every frame); ``threads``: FFmpeg decoding threads (0 = automatic); ``skip``:
-    what the decoder may drop away from samples (see the module docstring)."""
-
-    rate: float = 1.0
-    max_pixels: int = 7680 * 4320
-    max_frames: int = 1_000_000
-    max_seconds: float = 6 * 3600.0
-    skip: Literal["none", "nonref", "bidir"] = "nonref"
-    threads: int = 0
-    min_quality: int = MIN_QUALITY
-    luma_plane: bool = False
 
 
 @dataclass(slots=True)

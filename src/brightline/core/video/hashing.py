@@ -14,7 +14,8 @@ from pathlib import Path
 
 from brightline.core.signals.base import VIDEO, Content
 from brightline.core.video.animated import ANIMATED_TYPES, frame_count, hash_animation
-from brightline.core.video.decode import VideoHash, VideoOptions, hash_video
+from brightline.core.video.decode import VideoHash, hash_video
+from brightline.core.video.options import VideoOptions
 
 _CHUNK = 1 << 20
 
