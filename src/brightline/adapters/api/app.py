@@ -24,6 +24,7 @@ from brightline.adapters.api.routes import audit as audit_routes
 from brightline.adapters.api.routes import auth as auth_routes
 from brightline.adapters.api.routes import review as review_routes
 from brightline.adapters.api.runtime import Runtime
+from brightline.adapters.api.uploads import body_limits
 from brightline.services.context import open_services
 from brightline.settings import Settings
 
@@ -68,11 +69,8 @@ def create_app(settings: Settings) -> FastAPI:
     from brightline.adapters import web
 
     web.install(app)
-    app.add_middleware(
-        RequestContext,
-        upload_limit=settings.max_upload_bytes,
-        import_limit=settings.max_import_bytes,
-    )
+    limits = body_limits(app.routes, settings.max_upload_bytes, settings.max_import_bytes)
+    app.add_middleware(RequestContext, json_limit=settings.max_json_bytes, route_limits=limits)
     return app
 
 
