@@ -384,6 +384,24 @@ def test_quality_checks_give_seniors_agreement_rates(server: Any, as_user: Any) 
     assert as_user("alice").get("/v1/review/quality").status_code == 403
 
 
+def test_undo_after_a_disagreement_or_under_another_holder_is_409(
+    server: Any, as_user: Any, assert_error: Any
+) -> None:
+    alice, bob = as_user("alice"), as_user("bob")
+    held = _intake(server, 1151)
+    _grade(alice, held, "A1")
+    assert bob.post(f"/v1/review/items/{held}/claim").status_code == 200
+    taken = alice.post(f"/v1/review/items/{held}/undo")
+    assert "holds" in assert_error(taken, 409, "conflict")["message"]
+    assert bob.get(f"/v1/review/items/{held}").json()["claimed_by_me"] is True
+    resp = bob.post(f"/v1/review/items/{held}/decisions", json={"decision": "B1"})
+    assert resp.json()["state"] == "escalated"
+    for reviewer in (alice, bob):
+        again = reviewer.post(f"/v1/review/items/{held}/undo")
+        assert "seniors" in assert_error(again, 409, "conflict")["message"]
+    assert as_user("carol").get(f"/v1/review/items/{held}").json()["state"] == "escalated"
+
+
 def test_undo_within_the_window_and_next_item(server: Any, as_user: Any, assert_error: Any) -> None:
     item_id = _intake(server, 1101, queue=None)
     erin = as_user("erin")
