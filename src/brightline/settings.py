@@ -102,6 +102,11 @@ class Settings(BaseSettings):
         description="Base64 of the 32-byte master key that wraps every per-item key; "
         "default: a key file ``master.key`` made in the home folder on first use.",
     )
+    audit_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 of the 32-byte key that signs (HMAC) every audit record; "
+        "default: a key file ``audit.key`` made in the home folder on first use.",
+    )
     old_master_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
         description="Earlier master keys, comma-separated, still accepted for unwrapping "
@@ -360,6 +365,10 @@ class Settings(BaseSettings):
     @property
     def master_key_file(self) -> Path:
         return self.home / "master.key"
+
+    @property
+    def audit_key_file(self) -> Path:
+        return self.home / "audit.key"
 
     @property
     def vault_dir(self) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,8 +11,10 @@ from sqlalchemy.engine import make_url
 
 import brightline.services.reports  # noqa: F401  (registers the confirmed-item listener)
 from brightline.services import video_matching
+from brightline.services.keys_at_rest import audit_key_from_settings
 from brightline.services.matching import Matcher
 from brightline.services.store import Store
+from brightline.services.store import audit as store_audit
 from brightline.settings import Settings
 
 
@@ -44,6 +47,8 @@ def index_dir_for(settings: Settings) -> Path:
 def open_services(settings: Settings) -> Services:
     store = Store(settings.db_url)
     store.migrate()
+    # The audit key stays outside the database; read (or made) when first needed.
+    store_audit.use_key(store.url, functools.cache(lambda: audit_key_from_settings(settings)))
     return Services(settings, store)
 
 
