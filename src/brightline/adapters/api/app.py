@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -25,6 +26,7 @@ from brightline.adapters.api.routes import auth as auth_routes
 from brightline.adapters.api.routes import review as review_routes
 from brightline.adapters.api.runtime import Runtime
 from brightline.adapters.api.uploads import body_limits
+from brightline.services.children import die_with_parent
 from brightline.services.context import open_services
 from brightline.settings import Settings
 
@@ -75,5 +77,12 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def app_from_environment() -> FastAPI:
-    """Entry point of each server worker process: settings come from the environment."""
+    """Entry point of each server worker process: settings come from the environment.
+
+    A worker started by ``serve --workers N``'s supervisor ends with it: killed
+    (``kill -9``, the OOM killer), the supervisor cannot stop its workers, which would
+    go on serving (and sending reports) under PID 1, holding the port."""
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.pid is not None:
+        die_with_parent(parent.pid)
     return create_app(Settings())
