@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from brightline import __version__
-from brightline.adapters.api import errors
+from brightline.adapters.api import docs, errors
 from brightline.adapters.api.middleware import RequestContext
 from brightline.adapters.api.routes import (
     actions,
@@ -59,7 +59,10 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's load Swagger UI and ReDoc from a CDN: ours do not
+        redoc_url=None,
     )
+    docs.install(app, app.title)
     for module in (health, scanning, curation, actions, keys, compat_hma, reports):
         app.include_router(module.router)
     app.include_router(audit_routes.router)
