@@ -1,0 +1,153 @@
+"""Finding links in running text, including the usual ways of hiding them.
+
+Defanged spellings are undone first (``hxxp://``, ``h**ps://``, ``[.]``, ``(.)``,
+``{.}``, ``[dot]``, ``(dot)``, ``[:]``, `` dot `` between two host labels), keeping a
+map back to the original text. Then every word with a dot between a letter or digit
+and a letter (``example.com``, ``www.example.com/a``) or with ``://`` is a candidate:
+with or without a scheme, a bare host or a host and path. A candidate is a link when
+its host ends in a label of two or more letters (or punycode) or is an IPv4 address,
+and it canonicalises (``urls.canonicalize``). E-mail addresses are not links.
+Surrounding punctuation (quotes, brackets, a full stop) is not part of the link.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from brightline.core.text.urls import CanonicalUrl, canonicalize
+from brightline.errors import InvalidUrlError
+
+_DEFANGED = re.compile(
+    r"(?P<scheme>\bh(?:xx|XX|\*\*|tt)p(?P<s>s?)(?:\[:\]|:)(?=//))"
+    r"|(?P<dot>\[(?:\.|dot)\]|\((?:\.|dot)\)|\{(?:\.|dot)\}|(?<=[a-z0-9]) dot (?=[a-z0-9]))"
+    r"|(?P<colon>\[:\])",
+    re.IGNORECASE,
+)
+_HINTS = ("[", "(", "{", "xxp", "XXp", "**p", " dot ", " DOT ")
+_CANDIDATE = re.compile(r"\.(?=[A-Za-z0-9\-])|://")
+_DELIMS = " \t\r\n\f\v<>\"'`|"
+_LEADING = "([{<'\"*,;:!?"
+_TRAILING = ".,;:!?)]}>'\"*"
+_SCHEME_IN = re.compile(r"(?i)https?://")
+_TLD = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9\-]{1,59})$")
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link found in text: its span in the original text, what was written, and
+    its canonical form."""
+
+    start: int
+    end: int
+    found: str
+    url: CanonicalUrl
+
+
+class _Map:
+    """Positions in rewritten text back to the original."""
+
+    def __init__(self, spans: list[tuple[int, int, int, int]]):
+        self.spans = spans  # (new start, new end, old start, old end)
+        self.starts = [s[0] for s in spans]
+
+    def start(self, pos: int) -> int:
+        i = bisect.bisect_right(self.starts, pos) - 1
+        if i < 0:
+            return pos
+        ns, ne, os_, oe = self.spans[i]
+        return os_ if pos < ne else pos - ne + oe
+
+    def end(self, pos: int) -> int:
+        if pos == 0:
+            return 0
+        i = bisect.bisect_right(self.starts, pos - 1) - 1
+        if i < 0:
+            return pos
+        ns, ne, os_, oe = self.spans[i]
+        return oe if pos - 1 < ne else pos - ne + oe
+
+
+def undefang(text: str) -> tuple[str, _Map]:
+    """``text`` with defanged spellings undone, and the map back to it."""
+    if not any(h in text for h in _HINTS) and "dot" not in text.lower():
+        return text, _Map([])
+    out: list[str] = []
+    spans: list[tuple[int, int, int, int]] = []
+    at = 0
+    length = 0
+    for m in _DEFANGED.finditer(text):
+        if m.group("scheme"):
+            new = "https:" if m.group("s") else "http:"
+        elif m.group("dot"):
+            new = "."
+        else:
+            new = ":"
+        out.append(text[at : m.start()])
+        length += m.start() - at
+        spans.append((length, length + len(new), m.start(), m.end()))
+        out.append(new)
+        length += len(new)
+        at = m.end()
+    out.append(text[at:])
+    return "".join(out), _Map(spans)
+
+
+def find_links(text: str) -> list[Link]:
+    """Every link in ``text``, in order."""
+    plain, back = undefang(text)
+    links: list[Link] = []
+    done = 0
+    for m in _CANDIDATE.finditer(plain):
+        if m.start() < done:
+            continue
+        start, end = _word(plain, m.start())
+        done = end
+        found = _link(plain, start, end)
+        if found is None:
+            continue
+        s, e, url = found
+        o_start, o_end = back.start(s), back.end(e)
+        links.append(Link(o_start, o_end, text[o_start:o_end], url))
+    return links
+
+
+def _word(text: str, pos: int) -> tuple[int, int]:
+    start = max(text.rfind(c, 0, pos) for c in _DELIMS) + 1
+    ends = [i for i in (text.find(c, pos) for c in _DELIMS) if i >= 0]
+    return start, min(ends, default=len(text))
+
+
+def _link(text: str, start: int, end: int) -> tuple[int, int, CanonicalUrl] | None:
+    scheme = _SCHEME_IN.search(text, start, end)
+    if scheme is not None:
+        start = scheme.start()
+    while start < end and text[start] in _LEADING:
+        start += 1
+    while end > start and text[end - 1] in _TRAILING:
+        end -= 1
+    word = text[start:end]
+    if not word:
+        return None
+    rest = word[scheme.end() - scheme.start() :] if scheme else word
+    host = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if "@" in host and scheme is None:
+        return None  # an e-mail address
+    name = host.rpartition("@")[2].rpartition(":")[0] or host.rpartition("@")[2]
+    if scheme is None and not _plausible_host(name):
+        return None
+    try:
+        return start, end, canonicalize(word)
+    except InvalidUrlError:
+        return None
+
+
+def _plausible_host(name: str) -> bool:
+    labels = name.lower().strip(".").split(".")
+    if len(labels) < 2 or not all(labels):
+        return False
+    if all(label.isdigit() for label in labels):
+        return len(labels) == 4
+    tld = labels[-1]
+    return tld.isascii() and _TLD.match(tld) is not None or not tld.isascii()
