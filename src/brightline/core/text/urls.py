@@ -46,6 +46,7 @@ _DEFANG = (
     (re.compile(r"\[/\]"), "/"),
 )
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*)://")
+_OTHER_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):(?![0-9])")
 _DEFAULT_PORTS = {"80", "443"}
 _HOST_CHARS = re.compile(r"^[a-z0-9\-_.]+$")
 _MAX_DECODES = 64
@@ -84,6 +85,8 @@ def canonicalize(url: str) -> CanonicalUrl:
         url = url[m.end() :]
     elif url.startswith("//"):
         url = url[2:]
+    elif _OTHER_SCHEME.match(url):
+        raise InvalidUrlError(f"not a web address: {shorten(raw)}")
     cut = min((i for i in (url.find("/"), url.find("?")) if i >= 0), default=len(url))
     authority, rest = url[:cut], url[cut:]
     path, _, query = rest.partition("?")
@@ -133,6 +136,8 @@ def _host(authority: str, raw: str) -> str:
 
 
 def _ascii_host(host: str, raw: str) -> str:
+    """Punycode for an IDN; what is left that a host cannot hold is percent-encoded
+    (Web Risk: ``host%23.com``, ``%20leadingspace.com``)."""
     if not host.isascii():
         try:
             import idna
@@ -142,9 +147,9 @@ def _ascii_host(host: str, raw: str) -> str:
             try:
                 host = host.encode("idna").decode("ascii")
             except UnicodeError:
-                raise InvalidUrlError(f"host that cannot be written in ASCII: {shorten(raw)}")
+                pass  # percent-encoded below
     if not _HOST_CHARS.match(host):
-        raise InvalidUrlError(f"host with characters a host cannot have: {shorten(raw)}")
+        host = _encoded(host.encode("utf-8", "surrogatepass"), b"/?@")
     return host
 
 
@@ -233,7 +238,11 @@ class UrlEntry:
 def parse_entry(value: str) -> UrlEntry:
     """A list entry's canonical form; raises InvalidUrlError."""
     text = value.strip()
+    if text.endswith("*") and not text.endswith("/*"):
+        raise InvalidUrlError(f"a prefix entry ends with '/*': {shorten(value)}")
     if not text.endswith("/*"):
+        if "*." in text.split("/", 3)[:3][-1] or text.startswith("*."):
+            raise InvalidUrlError(f"a '*.host' entry ends with '/*': {shorten(value)}")
         url = canonicalize(text)
         return UrlEntry(url.host, url.path, url.query)
     body = text[:-1]
