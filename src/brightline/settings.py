@@ -327,11 +327,6 @@ class Settings(BaseSettings):
         default=30,
         description="Days the text of messages around a warning is kept; scores are kept.",
     )
-    chat_model: Path | None = Field(
-        default=None,
-        description="A model made by ``brightline chat train`` to score live conversations "
-        "with; default: the transparent baseline.",
-    )
 
     @field_validator("old_master_keys", mode="before")
     @classmethod

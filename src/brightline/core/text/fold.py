@@ -7,8 +7,9 @@ keyword matches whatever folds to the same skeleton. Steps, in order:
    (accents: ``é`` → ``e``; NFKD also does NFKC's compatibility mappings such as
    full-width letters and ligatures), lower case (``casefold``), common look-alike
    letters from other scripts mapped to Latin (Cyrillic ``а``, Greek ``ο`` …), and
-   the digit/symbol substitutions ``0→o 1→i 3→e 4→a 5→s 7→t @→a $→s``. Anything that
-   is not a letter or a digit becomes a space.
+   the digit/symbol substitutions ``0→o 1→i 3→e 4→a 5→s 7→t @→a $→s``.
+   Apostrophes are dropped (``don't`` → ``dont``); anything else that is not a
+   letter or a digit becomes a space.
 2. Letters stretched three or more times become one (``seeecret`` → ``secret``);
    runs of spaces become one.
 3. Three or more single characters with the same one separator between each are
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     import numpy.typing as npt
 
 SPACE = 32
+APOSTROPHE = 39
 #: Digit and symbol substitutions (``1`` may also be ``l``: see ``keyword_variants``).
 SUBSTITUTIONS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 #: Look-alike letters of other scripts (Unicode's confusables, the common ones).
@@ -55,6 +57,7 @@ LOOKALIKES = {
     "α": "a", "β": "b", "ε": "e", "η": "n", "ι": "i", "κ": "k", "ν": "v", "ο": "o",
     "ρ": "p", "τ": "t", "υ": "u", "χ": "x", "γ": "y", "ω": "w", "ς": "s",
     # Latin letters NFKD does not take apart
+    "\u2019": "'", "\u2018": "'", "\u02bc": "'",
     "ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l", "ı": "i", "þ": "th",
 }  # fmt: skip
 #: Most variants one keyword adds for its ``l``/``i`` and doubled letters.
@@ -69,6 +72,8 @@ def _ascii_table() -> bytes:
             c = SUBSTITUTIONS.get(c, c.lower())
         elif c in SUBSTITUTIONS:
             c = SUBSTITUTIONS[c]
+        elif c == "'":
+            pass  # dropped with the repeats (``_skeleton_index``)
         else:
             c = " "
         out[b] = ord(c)
@@ -90,7 +95,7 @@ def fold_char(c: str) -> str:
         for e in d.casefold():
             e = LOOKALIKES.get(e, e)
             if e.isascii():
-                out.append(chr(ASCII_TABLE[ord(e)]) if len(e) == 1 else e)
+                out.append("".join(chr(ASCII_TABLE[ord(x)]) for x in e))
             else:
                 out.append(e if e.isalnum() else " ")
     return "".join(out)
@@ -111,7 +116,7 @@ class Folded:
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original text's ``[start, end)`` of skeleton characters ``[start, end)``."""
         kept = self.kept
-        f_start = int(kept[start])
+        f_start = int(kept[start]) if start < len(kept) else self._folded_len()
         f_end = int(kept[end]) if end < len(kept) else self._folded_len()
         if self.origin is None:
             return f_start, f_end
@@ -161,8 +166,8 @@ def _skeleton_index(
     holds the original character of each folded one (a separator's own kind)."""
     import numpy as np
 
-    idx = np.arange(len(chars), dtype=np.int64)
-    idx = idx[_collapse_mask(chars)]
+    idx = np.flatnonzero(chars != APOSTROPHE)
+    idx = idx[_collapse_mask(chars[idx])]
     idx = idx[_join_mask(chars[idx], raw[idx])]
     return idx[_collapse_mask(chars[idx])]
 
