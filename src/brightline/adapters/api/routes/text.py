@@ -1,6 +1,9 @@
-"""Text: links and keywords matched in text (``/v1/match/text``)."""
+"""Text: links and keywords matched in text (``/v1/match/text``), and live
+conversations scored for grooming risk (``/v1/conversations/{id}``)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -10,8 +13,10 @@ from starlette.concurrency import run_in_threadpool
 from brightline.adapters.api.deps import RuntimeDep, ScannerKey
 from brightline.adapters.api.matching import key_actor
 from brightline.adapters.api.runtime import Runtime
-from brightline.errors import TooLargeError
+from brightline.errors import InputError, TooLargeError
 from brightline.services.match_service import Request as MatchRequest
+from brightline.services.text import conversations
+from brightline.services.text.conversations import NewMessage
 from brightline.services.text.matching import (
     TextDocument,
     TextResult,
@@ -77,3 +82,78 @@ def _match(runtime: Runtime, body: TextMatchIn, who: MatchRequest) -> TextResult
         if record_text_matches(recorder, [doc], [result], runtime.review):
             runtime.kick.set()  # webhooks to deliver
     return result
+
+
+# -- live conversations ---------------------------------------------------------
+
+
+class MessageIn(BaseModel):
+    author: str = Field(min_length=1, max_length=200)
+    text: str
+    time: str | None = Field(default=None, max_length=64)
+
+
+class MessagesIn(BaseModel):
+    """One message (``author``, ``text``, ``time``) or several (``messages``)."""
+
+    author: str | None = Field(default=None, min_length=1, max_length=200)
+    text: str | None = None
+    time: str | None = Field(default=None, max_length=64)
+    messages: list[MessageIn] | None = Field(default=None, max_length=1000)
+
+    def all(self) -> list[NewMessage]:
+        if self.messages is not None:
+            if self.author is not None or self.text is not None:
+                raise InputError("send one message (author, text) or 'messages', not both")
+            return [NewMessage(m.author, m.text, m.time) for m in self.messages]
+        if self.author is None or self.text is None:
+            raise InputError("a message needs 'author' and 'text' (or send 'messages')")
+        return [NewMessage(self.author, self.text, self.time)]
+
+
+class ConversationWarning(BaseModel):
+    message: int
+    author: str
+    risk: float
+    indicators: list[dict[str, Any]]
+    review_item: int | None = None
+
+
+class ConversationOut(BaseModel):
+    conversation: str
+    messages: int
+    risk: float
+    participants: dict[str, float]
+    warning: ConversationWarning | None = None
+    warnings: list[ConversationWarning]
+
+
+@router.post(
+    "/conversations/{conversation}/messages", response_model=ConversationOut, tags=["text"]
+)
+async def post_messages(
+    conversation: str, body: MessagesIn, runtime: RuntimeDep, key: ScannerKey
+) -> JSONResponse:
+    """Score a conversation's next message (or messages), in order: the conversation's
+    and each participant's risk now, and a ``warning`` when the rule fires. Warnings
+    go to review; nothing is enforced automatically."""
+    new = body.all()
+    answer = await run_in_threadpool(
+        conversations.post_messages,
+        runtime.services.store,
+        runtime.settings,
+        runtime.review,
+        key_actor(key),
+        conversation,
+        new,
+    )
+    return JSONResponse(answer)
+
+
+@router.get("/conversations/{conversation}", response_model=ConversationOut, tags=["text"])
+async def get_conversation(conversation: str, runtime: RuntimeDep, _key: ScannerKey) -> JSONResponse:
+    """A conversation's risk, participants and warnings (with their review items)."""
+    found = await run_in_threadpool(
+        conversations.get_conversation, runtime.services.store, conversation
+    )
+    return JSONResponse({**found, "warning": None})
