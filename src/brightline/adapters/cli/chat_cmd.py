@@ -130,3 +130,14 @@ def eval_(
         f"flagged of {found.authors}; median messages to the first warning: "
         f"{found.median_latency}."
     )
+
+
+@chat_app.command("purge")
+@handle_errors
+def purge() -> None:
+    """Drop the text of live conversation messages kept longer than
+    BRIGHTLINE_CHAT_RETENTION_DAYS (scores, indicators and warnings stay)."""
+    from brightline.services.text.conversations import purge_text
+
+    count = purge_text(services().store)
+    console.print(f"Dropped the text of {count:,} messages.")
