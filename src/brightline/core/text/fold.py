@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from dataclasses import dataclass
 from itertools import product
 from typing import TYPE_CHECKING
 
@@ -73,7 +72,7 @@ def _ascii_table() -> bytes:
         elif c in SUBSTITUTIONS:
             c = SUBSTITUTIONS[c]
         elif c == "'":
-            pass  # dropped with the repeats (``_skeleton_index``)
+            pass  # dropped in ``fold``
         else:
             c = " "
         out[b] = ord(c)
@@ -101,17 +100,39 @@ def fold_char(c: str) -> str:
     return "".join(out)
 
 
-@dataclass(frozen=True, slots=True)
 class Folded:
     """A text's skeleton and how to find its characters in the original."""
 
-    text: str
-    skeleton: str
-    #: For each skeleton character, its index in the folded text.
-    kept: npt.NDArray[np.int64]
-    #: For each folded character (and one past the end), its index in the text;
-    #: None when folding kept every character in place (ASCII).
-    origin: list[int] | None
+    __slots__ = ("_kept", "masks", "origin", "skeleton", "text")
+
+    def __init__(
+        self,
+        text: str,
+        skeleton: str,
+        masks: list[npt.NDArray[np.bool_] | None],
+        origin: list[int] | None,
+    ):
+        self.text = text
+        self.skeleton = skeleton
+        #: The masks each step applied (None: kept everything); composed on demand.
+        self.masks = masks
+        #: For each folded character (and one past the end), its index in the text;
+        #: None when folding kept every character in place (ASCII).
+        self.origin = origin
+        self._kept: npt.NDArray[np.int64] | None = None
+
+    @property
+    def kept(self) -> npt.NDArray[np.int64]:
+        """For each skeleton character, its index in the folded text."""
+        if self._kept is None:
+            import numpy as np
+
+            idx = np.arange(self._folded_len(), dtype=np.int64)
+            for mask in self.masks:
+                if mask is not None:
+                    idx = idx[mask]
+            self._kept = idx
+        return self._kept
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original text's ``[start, end)`` of skeleton characters ``[start, end)``."""
@@ -131,9 +152,11 @@ def fold(text: str) -> Folded:
     import numpy as np
 
     if text.isascii():
-        raw = np.frombuffer(text.encode("ascii"), np.uint8)
-        chars = np.frombuffer(text.encode("ascii").translate(ASCII_TABLE), np.uint8)
+        data = text.encode("ascii")
+        raw = np.frombuffer(data, np.uint8)
+        chars = np.frombuffer(data.translate(ASCII_TABLE), np.uint8)
         origin = None
+        apostrophes = b"'" in data
     else:
         pieces: list[str] = []
         origin = []
@@ -142,34 +165,35 @@ def fold(text: str) -> Folded:
             pieces.append(f)
             origin.extend([i] * len(f))
         origin.append(len(text))
-        chars = np.frombuffer("".join(pieces).encode("utf-32-le"), np.uint32)
+        folded = "".join(pieces)
+        chars = np.frombuffer(folded.encode("utf-32-le"), np.uint32)
         codes = np.frombuffer(text.encode("utf-32-le"), np.uint32)
         raw = codes[np.asarray(origin[:-1], np.int64)] if len(chars) else chars
-    kept = _skeleton_index(chars, raw)
-    picked = chars[kept]
+        apostrophes = "'" in folded
+    masks: list[npt.NDArray[np.bool_] | None] = []
+    if apostrophes:
+        mask = chars != APOSTROPHE
+        chars, raw = chars[mask], raw[mask]
+        masks.append(mask)
+    mask = _collapse_mask(chars)
+    chars, raw = chars[mask], raw[mask]
+    masks.append(mask)
+    mask = _join_mask(chars, raw)
+    chars = chars[mask]
+    masks.append(mask)
+    mask = _collapse_mask(chars)
+    chars = chars[mask]
+    masks.append(mask)
     if chars.dtype == np.uint8:
-        skeleton = picked.tobytes().decode("ascii")
+        skeleton = chars.tobytes().decode("ascii")
     else:
-        skeleton = picked.astype(np.uint32).tobytes().decode("utf-32-le")
-    return Folded(text, skeleton, kept, origin)
+        skeleton = chars.astype(np.uint32).tobytes().decode("utf-32-le")
+    return Folded(text, skeleton, masks, origin)
 
 
 def skeleton(text: str) -> str:
     """The skeleton alone, without leading or trailing space."""
     return fold(text).skeleton.strip(" ")
-
-
-def _skeleton_index(
-    chars: npt.NDArray[np.generic], raw: npt.NDArray[np.generic]
-) -> npt.NDArray[np.int64]:
-    """Indexes of the folded characters the skeleton keeps (steps 2 and 3); ``raw``
-    holds the original character of each folded one (a separator's own kind)."""
-    import numpy as np
-
-    idx = np.flatnonzero(chars != APOSTROPHE)
-    idx = idx[_collapse_mask(chars[idx])]
-    idx = idx[_join_mask(chars[idx], raw[idx])]
-    return idx[_collapse_mask(chars[idx])]
 
 
 def _collapse_mask(a: npt.NDArray[np.generic]) -> npt.NDArray[np.bool_]:

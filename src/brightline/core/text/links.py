@@ -1,8 +1,7 @@
 """Finding links in running text, including the usual ways of hiding them.
 
 Defanged spellings are undone first (``hxxp://``, ``h**ps://``, ``[.]``, ``(.)``,
-``{.}``, ``[dot]``, ``(dot)``, ``[:]``, `` dot `` between two host labels), keeping a
-map back to the original text. Then every word with a dot between a letter or digit
+``{.}``, ``[dot]``, ``(dot)``, ``[:]``), keeping a map back to the original text. Then every word with a dot between a letter or digit
 and a letter (``example.com``, ``www.example.com/a``) or with ``://`` is a candidate:
 with or without a scheme, a bare host or a host and path. A candidate is a link when
 its host ends in a label of two or more letters (or punycode) or is an IPv4 address,
@@ -13,21 +12,25 @@ Surrounding punctuation (quotes, brackets, a full stop) is not part of the link.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass
 
 from brightline.core.text.urls import CanonicalUrl, canonicalize
 from brightline.errors import InvalidUrlError
 
+# Every alternative starts with one of a few characters, so the scan skips ahead.
 _DEFANGED = re.compile(
-    r"(?P<scheme>\bh(?:xx|XX|\*\*|tt)p(?P<s>s?)(?:\[:\]|:)(?=//))"
-    r"|(?P<dot>\[(?:\.|dot)\]|\((?:\.|dot)\)|\{(?:\.|dot)\}|(?<=[a-z0-9]) dot (?=[a-z0-9]))"
-    r"|(?P<colon>\[:\])",
-    re.IGNORECASE,
+    r"(?P<scheme>[hH](?:xx|XX|\*\*|tt|TT)[pP](?P<s>[sS]?)(?:\[:\]|:)(?=//))"
+    r"|(?P<dot>\[(?:\.|[dD][oO][tT])\]|\((?:\.|[dD][oO][tT])\)|\{(?:\.|[dD][oO][tT])\})"
+    r"|(?P<colon>\[:\])"
 )
-_HINTS = ("[", "(", "{", "xxp", "XXp", "**p", " dot ", " DOT ")
+_HINTS = ("[", "(", "{", "xxp", "XXp", "**p", "xxP", "XXP")
+#: Where a defanged spelling starts: at a bracket, or one before a scheme's ``xxp``.
+_STARTS = (("[", 0), ("(", 0), ("{", 0), *((h, 1) for h in _HINTS[3:]))
 _CANDIDATE = re.compile(r"\.(?=[A-Za-z0-9\-])|://")
-_DELIMS = " \t\r\n\f\v<>\"'`|"
+_WORD_END = re.compile(r"[\s<>\"'`|]")
+_DELIMITER = re.compile(r"[\r\f\v<>\"'`|]")
 _LEADING = "([{<'\"*,;:!?"
 _TRAILING = ".,;:!?)]}>'\"*"
 _SCHEME_IN = re.compile(r"(?i)https?://")
@@ -71,13 +74,13 @@ class _Map:
 
 def undefang(text: str) -> tuple[str, _Map]:
     """``text`` with defanged spellings undone, and the map back to it."""
-    if not any(h in text for h in _HINTS) and "dot" not in text.lower():
+    if not any(h in text for h in _HINTS):
         return text, _Map([])
     out: list[str] = []
     spans: list[tuple[int, int, int, int]] = []
     at = 0
     length = 0
-    for m in _DEFANGED.finditer(text):
+    for m in _defanged(text):
         if m.group("scheme"):
             new = "https:" if m.group("s") else "http:"
         elif m.group("dot"):
@@ -92,6 +95,27 @@ def undefang(text: str) -> tuple[str, _Map]:
         at = m.end()
     out.append(text[at:])
     return "".join(out), _Map(spans)
+
+
+def _defanged(text: str) -> list[re.Match[str]]:
+    """The defanged spellings, tried only where a hint is (``str.find`` is far
+    quicker than a regular expression's scan of the whole text)."""
+    starts: set[int] = set()
+    for hint, back in _STARTS:
+        i = text.find(hint)
+        while i >= 0:
+            starts.add(i - back)
+            i = text.find(hint, i + 1)
+    found: list[re.Match[str]] = []
+    end = 0
+    for pos in sorted(starts):
+        if pos < end or pos < 0:
+            continue
+        m = _DEFANGED.match(text, pos)
+        if m is not None:
+            found.append(m)
+            end = m.end()
+    return found
 
 
 def find_links(text: str) -> list[Link]:
@@ -114,9 +138,14 @@ def find_links(text: str) -> list[Link]:
 
 
 def _word(text: str, pos: int) -> tuple[int, int]:
-    start = max(text.rfind(c, 0, pos) for c in _DELIMS) + 1
-    ends = [i for i in (text.find(c, pos) for c in _DELIMS) if i >= 0]
-    return start, min(ends, default=len(text))
+    """The run of characters around ``pos`` up to a delimiter on either side."""
+    start = max(text.rfind(" ", 0, pos), text.rfind("\n", 0, pos), text.rfind("\t", 0, pos)) + 1
+    m = _WORD_END.search(text, pos)
+    end = m.start() if m else len(text)
+    inner = _DELIMITER.search(text[start:pos][::-1])  # a rarer delimiter before pos
+    if inner is not None:
+        start = pos - inner.start()
+    return start, end
 
 
 def _link(text: str, start: int, end: int) -> tuple[int, int, CanonicalUrl] | None:
@@ -137,8 +166,15 @@ def _link(text: str, start: int, end: int) -> tuple[int, int, CanonicalUrl] | No
     name = host.rpartition("@")[2].rpartition(":")[0] or host.rpartition("@")[2]
     if scheme is None and not _plausible_host(name):
         return None
+    url = _canonical(word)
+    return None if url is None else (start, end, url)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _canonical(word: str) -> CanonicalUrl | None:
+    """Links repeat in chat: each spelling is canonicalised once."""
     try:
-        return start, end, canonicalize(word)
+        return canonicalize(word)
     except InvalidUrlError:
         return None
 
