@@ -38,11 +38,12 @@ from brightline.core.text.chat.model import train
 from brightline.core.text.chat.scoring import ConversationScorer
 
 DATA = Path(__file__).parents[1] / "tests" / "data" / "chat"
-SMALL_TALK = (
+_SMALL_TALK = (
     "hey what are you up to tonight lol did you finish the homework yet i am so bored "
     "that game was really fun we should play again after school my brother is annoying "
     "what music do you like same here haha ok see you tomorrow good night"
-).split()
+)
+SMALL_TALK = _SMALL_TALK.split()
 
 
 def pseudo_word(rng: random.Random) -> str:
@@ -148,7 +149,9 @@ def main() -> None:
     docs = documents(messages, args.doc_kib * 1024)
     size_mb = sum(len(d) for d in docs) / 1e6
     t_ours, hits = timed(ours, url_index, kw_index, docs)
-    print(f"entries: {len(urls):,} URL + {len(keywords):,} keyword (index built in {t_build:.2f} s)")
+    print(
+        f"entries: {len(urls):,} URL + {len(keywords):,} keyword (index built in {t_build:.2f} s)"
+    )
     print(f"ours ({args.doc_kib} KiB documents): {size_mb / t_ours:.1f} MB/s ({hits:,} hits)")
 
     sample = documents(messages, args.doc_kib * 1024)

@@ -306,7 +306,8 @@ class Settings(BaseSettings):
     )
     chat_warn_threshold: float = Field(
         default=0.5,
-        description="A message whose conversation risk is at or above this counts toward a warning.",
+        description="A message leaving its conversation's risk at or above this counts "
+        "toward a warning.",
     )
     chat_warn_k: int = Field(
         default=2,

@@ -279,9 +279,7 @@ def _parsed_in_child(
     plugins = signals.plugins() if ctx.get_start_method() == "spawn" else []
     child = ctx.Process(
         target=_parse_in_child,
-        args=(
-            str(path), hash_list, skip_invalid, send, receive, os.getpid(), plugins, signal_type
-        ),
+        args=(str(path), hash_list, skip_invalid, send, receive, os.getpid(), plugins, signal_type),
         name="brightline-import-reader",
         daemon=True,
     )
@@ -336,9 +334,7 @@ def _parse_in_child(
     try:
         with open(path, "rb") as raw:
             stream = _Digesting(raw)
-            rows = _rows(
-                hash_list, cast(BinaryIO, stream), path, skip_invalid, report, signal_type
-            )
+            rows = _rows(hash_list, cast(BinaryIO, stream), path, skip_invalid, report, signal_type)
             for batch in _batches(rows):
                 send.send(("batch", batch))
             stream.finish(report)

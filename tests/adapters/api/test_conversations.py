@@ -83,7 +83,9 @@ def test_a_grooming_conversation_warns_and_goes_to_review(server: Any, analyst: 
     assert "grooming-risk warning at message" in text
     assert "[3] * g: how old are you" in text  # an indicator's message, long before the warning
     assert "secrecy: messages" in text
-    decided = analyst.post(f"/v1/review/items/{item_id}/decisions", json={"decision": "not_illegal"})
+    decided = analyst.post(
+        f"/v1/review/items/{item_id}/decisions", json={"decision": "not_illegal"}
+    )
     assert decided.status_code == 200, decided.text
 
 
@@ -113,7 +115,9 @@ def test_only_text_around_warnings_and_indicators_is_kept(server: Any) -> None:
 def test_roles_and_bad_input(server: Any, assert_error: Any) -> None:
     with server.client("scanner") as s:
         assert_error(s.get("/v1/conversations/nope"), 404, "not_found")
-        assert_error(s.post("/v1/conversations/c-3/messages", json={"text": "x"}), 422, "invalid_input")
+        assert_error(
+            s.post("/v1/conversations/c-3/messages", json={"text": "x"}), 422, "invalid_input"
+        )
         assert_error(
             s.post("/v1/conversations/c-3/messages", json={"author": "a", "text": "a\x00b"}),
             422,

@@ -58,7 +58,9 @@ def test_links_and_keywords_are_found_recorded_and_acted_on(
                 s.post("/v1/match/text", json={"text": "x", "lists": ["nope"]}), 404, "not_found"
             )
         with server.client() as anonymous:
-            assert_error(anonymous.post("/v1/match/text", json={"text": "x"}), 401, "unauthenticated")
+            assert_error(
+                anonymous.post("/v1/match/text", json={"text": "x"}), 401, "unauthenticated"
+            )
 
         eventually(lambda: hook.received)
         payload = json.loads(hook.received[0].body)

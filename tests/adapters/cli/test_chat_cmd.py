@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from brightline.adapters.cli.main import app
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "core" / "text"))
-from chat_corpus import HARD_NEGATIVES, corpus  # noqa: E402
+from chat_corpus import HARD_NEGATIVES, corpus
 
 runner = CliRunner()
 
@@ -71,7 +71,9 @@ def test_eval_baseline_and_trained_model(files: tuple[Path, Path], tmp_path: Pat
     model = tmp_path / "chat.model"
     code, out = run("chat", "train", str(xml), "--truth", str(truth), "-o", str(model))
     assert code == 0 and "skops" in out and model.is_file()
-    code, out = run("chat", "eval", str(xml), "--truth", str(truth), "--model", str(model), "--json")
+    code, out = run(
+        "chat", "eval", str(xml), "--truth", str(truth), "--model", str(model), "--json"
+    )
     assert code == 0
     found = json.loads(out)
     assert found["pr_auc"] > 0.8 and 0 <= found["latency_f1"] <= found["f1"]
@@ -81,4 +83,7 @@ def test_bad_input_is_exit_2(files: tuple[Path, Path], tmp_path: Path) -> None:
     (tmp_path / "bad.xml").write_text("<conversations><oops>")
     assert run("chat", "score", str(tmp_path / "bad.xml"))[0] == 2
     assert run("chat", "eval", str(files[0]), "--truth", str(tmp_path / "none"))[0] == 2
-    assert run("chat", "eval", str(files[0]), "--truth", str(files[1]), "--model", str(files[1]))[0] == 2
+    assert (
+        run("chat", "eval", str(files[0]), "--truth", str(files[1]), "--model", str(files[1]))[0]
+        == 2
+    )

@@ -38,7 +38,7 @@ def lists(env: Path) -> Path:
     urls.write_text("http://example.com/a/page.html\n*.example.org/*\nhxxp://example[.]net/f/*\n")
     both = env / "both.csv"
     both.write_text(
-        "signal_type,value,category\nurl,example.com/b/*,A1\nkeyword,\"meet up, now\",B1\n"
+        'signal_type,value,category\nurl,example.com/b/*,A1\nkeyword,"meet up, now",B1\n'
     )
     assert run("list", "create", "terms")[0] == 0
     code, out = run("list", "import", "terms", str(terms), "--type", "keyword")

@@ -38,11 +38,7 @@ def test_index_follows_changes_and_saves(index_class: type[UrlIndex], tmp_path: 
     signal = URL if index_class is UrlIndex else KEYWORD
     values = ["example.com/a/*", "*.example.org/*"] if signal is URL else ["secret", "meet up"]
     index.add([1, 2], [signal.normalize(v) for v in values])
-    text = (
-        "see example.com/a/b and www.example.org"
-        if signal is URL
-        else "a secret, so meet up"
-    )
+    text = "see example.com/a/b and www.example.org" if signal is URL else "a secret, so meet up"
     [hits] = index.search([[text]], 0)
     assert sorted(h.entry_id for h in hits) == [1, 2]
     assert all(text[h.extra["span"][0] : h.extra["span"][1]] == h.extra["found"] for h in hits)

@@ -130,7 +130,7 @@ def test_measures_on_a_known_case() -> None:
     assert found.f05 == pytest.approx(0.5)
     assert found.median_latency == 2
     # penalty(2) with p = 1: -1 + 2 / (1 + e^-1)
-    assert found.speed == pytest.approx(1 - (-1 + 2 / (1 + 2.718281828 ** -1)))
+    assert found.speed == pytest.approx(1 - (-1 + 2 / (1 + 2.718281828**-1)))
     assert found.pr_auc == pytest.approx((1 / 2) * 1 + (1 / 2) * (2 / 3))
     assert average_precision([(0.1, False)]) == 0.0
 

@@ -86,9 +86,7 @@ def test_keyword_values_are_normalised_and_checked() -> None:
 # -- properties -------------------------------------------------------------------
 
 WORDS = st.text(alphabet=string.ascii_lowercase, min_size=2, max_size=7)
-NOISE = st.text(
-    alphabet=string.ascii_letters + string.digits + " .,!?-_'\n@$éЅ", max_size=60
-)
+NOISE = st.text(alphabet=string.ascii_letters + string.digits + " .,!?-_'\n@$éЅ", max_size=60)
 
 
 @given(st.text(max_size=80))

@@ -7,17 +7,20 @@ the indicators that raised it, and live warnings go to review.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from brightline.adapters.cli.app import app, console, handle_errors, print_json, services
+from brightline.core.text.chat.scoring import WarningRule
+
+if TYPE_CHECKING:
+    from brightline.core.text.chat.model import ChatModel
 
 chat_app = typer.Typer(
-    help="Grooming risk in conversations: score, train and evaluate (PAN 2012 XML or "
-    "JSON lines).",
+    help="Grooming risk in conversations: score, train and evaluate (PAN 2012 XML or JSON lines).",
     no_args_is_help=True,
 )
 app.add_typer(chat_app, name="chat")
@@ -34,14 +37,12 @@ ModelOpt = Annotated[
 ]
 
 
-def _rule():  # type: ignore[no-untyped-def]
-    from brightline.core.text.chat.scoring import WarningRule
-
+def _rule() -> WarningRule:
     s = services().settings
     return WarningRule(s.chat_warn_threshold, s.chat_warn_k, s.chat_warn_n, s.chat_warn_cooldown)
 
 
-def _model(path: Path | None):  # type: ignore[no-untyped-def]
+def _model(path: Path | None) -> ChatModel | None:
     if path is None:
         return None
     from brightline.core.text.chat import model

@@ -122,8 +122,9 @@ def import_(
 
     \b
     Formats: plain text (one hash a line: "VALUE", or "TYPE VALUE [note]", or md5sum
-    output; a file of URLs is recognised; terms need --type keyword), CSV, python-threatexchange files (signal files, `dataset --csv`), VICS
-    2.0 JSON. Hashes of types Brightline cannot use (PhotoDNA) are counted as ignored.
+    output; a file of URLs is recognised; terms need --type keyword), CSV,
+    python-threatexchange files (signal files, `dataset --csv`), VICS 2.0 JSON.
+    Hashes of types Brightline cannot use (PhotoDNA) are counted as ignored.
 
     \b
     CSV: a header row, then one hash a row. Columns are found by header name, in any

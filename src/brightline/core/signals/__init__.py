@@ -33,9 +33,7 @@ from brightline.errors import InvalidHashError
 ENTRY_POINT_GROUP = "brightline.signal_types"
 log = logging.getLogger(__name__)
 
-_REGISTRY: dict[str, SignalType] = {
-    s.name: s for s in (MD5, SHA1, SHA256, PDQ, VPDQ, URL, KEYWORD)
-}
+_REGISTRY: dict[str, SignalType] = {s.name: s for s in (MD5, SHA1, SHA256, PDQ, VPDQ, URL, KEYWORD)}
 _BUILT_IN = frozenset(_REGISTRY)
 
 # Spellings seen in the wild (VICS, NCMEC, threatexchange) for the same signal.

@@ -75,9 +75,10 @@ class _TextIndexBase:
         try:
             doc = json.loads(path.read_text())
             body = doc["entries"]
-            if doc["kind"] != self.kind or hashlib.sha256(body.encode()).hexdigest() != doc[
-                "sha256"
-            ]:
+            if (
+                doc["kind"] != self.kind
+                or hashlib.sha256(body.encode()).hexdigest() != doc["sha256"]
+            ):
                 raise ValueError("kind or digest does not match")
             rows = [(int(i), str(v)) for i, v in json.loads(body)]
         except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -36,7 +36,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 from itertools import product
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -151,6 +151,8 @@ def fold(text: str) -> Folded:
     """Fold ``text`` to its skeleton (see the module docstring)."""
     import numpy as np
 
+    chars: npt.NDArray[np.unsignedinteger[Any]]
+    raw: npt.NDArray[np.unsignedinteger[Any]]
     if text.isascii():
         data = text.encode("ascii")
         raw = np.frombuffer(data, np.uint8)

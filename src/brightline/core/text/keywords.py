@@ -96,7 +96,7 @@ def brute_force_find(entries: Mapping[int, str], text: str) -> list[KeywordHit]:
     """The oracle: each entry's variants compared at every position of the skeleton."""
     folded = fold(text)
     padded = f" {folded.skeleton} "
-    hits = []
+    hits: list[KeywordHit] = []
     for entry_id, value in entries.items():
         for variant in keyword_variants(value):
             needle = f" {variant} "

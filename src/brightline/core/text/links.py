@@ -1,12 +1,13 @@
 """Finding links in running text, including the usual ways of hiding them.
 
 Defanged spellings are undone first (``hxxp://``, ``h**ps://``, ``[.]``, ``(.)``,
-``{.}``, ``[dot]``, ``(dot)``, ``[:]``), keeping a map back to the original text. Then every word with a dot between a letter or digit
-and a letter (``example.com``, ``www.example.com/a``) or with ``://`` is a candidate:
-with or without a scheme, a bare host or a host and path. A candidate is a link when
-its host ends in a label of two or more letters (or punycode) or is an IPv4 address,
-and it canonicalises (``urls.canonicalize``). E-mail addresses are not links.
-Surrounding punctuation (quotes, brackets, a full stop) is not part of the link.
+``{.}``, ``[dot]``, ``(dot)``, ``[:]``), keeping a map back to the original text.
+Then every word with a dot between a letter or digit and a letter (``example.com``,
+``www.example.com/a``) or with ``://`` is a candidate: with or without a scheme, a
+bare host or a host and path. A candidate is a link when its host ends in a label of
+two or more letters (or punycode) or is an IPv4 address, and it canonicalises
+(``urls.canonicalize``). E-mail addresses are not links. Surrounding punctuation
+(quotes, brackets, a full stop) is not part of the link.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class _Map:
         i = bisect.bisect_right(self.starts, pos) - 1
         if i < 0:
             return pos
-        ns, ne, os_, oe = self.spans[i]
+        _, ne, os_, oe = self.spans[i]
         return os_ if pos < ne else pos - ne + oe
 
     def end(self, pos: int) -> int:
@@ -68,7 +69,7 @@ class _Map:
         i = bisect.bisect_right(self.starts, pos - 1) - 1
         if i < 0:
             return pos
-        ns, ne, os_, oe = self.spans[i]
+        _, ne, _, oe = self.spans[i]
         return oe if pos - 1 < ne else pos - ne + oe
 
 
@@ -186,4 +187,4 @@ def _plausible_host(name: str) -> bool:
     if all(label.isdigit() for label in labels):
         return len(labels) == 4
     tld = labels[-1]
-    return tld.isascii() and _TLD.match(tld) is not None or not tld.isascii()
+    return (tld.isascii() and _TLD.match(tld) is not None) or not tld.isascii()

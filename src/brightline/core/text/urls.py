@@ -30,6 +30,7 @@ every subdomain.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -144,10 +145,8 @@ def _ascii_host(host: str, raw: str) -> str:
 
             host = idna.encode(host, uts46=True, transitional=False).decode("ascii")
         except (idna.IDNAError, UnicodeError, ValueError):
-            try:
+            with contextlib.suppress(UnicodeError):  # else percent-encoded below
                 host = host.encode("idna").decode("ascii")
-            except UnicodeError:
-                pass  # percent-encoded below
     if not _HOST_CHARS.match(host):
         host = _encoded(host.encode("utf-8", "surrogatepass"), b"/?@")
     return host

@@ -168,9 +168,7 @@ def set_review_item(conn: Connection, warning_id: int, item_id: int) -> None:
 
 
 def conversation_warnings(conn: Connection, conv_id: int) -> list[Row[Any]]:
-    query = (
-        select(warnings).where(warnings.c.conversation_id == conv_id).order_by(warnings.c.id)
-    )
+    query = select(warnings).where(warnings.c.conversation_id == conv_id).order_by(warnings.c.id)
     return list(conn.execute(query))
 
 

@@ -151,7 +151,9 @@ async def post_messages(
 
 
 @router.get("/conversations/{conversation}", response_model=ConversationOut, tags=["text"])
-async def get_conversation(conversation: str, runtime: RuntimeDep, _key: ScannerKey) -> JSONResponse:
+async def get_conversation(
+    conversation: str, runtime: RuntimeDep, _key: ScannerKey
+) -> JSONResponse:
     """A conversation's risk, participants and warnings (with their review items)."""
     found = await run_in_threadpool(
         conversations.get_conversation, runtime.services.store, conversation

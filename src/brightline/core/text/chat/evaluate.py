@@ -52,7 +52,7 @@ def evaluate(
 ) -> Evaluation:
     scores: dict[str, float] = {}
     latency: dict[str, int] = {}
-    for conv, result in zip(conversations, results, strict=True):
+    for result in results:
         for author, risk in result.participants.items():
             scores[author] = max(scores.get(author, 0.0), risk)
         for w in result.warnings:

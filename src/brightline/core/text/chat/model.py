@@ -41,9 +41,7 @@ class ChatModel:
         return [float(p[1]) for p in self.pipeline.predict_proba(list(texts))]
 
 
-def examples(
-    conversations: Sequence[Conversation], truth: set[str]
-) -> tuple[list[str], list[int]]:
+def examples(conversations: Sequence[Conversation], truth: set[str]) -> tuple[list[str], list[int]]:
     """One example per author per conversation: their messages joined, and the label."""
     texts: list[str] = []
     labels: list[int] = []
@@ -68,7 +66,9 @@ def train(conversations: Sequence[Conversation], truth: set[str], seed: int = 0)
     folds = min(3, positives, len(labels) - positives)
     if folds < 2:
         raise UsageError("training needs at least two predator and two other authors")
-    classifier = LogisticRegression(C=4.0, class_weight="balanced", max_iter=2000, random_state=seed)
+    classifier = LogisticRegression(
+        C=4.0, class_weight="balanced", max_iter=2000, random_state=seed
+    )
     pipeline = Pipeline(
         [
             ("tfidf", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1)),
@@ -99,10 +99,8 @@ def load(path: Path) -> ChatModel:
     if not path.is_file():
         raise ModelFileError(f"no model file at {path}")
     data = path.read_bytes()
-    if data[:2] == b"PK":  # skops files are zip archives
-        payload = _load_skops(path)
-    else:
-        payload = _load_joblib(path, data)
+    # skops files are zip archives
+    payload = _load_skops(path) if data[:2] == b"PK" else _load_joblib(path, data)
     if not isinstance(payload, dict) or payload.get("kind") != KIND:
         raise ModelFileError(f"{path} is not a Brightline conversation model")
     return ChatModel(payload["pipeline"])

@@ -32,9 +32,7 @@ def upgrade() -> None:
     op.create_table(
         "chat_messages",
         sa.Column("id", Id, primary_key=True, autoincrement=True),
-        sa.Column(
-            "conversation_id", Id, sa.ForeignKey("chat_conversations.id"), nullable=False
-        ),
+        sa.Column("conversation_id", Id, sa.ForeignKey("chat_conversations.id"), nullable=False),
         sa.Column("idx", sa.Integer, nullable=False),
         sa.Column("author", sa.String(200), nullable=False),
         sa.Column("sent_at", sa.String(64)),
@@ -51,9 +49,7 @@ def upgrade() -> None:
     op.create_table(
         "chat_warnings",
         sa.Column("id", Id, primary_key=True, autoincrement=True),
-        sa.Column(
-            "conversation_id", Id, sa.ForeignKey("chat_conversations.id"), nullable=False
-        ),
+        sa.Column("conversation_id", Id, sa.ForeignKey("chat_conversations.id"), nullable=False),
         sa.Column("message_idx", sa.Integer, nullable=False),
         sa.Column("author", sa.String(200), nullable=False),
         sa.Column("risk", sa.Float, nullable=False),
