@@ -91,3 +91,31 @@ def test_withdrawn_entries_stop_matching(server: Any, eventually: Any) -> None:
                 return body.json()["matches"] == []
 
         eventually(gone)
+
+
+def test_a_list_with_a_review_action_keeps_the_text_for_review(
+    server: Any, eventually: Any
+) -> None:
+    from brightline.services.context import open_services
+    from brightline.services.store import review as store_review
+
+    with server.client("curator") as c:
+        c.post("/v1/lists", json={"name": "watch-terms", "scheme": "industry"})
+        assert c.post("/v1/lists/watch-terms/actions", json={"kind": "review"}).status_code == 201
+        entry = {"signal_type": "keyword", "value": "placeholder term"}
+        assert c.post("/v1/lists/watch-terms/entries", json=entry).status_code == 201
+
+    def matched() -> dict[str, Any] | None:
+        with server.client("scanner") as s:
+            text = {"text": "a PLACEHOLDER   TERM here", "lists": ["watch-terms"], "ref": "p-9"}
+            body: dict[str, Any] = s.post("/v1/match/text", json=text).json()
+        return body if body["matches"] else None  # the index follows within a refresh
+
+    body = eventually(matched)
+    assert [m["found"] for m in body["matches"]] == ["PLACEHOLDER   TERM"]
+    svc = open_services(server.settings)
+    with svc.store.connect() as conn:
+        rows = store_review.find_items(conn, states=["open"], queue=None, source="match", limit=100)
+    svc.close()
+    [item] = [r for r in rows if r.list_name == "watch-terms"]
+    assert item.media_type == "text/plain" and item.filename == "p-9"

@@ -45,13 +45,14 @@ def match_text_file(
     recorder = Recorder(
         svc.store, local_operator(), "lookup", ref=f"text:{path}", webhooks=run_actions
     )
-    matched = errors = 0
+    matched = errors = documents = 0
     batch: list[TextDocument] = []
 
     def flush() -> None:
-        nonlocal matched
+        nonlocal matched, documents
         if not batch:
             return
+        documents += len(batch)
         results = match_texts(svc.matcher, batch, list_names)
         record_text_matches(recorder, batch, results)
         for result in results:
@@ -69,6 +70,12 @@ def match_text_file(
         if len(batch) >= _BATCH:
             flush()
     flush()
+    if not json_out:
+        console.print(
+            f"{documents:,} documents: {matched:,} matched"
+            + (f", {errors:,} lines could not be read." if errors else "."),
+            highlight=False,
+        )
     if matched:
         return EXIT_MATCH
     return EXIT_UNCHECKED if errors else EXIT_OK
