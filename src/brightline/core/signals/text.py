@@ -17,6 +17,7 @@ rebuild their look-up structures on load.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import unicodedata
@@ -28,7 +29,7 @@ from brightline.core.signals.base import TEXT, IndexHit, SignalIndex, SignalType
 from brightline.core.text.fold import keyword_variants
 from brightline.core.text.keywords import KeywordMatcher
 from brightline.core.text.links import find_links
-from brightline.core.text.urls import MAX_URL, lookup_keys, parse_entry
+from brightline.core.text.urls import MAX_URL, CanonicalUrl, lookup_keys, parse_entry
 from brightline.errors import IndexCorruptError, InvalidKeywordError, shorten
 
 #: Longest keyword (the entries table's value column).
@@ -87,6 +88,11 @@ class _TextIndexBase:
         self.add([i for i, _ in rows], [v for _, v in rows])
 
 
+@functools.lru_cache(maxsize=65_536)
+def _keys(url: CanonicalUrl) -> tuple[str, ...]:
+    return tuple(lookup_keys(url))
+
+
 class UrlIndex(_TextIndexBase):
     """URL entries by the canonical text they match (pages and prefixes alike)."""
 
@@ -112,7 +118,7 @@ class UrlIndex(_TextIndexBase):
             hits: dict[int, IndexHit] = {}
             for text in group:
                 for link in find_links(text) if self._by_key else ():
-                    for key in lookup_keys(link.url):
+                    for key in _keys(link.url):
                         for entry_id in self._by_key.get(key, ()):
                             extra = {"found": link.found, "span": [link.start, link.end]}
                             hits.setdefault(entry_id, IndexHit(entry_id, 0, extra))

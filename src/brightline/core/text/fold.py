@@ -181,11 +181,12 @@ def fold(text: str) -> Folded:
     chars, raw = chars[mask], raw[mask]
     masks.append(mask)
     mask = _join_mask(chars, raw)
-    chars = chars[mask]
-    masks.append(mask)
-    mask = _collapse_mask(chars)
-    chars = chars[mask]
-    masks.append(mask)
+    if not mask.all():  # letters joined may make new runs (``s.e.e.e.c.r.e.t``)
+        chars = chars[mask]
+        masks.append(mask)
+        mask = _collapse_mask(chars)
+        chars = chars[mask]
+        masks.append(mask)
     if chars.dtype == np.uint8:
         skeleton = chars.tobytes().decode("ascii")
     else:
@@ -210,10 +211,13 @@ def _collapse_mask(a: npt.NDArray[np.generic]) -> npt.NDArray[np.bool_]:
     np.equal(a[1:], a[:-1], out=eq[1:])
     triple = np.zeros(n, dtype=bool)  # triple[i]: a[i-1] == a[i] == a[i+1]
     np.logical_and(eq[1:-1], eq[2:], out=triple[1:-1])
-    member = triple.copy()  # in a run of 3+: next to (or at) a triple's centre
-    member[:-1] |= triple[1:]
-    member[1:] |= triple[:-1]
-    drop = eq & (member | (a == SPACE))
+    if triple.any():
+        member = triple.copy()  # in a run of 3+: next to (or at) a triple's centre
+        member[:-1] |= triple[1:]
+        member[1:] |= triple[:-1]
+        drop = eq & (member | (a == SPACE))
+    else:
+        drop = eq & (a == SPACE)
     keep[drop] = False
     return keep
 
@@ -232,6 +236,8 @@ def _join_mask(a: npt.NDArray[np.generic], raw: npt.NDArray[np.generic]) -> npt.
     single = word & ~padded[:-2] & ~padded[2:]  # a word of one character
     ps = np.concatenate(([False], single, [False]))
     sep = ~word & ps[:-2] & ps[2:]  # a space between two single characters
+    if not sep.any():
+        return keep
     qs = np.concatenate(([False, False], sep, [False, False]))
     rs = np.concatenate(([0, 0], raw, [0, 0])).astype(np.uint32)
     same_before = qs[:-4] & (rs[:-4] == rs[2:-2])

@@ -150,32 +150,34 @@ def _word(text: str, pos: int) -> tuple[int, int]:
 
 
 def _link(text: str, start: int, end: int) -> tuple[int, int, CanonicalUrl] | None:
-    scheme = _SCHEME_IN.search(text, start, end)
+    found = _parse(text[start:end])
+    return None if found is None else (start + found[0], start + found[1], found[2])
+
+
+@functools.lru_cache(maxsize=65_536)
+def _parse(word: str) -> tuple[int, int, CanonicalUrl] | None:
+    """The link in a word: where it starts and ends in it, and its canonical form.
+    Links repeat in chat: each spelling is worked out once."""
+    start, end = 0, len(word)
+    scheme = _SCHEME_IN.search(word)
     if scheme is not None:
         start = scheme.start()
-    while start < end and text[start] in _LEADING:
+    while start < end and word[start] in _LEADING:
         start += 1
-    while end > start and text[end - 1] in _TRAILING:
+    while end > start and word[end - 1] in _TRAILING:
         end -= 1
-    word = text[start:end]
-    if not word:
+    link = word[start:end]
+    if not link:
         return None
-    rest = word[scheme.end() - scheme.start() :] if scheme else word
+    rest = link[scheme.end() - scheme.start() :] if scheme else link
     host = re.split(r"[/?#]", rest, maxsplit=1)[0]
     if "@" in host and scheme is None:
         return None  # an e-mail address
     name = host.rpartition("@")[2].rpartition(":")[0] or host.rpartition("@")[2]
     if scheme is None and not _plausible_host(name):
         return None
-    url = _canonical(word)
-    return None if url is None else (start, end, url)
-
-
-@functools.lru_cache(maxsize=65_536)
-def _canonical(word: str) -> CanonicalUrl | None:
-    """Links repeat in chat: each spelling is canonicalised once."""
     try:
-        return canonicalize(word)
+        return start, end, canonicalize(link)
     except InvalidUrlError:
         return None
 
