@@ -35,10 +35,11 @@ def test_links_and_keywords_are_found_recorded_and_acted_on(
         text = "hi! our s.e.c.r.e.t plan: hxxps://www.example[.]org/x or EXAMPLE.com/a/page.html"
         with server.client("scanner") as s:
             # New entries reach every worker's index by polling the change feed.
-            eventually(
-                lambda: len(s.post("/v1/match/text", json={"text": text}).json()["matches"]) == 3
-            )
-            body = s.post("/v1/match/text", json={"text": text, "ref": "msg-1"}).json()
+            def all_three() -> Any:
+                got = s.post("/v1/match/text", json={"text": text, "ref": "msg-1"}).json()
+                return got if len(got["matches"]) == 3 else None
+
+            body = eventually(all_three)
         assert body["error"] is None
         rows = body["matches"]
         assert [(r["list"], r["signal_type"], r["value"]) for r in rows] == [
