@@ -13,6 +13,8 @@ from brightline.core.actor import system
 from brightline.errors import BrightlineError
 from brightline.services import audit
 from brightline.services.reports.reporter import Outcome, Reporter, StepContext, StepResult
+from brightline.services.stats import events as stats_events
+from brightline.services.stats import hooks as stats_hooks
 from brightline.services.store import Store
 from brightline.services.store.reports import report_steps, reports
 from brightline.services.vault import Blob, Vault, hold_until
@@ -49,6 +51,15 @@ class Endings:
             values["next_attempt_at"] = now + timedelta(seconds=delay)
         conn.execute(update(reports).where(reports.c.id == row.id).values(values))
         if give_up:
+            stats_events.emit(
+                conn,
+                "report",
+                actor=WORKER.label,
+                destination=str(row.destination),
+                outcome="failed",
+                ids={"report": int(row.id)},
+                at=now,
+            )
             audit.record(
                 conn,
                 WORKER,
@@ -78,6 +89,7 @@ class Endings:
                     last_error=None,
                 )
             )
+            stats_hooks.report_filed(conn, row, now)
             audit.record(
                 conn,
                 WORKER,
@@ -108,6 +120,15 @@ class Endings:
                     .values(
                         state="retracted", updated_at=now, hold_until=until, next_attempt_at=None
                     )
+                )
+                stats_events.emit(
+                    conn,
+                    "report",
+                    actor=WORKER.label,
+                    destination=str(row.destination),
+                    outcome="retracted",
+                    ids={"report": int(row.id)},
+                    at=now,
                 )
                 audit.record(
                     conn,

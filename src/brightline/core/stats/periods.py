@@ -1,0 +1,150 @@
+"""Periods in a time zone, and how rollup buckets cover them.
+
+Rollups (``services/stats``) count events in UTC buckets at three levels: 15 minutes
+(``q``), UTC days (``d``) and UTC calendar months (``m``). A question's periods (a
+day, ISO week, month, quarter or year in the asked time zone) are turned into UTC
+intervals, and each interval is covered exactly by the coarsest buckets that fit:
+whole UTC months in the middle, whole days around them, quarter-hours at the edges.
+Every time zone in use today is offset from UTC by a whole number of quarter-hours,
+so a local midnight always falls on a bucket edge and the figures are exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from brightline.errors import InputError
+
+By = Literal["day", "week", "month", "quarter", "year"]
+BY_VALUES: tuple[By, ...] = ("day", "week", "month", "quarter", "year")
+Level = Literal["q", "d", "m"]
+#: Length of the finest bucket, in seconds.
+QUARTER = 900
+DAY = 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    label: str
+    #: UTC epoch seconds, start inclusive, end exclusive.
+    start: int
+    end: int
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(f"unknown time zone {name!r} (an IANA name: UTC, Europe/London)") from None
+
+
+def parse_day(value: str | date, what: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError(f"{what} must be a date (YYYY-MM-DD), not {value!r}") from None
+
+
+def period_start(day: date, by: By) -> date:
+    """The first day of the period holding ``day``."""
+    if by == "day":
+        return day
+    if by == "week":
+        return day - timedelta(days=day.weekday())  # ISO weeks start on Monday
+    if by == "month":
+        return day.replace(day=1)
+    if by == "quarter":
+        return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+    return date(day.year, 1, 1)
+
+
+def next_start(day: date, by: By) -> date:
+    """The first day of the period after the one starting on ``day``."""
+    if by == "day":
+        return day + timedelta(days=1)
+    if by == "week":
+        return day + timedelta(days=7)
+    months = {"month": 1, "quarter": 3, "year": 12}[by]
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def label(day: date, by: By) -> str:
+    if by == "day":
+        return day.isoformat()
+    if by == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    if by == "month":
+        return f"{day.year}-{day.month:02d}"
+    if by == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return str(day.year)
+
+
+def epoch(day: date, tz: ZoneInfo) -> int:
+    """Local midnight of ``day`` in ``tz``, as UTC epoch seconds."""
+    local = datetime(day.year, day.month, day.day, tzinfo=tz)
+    return int(local.astimezone(UTC).timestamp())
+
+
+def periods(first: date, last: date, by: By, tz: ZoneInfo) -> list[Period]:
+    """The periods from ``first`` to ``last`` (both days included) in ``tz``; the
+    first and last may be partial (they start or end with the range)."""
+    if last < first:
+        raise InputError("--to is before --from")
+    out = []
+    start = first
+    end_day = last + timedelta(days=1)
+    while start < end_day:
+        nominal = period_start(start, by)
+        stop = min(next_start(nominal, by), end_day)
+        out.append(Period(label(nominal, by), epoch(start, tz), epoch(stop, tz)))
+        start = stop
+    return out
+
+
+def month_start(t: int) -> int:
+    """The UTC calendar month holding epoch second ``t``, as its first second."""
+    d = datetime.fromtimestamp(t, UTC)
+    return int(datetime(d.year, d.month, 1, tzinfo=UTC).timestamp())
+
+
+def next_month(t: int) -> int:
+    d = datetime.fromtimestamp(t, UTC)
+    index = d.year * 12 + d.month
+    return int(datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC).timestamp())
+
+
+def bucket_starts(t: int) -> tuple[int, int, int]:
+    """The quarter-hour, day and month buckets an event at epoch second ``t`` counts in."""
+    return t - t % QUARTER, t - t % DAY, month_start(t)
+
+
+def cover(start: int, end: int) -> list[tuple[Level, int, int]]:
+    """Bucket ranges ``(level, first start, end)`` that together cover [start, end)
+    exactly once. Edges off a quarter-hour are moved down to one."""
+    start, end = start - start % QUARTER, end - end % QUARTER
+    if start >= end:
+        return []
+    out: list[tuple[Level, int, int]] = []
+    m_lo = start if month_start(start) == start else next_month(start)
+    m_hi = month_start(end)
+    rest = [(start, end)]
+    if m_lo < m_hi:
+        out.append(("m", m_lo, m_hi))
+        rest = [(start, m_lo), (m_hi, end)]
+    for lo, hi in rest:
+        d_lo, d_hi = -(-lo // DAY) * DAY, hi - hi % DAY
+        if d_lo < d_hi:
+            out.append(("d", d_lo, d_hi))
+            edges = [(lo, d_lo), (d_hi, hi)]
+        else:
+            edges = [(lo, hi)]
+        out.extend(("q", a, b) for a, b in edges if a < b)
+    return out

@@ -1,0 +1,159 @@
+"""Events for the things services do, one call each (so a call site stays one line).
+
+Each function takes the caller's connection and writes through ``events.emit`` in
+the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row
+
+from brightline.core.models import Match, ScanResult
+from brightline.services.stats.events import content_type_of, duration, emit
+from brightline.services.store import review as store_review
+from brightline.services.store import stats as store_stats
+
+#: Review states an item moves into that count as an outcome.
+_OUTCOMES = ("confirmed", "rejected", "escalated")
+
+
+def results(
+    conn: Connection, source: str, actor: str | None, found: Sequence[ScanResult], job: int | None
+) -> None:
+    """Items checked (by content type and outcome) and their matches."""
+    items: Counter[tuple[str, str]] = Counter()
+    for r in found:
+        media = r.signals.media_type if r.signals else None
+        outcome = "error" if r.error else "matched" if r.matches else "unmatched"
+        items[(content_type_of(media), outcome)] += 1
+    ids = {"job": job} if job is not None else None
+    for (ctype, outcome), n in sorted(items.items()):
+        emit(
+            conn,
+            "item",
+            actor=actor,
+            source=source,
+            content_type=ctype,
+            outcome=outcome,
+            ids=ids,
+            count=n,
+        )
+    for r in found:
+        if r.matches:
+            media = r.signals.media_type if r.signals else None
+            matches(conn, source, actor, r.matches, job, content_type_of(media))
+
+
+def matches(
+    conn: Connection,
+    source: str | None,
+    actor: str | None,
+    found: Sequence[Match],
+    job: int | None,
+    content_type: str | None = None,
+) -> None:
+    """Matches, one event per list, signal type, category and method."""
+    groups: Counter[tuple[str, str, str | None, str]] = Counter()
+    for m in found:
+        method = "exact" if m.exact else "perceptual"
+        groups[(m.list_name, m.signal_type, m.category, method)] += 1
+    ids = {"job": job} if job is not None else None
+    for (list_name, signal_type, category, method), n in groups.items():
+        emit(
+            conn,
+            "match",
+            actor=actor,
+            list_name=list_name,
+            signal_type=signal_type,
+            category=category,
+            method=method,
+            source=source,
+            content_type=content_type,
+            ids=ids,
+            count=n,
+        )
+
+
+def decision(conn: Connection, actor: str, row: Row[Any], now: datetime) -> None:
+    """After a decision on review item ``row`` (read before it): the time to its first
+    decision, and the outcome it moved into."""
+    if row.quality:  # quality checks are tests of reviewers, not work
+        return
+    item = store_review.get_item(conn, int(row.id))
+    decs = [d for d in store_review.decisions_of(conn, int(row.id)) if d.decision != "skip"]
+    if len(decs) == 1:
+        duration(
+            conn,
+            "decision",
+            (now - row.created_at).total_seconds(),
+            list_name=row.list_name,
+            at=now,
+        )
+    state = str(item.state)
+    if state == row.state or state not in _OUTCOMES:
+        return
+    common = {"actor": actor, "list_name": row.list_name, "source": str(row.source)}
+    ids = {"item": int(row.id)}
+    emit(conn, "review", category=item.category, outcome=state, ids=ids, at=now, **common)
+    rulings = [d for d in decs if d.ruling]
+    if rulings and decs[0].decision != rulings[-1].decision:
+        emit(
+            conn, "review", category=item.category, outcome="overturned", ids=ids, at=now, **common
+        )
+
+
+def report_filed(conn: Connection, row: Row[Any], now: datetime) -> None:
+    """A report finished (filed): the event, and detection → filed per item."""
+    emit(
+        conn,
+        "report",
+        destination=str(row.destination),
+        outcome="filed",
+        ids={"report": int(row.id)},
+        at=now,
+    )
+    for item in store_stats.report_item_detections(conn, int(row.id)):
+        duration(
+            conn,
+            "report",
+            (now - item.created_at).total_seconds(),
+            list_name=item.list_name,
+            category=item.category,
+            at=now,
+        )
+
+
+def queued(
+    conn: Connection,
+    actor: str,
+    item_id: int,
+    source: str,
+    list_name: str | None,
+    quality: bool,
+) -> None:
+    """A review item made: queued, and for a match the list's review action ran."""
+    if quality:
+        return
+    ids = {"item": item_id}
+    emit(conn, "review", actor=actor, list_name=list_name, source=source, outcome="queued", ids=ids)
+    if source == "match":
+        emit(conn, "action", actor=actor, list_name=list_name, outcome="review", ids=ids)
+
+
+def undone(conn: Connection, actor: str, row: Row[Any], now: datetime) -> None:
+    if not row.quality:
+        emit(
+            conn,
+            "review",
+            actor=actor,
+            list_name=row.list_name,
+            source=str(row.source),
+            outcome="undone",
+            ids={"item": int(row.id)},
+            at=now,
+        )

@@ -1,0 +1,169 @@
+"""The event stream and its rollups (migration 0010; on SQLite also in the events file).
+
+``stats_events``: one row per event (kind, time, actor, the dimensions, ids; never
+content). ``stats_rollup``: counts per bucket (``q`` 15 minutes, ``d`` UTC day,
+``m`` UTC month, ``start`` in epoch seconds) and per combination of the dimensions,
+kept by upsert in the transaction that writes the event, so a question reads a few
+thousand rollup rows rather than every event. ``stats_durations``: histograms
+(log-spaced buckets) of detection → first decision and detection → report filed,
+per bucket, list and category. Dimensions are stored as ``''`` when absent, so the
+unique keys hold (SQL's NULLs never collide).
+
+On SQLite these tables exist in both files: an event is written beside the change
+it counts (a match in the events file, a decision in the main one), and a question
+sums both. On PostgreSQL they are one set of tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from brightline.services.store.tables import Id, UtcDateTime, metadata
+
+#: Dimensions an event carries besides its kind (columns of events and rollups).
+DIMENSIONS = (
+    "list_name",
+    "signal_type",
+    "category",
+    "source",
+    "content_type",
+    "method",
+    "destination",
+    "outcome",
+)
+_WIDTH = {"list_name": 200, "category": 64}
+
+stats_events = Table(
+    "stats_events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(300)),
+    *(Column(d, String(_WIDTH.get(d, 32))) for d in DIMENSIONS),
+    Column("ids", Text),  # JSON: {"job": 3, "items": [...], "report": 7}
+    Column("count", Integer, nullable=False),
+    Index("ix_stats_events_at", "at"),
+    sqlite_autoincrement=True,
+)
+
+stats_rollup = Table(
+    "stats_rollup",
+    metadata,
+    Column("level", String(1), primary_key=True),
+    Column("start", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(32), primary_key=True),
+    *(Column(d, String(_WIDTH.get(d, 32)), primary_key=True) for d in DIMENSIONS),
+    Column("count", BigInteger, nullable=False),
+)
+
+stats_durations = Table(
+    "stats_durations",
+    metadata,
+    Column("level", String(1), primary_key=True),
+    Column("start", BigInteger, primary_key=True, autoincrement=False),
+    Column("measure", String(16), primary_key=True),  # decision | report
+    Column("list_name", String(200), primary_key=True),
+    Column("category", String(64), primary_key=True),
+    Column("bucket", SmallInteger, primary_key=True, autoincrement=False),
+    Column("count", BigInteger, nullable=False),
+)
+
+STATS_TABLES = (stats_events, stats_rollup, stats_durations)
+_ROLLUP_KEY = ("level", "start", "kind", *DIMENSIONS)
+_DURATION_KEY = ("level", "start", "measure", "list_name", "category", "bucket")
+
+
+def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(stats_events), list(rows))
+
+
+def add_counts(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Add each row's ``count`` to its rollup cell (made when new)."""
+    _upsert(conn, stats_rollup, rows, _ROLLUP_KEY)
+
+
+def add_durations(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    _upsert(conn, stats_durations, rows, _DURATION_KEY)
+
+
+def _upsert(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]], key: Sequence[str]
+) -> None:
+    if not rows:
+        return
+    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+    stmt = dialect.insert(table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(key), set_={"count": table.c["count"] + stmt.excluded["count"]}
+    )
+    conn.execute(stmt, list(rows))
+
+
+def _ranges(level: str, ranges: Iterable[tuple[int, int]], table: Table) -> Any:
+    spans = [and_(table.c.start >= lo, table.c.start < hi) for lo, hi in ranges]
+    return and_(table.c.level == level, or_(*spans))
+
+
+def count_rows(
+    conn: Connection,
+    level: str,
+    ranges: Sequence[tuple[int, int]],
+    group: Sequence[str],
+    kinds: Sequence[str] | None = None,
+) -> list[Any]:
+    """``(start, kind, <group…>, count)`` summed over the other dimensions, for the
+    buckets of ``level`` starting inside ``ranges``."""
+    t = stats_rollup
+    cols = [t.c.start, t.c.kind, *(t.c[g] for g in group)]
+    query = select(*cols, func.sum(t.c["count"]).label("count")).where(_ranges(level, ranges, t))
+    if kinds is not None:
+        query = query.where(t.c.kind.in_(list(kinds)))
+    return list(conn.execute(query.group_by(*cols)).all())
+
+
+def duration_rows(
+    conn: Connection,
+    level: str,
+    ranges: Sequence[tuple[int, int]],
+    group: Sequence[str],
+) -> list[Any]:
+    """``(start, measure, <group…>, bucket, count)`` histograms."""
+    t = stats_durations
+    cols = [t.c.start, t.c.measure, *(t.c[g] for g in group), t.c.bucket]
+    query = select(*cols, func.sum(t.c["count"]).label("count")).where(_ranges(level, ranges, t))
+    return list(conn.execute(query.group_by(*cols)).all())
+
+
+def report_item_detections(conn: Connection, report_id: int) -> list[Any]:
+    """``(list_name, category, detected_at)`` of each item a report gathers: when its
+    review item was made (the match or the user's report that raised it)."""
+    from brightline.services.store.reports import report_items
+    from brightline.services.store.review import items
+
+    query = (
+        select(report_items.c.list_name, report_items.c.category, items.c.created_at)
+        .join(items, items.c.id == report_items.c.item_id)
+        .where(report_items.c.report_id == report_id)
+    )
+    return list(conn.execute(query).all())
