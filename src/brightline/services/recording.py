@@ -83,7 +83,7 @@ class Recorder:
             "job",
             actor=self.actor.label,
             source=self.kind,
-            outcome="done" if one_shot else "started",
+            outcome="started",
             ids={"job": job_id},
             at=now,
         )
