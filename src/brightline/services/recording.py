@@ -92,7 +92,10 @@ class Recorder:
     def record(self, results: Sequence[ScanResult]) -> int:
         """Store these results; returns webhook deliveries queued."""
         keep = [r for r in results if self.items == "all" or r.matches]
-        if not results:
+        if not keep:  # only counted (a job that keeps matched items met none here)
+            if results:
+                with self.store.begin_events() as conn:
+                    stats_hooks.results(conn, self.kind, self.actor.label, results, self.job_id)
             return 0
         found = [m for r in keep for m in r.matches]
         hooks = actions.webhook_actions(self.store, found) if self.webhooks and found else []

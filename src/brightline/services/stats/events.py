@@ -15,6 +15,7 @@ Kinds recorded today (``outcome`` says which step):
 ``job``     ``started``, then its end status (``done``, ``failed``,
             ``interrupted``); a one-request job (upload, lookup) only ``done``
 ``item``    ``matched``, ``unmatched`` or ``error``; source, content type
+``hash``    items hashed, per signal type (an item counts once per type)
 ``match``   list, signal type, category, method (``exact``, ``perceptual``)
 ``action``  ``webhook`` (deliveries queued) or ``review`` (item queued)
 ``review``  ``queued``, ``confirmed``, ``rejected``, ``escalated``,
@@ -27,6 +28,8 @@ Kinds recorded today (``outcome`` says which step):
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +38,9 @@ from sqlalchemy import Connection
 from brightline.core.stats.durations import bucket
 from brightline.core.stats.periods import bucket_starts
 from brightline.services.store import stats as store_stats
+from brightline.services.store.stats import DIMENSIONS
+
+_WIDTH = {"list_name": 200, "category": 64}
 
 LEVELS = ("q", "d", "m")
 
@@ -52,38 +58,85 @@ def emit(
     method: str | None = None,
     destination: str | None = None,
     outcome: str | None = None,
-    ids: dict[str, Any] | None = None,
+    ids: Mapping[str, Any] | Sequence[Any] | None = None,
     count: int = 1,
     at: datetime | None = None,
 ) -> None:
     """Append one event (``count`` things of one kind) in ``conn``'s transaction."""
-    if count <= 0:
+    emit_many(
+        conn,
+        [
+            Event(
+                kind,
+                actor,
+                list_name,
+                signal_type,
+                category,
+                source,
+                content_type,
+                method,
+                destination,
+                outcome,
+                ids,
+                count,
+                at,
+            )
+        ],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """The arguments of one ``emit``, for ``emit_many``."""
+
+    kind: str
+    actor: str | None = None
+    list_name: str | None = None
+    signal_type: str | None = None
+    category: str | None = None
+    source: str | None = None
+    content_type: str | None = None
+    method: str | None = None
+    destination: str | None = None
+    outcome: str | None = None
+    ids: Mapping[str, Any] | Sequence[Any] | None = None
+    count: int = 1
+    at: datetime | None = None
+
+
+def emit_many(conn: Connection, events: Sequence[Event]) -> None:
+    """Several events in two statements: one insert, one upsert of their rollup
+    cells (cells the events share are added up first: PostgreSQL's upsert may not
+    touch a row twice in one statement)."""
+    now = datetime.now(UTC)
+    rows: list[dict[str, Any]] = []
+    cells: dict[tuple[Any, ...], int] = {}
+    for e in events:
+        if e.count <= 0:
+            continue
+        when = e.at or now
+        dims = {d: _cut(getattr(e, d), _WIDTH.get(d, 32)) for d in DIMENSIONS}
+        kind = _cut(e.kind, 32) or "unknown"
+        ids = json.dumps(e.ids, separators=(",", ":"), default=str) if e.ids else None
+        rows.append(
+            {
+                "kind": kind,
+                "at": when,
+                "actor": _cut(e.actor, 300),
+                "ids": ids,
+                "count": e.count,
+                **dims,
+            }
+        )
+        key = (kind, *(dims[d] or "" for d in DIMENSIONS))
+        for level, start in zip(LEVELS, bucket_starts(int(when.timestamp())), strict=True):
+            cells[(level, start, *key)] = cells.get((level, start, *key), 0) + e.count
+    if not rows:
         return
-    when = at or datetime.now(UTC)
-    dims = {
-        "list_name": _cut(list_name, 200),
-        "signal_type": _cut(signal_type, 32),
-        "category": _cut(category, 64),
-        "source": _cut(source, 32),
-        "content_type": _cut(content_type, 32),
-        "method": _cut(method, 32),
-        "destination": _cut(destination, 32),
-        "outcome": _cut(outcome, 32),
-    }
-    kind = _cut(kind, 32) or "unknown"
-    row = {
-        "kind": kind,
-        "at": when,
-        "actor": _cut(actor, 300),
-        "ids": json.dumps(ids, separators=(",", ":"), default=str) if ids else None,
-        "count": count,
-        **dims,
-    }
-    store_stats.insert_events(conn, [row])
-    cell = {"kind": kind, "count": count, **{k: v or "" for k, v in dims.items()}}
-    starts = bucket_starts(int(when.timestamp()))
+    store_stats.insert_events(conn, rows)
+    names = ("level", "start", "kind", *DIMENSIONS)
     store_stats.add_counts(
-        conn, [{**cell, "level": lv, "start": s} for lv, s in zip(LEVELS, starts, strict=True)]
+        conn, [{**dict(zip(names, k, strict=True)), "count": n} for k, n in cells.items()]
     )
 
 

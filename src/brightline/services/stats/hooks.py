@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Row
 
 from brightline.core.models import Match, ScanResult
-from brightline.services.stats.events import content_type_of, duration, emit
+from brightline.services.stats.events import Event, content_type_of, duration, emit, emit_many
 from brightline.services.store import review as store_review
 from brightline.services.store import stats as store_stats
 
@@ -25,28 +25,46 @@ _OUTCOMES = ("confirmed", "rejected", "escalated")
 def results(
     conn: Connection, source: str, actor: str | None, found: Sequence[ScanResult], job: int | None
 ) -> None:
-    """Items checked (by content type and outcome) and their matches."""
+    """Items checked (by content type and outcome), hashed (per signal type) and their
+    matches: one insert and one upsert however many there are."""
     items: Counter[tuple[str, str]] = Counter()
+    hashed: Counter[tuple[str, str]] = Counter()
+    matched: Counter[tuple[str, str, str | None, str, str]] = Counter()
     for r in found:
-        media = r.signals.media_type if r.signals else None
+        ctype = content_type_of(r.signals.media_type if r.signals else None)
         outcome = "error" if r.error else "matched" if r.matches else "unmatched"
-        items[(content_type_of(media), outcome)] += 1
+        items[(ctype, outcome)] += 1
+        for signal_type in r.signals.hashes() if r.signals else ():
+            hashed[(ctype, signal_type)] += 1
+        for m in r.matches:
+            matched[(m.list_name, m.signal_type, m.category, _method(m), ctype)] += 1
     ids = {"job": job} if job is not None else None
-    for (ctype, outcome), n in sorted(items.items()):
-        emit(
-            conn,
-            "item",
-            actor=actor,
-            source=source,
-            content_type=ctype,
-            outcome=outcome,
-            ids=ids,
+    common: dict[str, Any] = {"actor": actor, "source": source, "ids": ids}
+    events = [
+        Event("item", content_type=c, outcome=o, count=n, **common) for (c, o), n in items.items()
+    ]
+    events += [
+        Event("hash", content_type=c, signal_type=t, count=n, **common)
+        for (c, t), n in hashed.items()
+    ]
+    events += [
+        Event(
+            "match",
+            list_name=lst,
+            signal_type=t,
+            category=cat,
+            method=how,
+            content_type=c,
             count=n,
+            **common,
         )
-    for r in found:
-        if r.matches:
-            media = r.signals.media_type if r.signals else None
-            matches(conn, source, actor, r.matches, job, content_type_of(media))
+        for (lst, t, cat, how, c), n in matched.items()
+    ]
+    emit_many(conn, events)
+
+
+def _method(m: Match) -> str:
+    return "exact" if m.exact else "perceptual"
 
 
 def matches(
@@ -60,23 +78,25 @@ def matches(
     """Matches, one event per list, signal type, category and method."""
     groups: Counter[tuple[str, str, str | None, str]] = Counter()
     for m in found:
-        method = "exact" if m.exact else "perceptual"
-        groups[(m.list_name, m.signal_type, m.category, method)] += 1
+        groups[(m.list_name, m.signal_type, m.category, _method(m))] += 1
     ids = {"job": job} if job is not None else None
-    for (list_name, signal_type, category, method), n in groups.items():
-        emit(
-            conn,
-            "match",
-            actor=actor,
-            list_name=list_name,
-            signal_type=signal_type,
-            category=category,
-            method=method,
-            source=source,
-            content_type=content_type,
-            ids=ids,
-            count=n,
-        )
+    common: dict[str, Any] = {"actor": actor, "source": source, "ids": ids}
+    emit_many(
+        conn,
+        [
+            Event(
+                "match",
+                list_name=lst,
+                signal_type=t,
+                category=cat,
+                method=how,
+                content_type=content_type,
+                count=n,
+                **common,
+            )
+            for (lst, t, cat, how), n in groups.items()
+        ],
+    )
 
 
 def decision(conn: Connection, actor: str, row: Row[Any], now: datetime) -> None:
