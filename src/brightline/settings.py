@@ -249,6 +249,11 @@ class Settings(BaseSettings):
         default=None,
         description="Bearer token that may read GET /metrics (an admin API key may too).",
     )
+    metrics_dir: Path | None = Field(
+        default=None,
+        description="Set by ``brightline serve`` for its workers: where each writes its "
+        "request-latency histogram (prometheus_client multiprocess mode).",
+    )
 
     # -- Reporting and the evidence vault ------------------------------------
     ncmec_url: str = Field(

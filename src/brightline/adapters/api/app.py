@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from brightline import __version__
-from brightline.adapters.api import errors
+from brightline.adapters.api import errors, metrics
 from brightline.adapters.api.middleware import RequestContext
 from brightline.adapters.api.routes import (
     actions,
@@ -23,6 +23,7 @@ from brightline.adapters.api.routes import (
 from brightline.adapters.api.routes import audit as audit_routes
 from brightline.adapters.api.routes import auth as auth_routes
 from brightline.adapters.api.routes import review as review_routes
+from brightline.adapters.api.routes import stats as stats_routes
 from brightline.adapters.api.runtime import Runtime
 from brightline.services.context import open_services
 from brightline.settings import Settings
@@ -63,6 +64,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.include_router(auth_routes.router)
     app.include_router(review_routes.router)
+    app.include_router(stats_routes.router)
+    app.include_router(metrics.router)
     errors.install(app)
     # Imported here: the web adapter sits above the API one (it reuses its routes).
     from brightline.adapters import web
@@ -73,6 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
         upload_limit=settings.max_upload_bytes,
         import_limit=settings.max_import_bytes,
     )
+    app.add_middleware(metrics.RequestTimer)
     return app
 
 

@@ -97,7 +97,7 @@ def periods(first: date, last: date, by: By, tz: ZoneInfo) -> list[Period]:
     """The periods from ``first`` to ``last`` (both days included) in ``tz``; the
     first and last may be partial (they start or end with the range)."""
     if last < first:
-        raise InputError("--to is before --from")
+        raise InputError("the last day (to) is before the first (from)")
     out = []
     start = first
     end_day = last + timedelta(days=1)

@@ -96,14 +96,14 @@ def make_query(
     of the period eleven periods before (so twelve periods)."""
     where = zone(tz)
     if by not in BY_VALUES:
-        raise InputError(f"--by must be one of {', '.join(BY_VALUES)}, not {by!r}")
+        raise InputError(f"by must be one of {', '.join(BY_VALUES)}, not {by!r}")
     for g in group:
         if g not in DIMS:
-            raise InputError(f"unknown --group {g!r} (known: {', '.join(DIMS)})")
-    end = parse_day(last, "--to") if last else today or datetime.now(where).date()
-    start = parse_day(first, "--from") if first else _twelve_back(end, by)
+            raise InputError(f"unknown group {g!r} (known: {', '.join(DIMS)})")
+    end = parse_day(last, "to") if last else today or datetime.now(where).date()
+    start = parse_day(first, "from") if first else _twelve_back(end, by)
     if end < start:
-        raise InputError("--to is before --from")
+        raise InputError("the last day (to) is before the first (from)")
     if (end - start).days > 366 * 20:
         raise InputError("ask for twenty years at most")
     return Query(start, end, by, tuple(dict.fromkeys(group)), tz, suppress, min_cell)

@@ -167,3 +167,55 @@ def report_item_detections(conn: Connection, report_id: int) -> list[Any]:
         .where(report_items.c.report_id == report_id)
     )
     return list(conn.execute(query).all())
+
+
+def all_time_counts(conn: Connection, kind: str, group: Sequence[str]) -> list[Any]:
+    """``(<group…>, count)`` of one kind since the first event (monthly rollups)."""
+    t = stats_rollup
+    cols = [t.c[g] for g in group]
+    query = (
+        select(*cols, func.sum(t.c["count"]).label("count"))
+        .where(t.c.level == "m", t.c.kind == kind)
+        .group_by(*cols)
+    )
+    return list(conn.execute(query).all())
+
+
+def review_queue_depth(conn: Connection) -> list[Any]:
+    """``(queue, state, count)`` of review items not yet decided (quality checks too:
+    they wait in the same queue)."""
+    from brightline.services.store.review import items, queues
+
+    query = (
+        select(queues.c.name.label("queue"), items.c.state, func.count().label("count"))
+        .join(queues, queues.c.id == items.c.queue_id)
+        .where(items.c.state.in_(["open", "in_review", "escalated"]))
+        .group_by(queues.c.name, items.c.state)
+    )
+    return list(conn.execute(query).all())
+
+
+def reports_pending(conn: Connection) -> list[Any]:
+    """``(destination, count)`` of reports in the outbox (sending)."""
+    from brightline.services.store.reports import reports
+
+    query = (
+        select(reports.c.destination, func.count().label("count"))
+        .where(reports.c.state == "sending")
+        .group_by(reports.c.destination)
+    )
+    return list(conn.execute(query).all())
+
+
+def webhooks_pending(conn: Connection) -> int:
+    """Webhook deliveries waiting (an events-database table)."""
+    from brightline.services.store.tables import webhook_deliveries
+
+    query = select(func.count()).where(webhook_deliveries.c.status == "pending")
+    return int(conn.execute(query).scalar_one())
+
+
+def exchange_status(conn: Connection) -> list[Any]:
+    """``(exchange, entries, last_good_fetch)`` per exchange. Nothing until the
+    exchanges (issue 16) exist: their branch fills this in from its tables."""
+    return []
