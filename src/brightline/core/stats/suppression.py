@@ -100,8 +100,9 @@ def _widen(
     hidden: set[K],
     hidden_margins: set[str],
 ) -> None:
-    """Hide one more figure so that ``var`` is no longer determined: the smallest
-    shown cell (non-zero first) of a margin it is in; else such a margin itself."""
+    """Hide one more figure so that ``var`` is less determined: in the margin around
+    it that pins it hardest (fewest hidden cells), the shown cell that costs least
+    (``_cost``); else such a margin itself."""
     kind, key = var
     if kind == "cell":
         around = [m for m in margins if key in m.cells]
@@ -109,16 +110,34 @@ def _widen(
         own = [m for m in margins if m.name == key]
         inside = set(own[0].cells) if own else set()
         around = own + [m for m in margins if m.name != key and inside & set(m.cells)]
-    shown = [c for m in around for c in m.cells if c not in hidden]
-    if shown:
-        hidden.add(min(shown, key=lambda c: (cells[c] == 0, cells[c], repr(c))))
+
+    def shown(m: Margin[K]) -> list[K]:
+        return [c for c in m.cells if c not in hidden]
+
+    open_ = [m for m in around if shown(m)]
+    if open_:
+        best = min(open_, key=lambda m: (sum(c in hidden for c in m.cells), len(m.cells), m.name))
+        hidden.add(min(shown(best), key=lambda c: _cost(c, best, cells, margins, hidden)))
         return
-    open_margins = [m for m in around if m.name not in hidden_margins]
-    if open_margins:
-        hidden_margins.add(min(open_margins, key=lambda m: (len(m.cells), m.name)).name)
+    unhidden = [m for m in around if m.name not in hidden_margins]
+    if unhidden:
+        hidden_margins.add(min(unhidden, key=lambda m: (len(m.cells), m.name)).name)
         return
     hidden.update(cells)  # nothing narrower breaks it: hide everything
     hidden_margins.update(m.name for m in margins)
+
+
+def _cost(
+    c: K, chosen: Margin[K], cells: Mapping[K, int], margins: Sequence[Margin[K]], hidden: set[K]
+) -> tuple[int, bool, int, str]:
+    """Prefer a cell whose other margins already hide something (it closes a cycle
+    instead of starting a new chain), then a non-zero one, then the smallest."""
+    fresh = sum(
+        1
+        for m in margins
+        if m is not chosen and c in m.cells and not any(x in hidden for x in m.cells)
+    )
+    return (fresh, cells[c] == 0, cells[c], repr(c))
 
 
 def _unit(n: int, i: int) -> list[Fraction]:
