@@ -49,7 +49,7 @@ def _axes(labels: Sequence[str], top: float, unit: str = "") -> list[str]:
             f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
             f'fill="#667085">{_short(value)}{unit}</text>'
         )
-    step = max(1, len(labels) // 12)
+    step = max(1, -(-len(labels) * 64 // (W - LEFT - RIGHT)))  # about 64 px a label
     for i, label in enumerate(labels):
         if i % step == 0:
             x = _x_mid(i, len(labels))
