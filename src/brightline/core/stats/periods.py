@@ -11,6 +11,7 @@ so a local midnight always falls on a bucket edge and the figures are exact.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
@@ -123,7 +124,13 @@ def next_month(t: int) -> int:
 
 def bucket_starts(t: int) -> tuple[int, int, int]:
     """The quarter-hour, day and month buckets an event at epoch second ``t`` counts in."""
-    return t - t % QUARTER, t - t % DAY, month_start(t)
+    day = t - t % DAY
+    return t - t % QUARTER, day, _month_of_day(day)
+
+
+@functools.lru_cache(maxsize=64)
+def _month_of_day(day: int) -> int:
+    return month_start(day)
 
 
 def cover(start: int, end: int) -> list[tuple[Level, int, int]]:

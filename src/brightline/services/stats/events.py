@@ -15,7 +15,7 @@ Kinds recorded today (``outcome`` says which step):
 ``job``     ``started``, then its end status (``done``, ``failed``,
             ``interrupted``); a one-request job (upload, lookup) only ``done``
 ``item``    ``matched``, ``unmatched`` or ``error``; source, content type
-``hash``    items hashed, per signal type (an item counts once per type)
+``hash``    items hashed, per signal type: a monthly tally only (``TALLIES``)
 ``match``   list, signal type, category, method (``exact``, ``perceptual``)
 ``action``  ``webhook`` (deliveries queued) or ``review`` (item queued)
 ``review``  ``queued``, ``confirmed``, ``rejected``, ``escalated``,
@@ -43,6 +43,9 @@ from brightline.services.store.stats import DIMENSIONS
 _WIDTH = {"list_name": 200, "category": 64}
 
 LEVELS = ("q", "d", "m")
+#: Kinds counted in the monthly rollup only, with no event row: per-signal-type
+#: tallies of hashing (four or five per item) that only ``/metrics`` reads.
+TALLIES = frozenset({"hash"})
 
 
 def emit(
@@ -117,6 +120,11 @@ def emit_many(conn: Connection, events: Sequence[Event]) -> None:
         when = e.at or now
         dims = {d: _cut(getattr(e, d), _WIDTH.get(d, 32)) for d in DIMENSIONS}
         kind = _cut(e.kind, 32) or "unknown"
+        key = (kind, *(dims[d] or "" for d in DIMENSIONS))
+        starts = bucket_starts(int(when.timestamp()))
+        if kind in TALLIES:  # a tally: its monthly cell only
+            cells[("m", starts[2], *key)] = cells.get(("m", starts[2], *key), 0) + e.count
+            continue
         ids = json.dumps(e.ids, separators=(",", ":"), default=str) if e.ids else None
         rows.append(
             {
@@ -128,10 +136,9 @@ def emit_many(conn: Connection, events: Sequence[Event]) -> None:
                 **dims,
             }
         )
-        key = (kind, *(dims[d] or "" for d in DIMENSIONS))
-        for level, start in zip(LEVELS, bucket_starts(int(when.timestamp())), strict=True):
+        for level, start in zip(LEVELS, starts, strict=True):
             cells[(level, start, *key)] = cells.get((level, start, *key), 0) + e.count
-    if not rows:
+    if not cells:
         return
     store_stats.insert_events(conn, rows)
     names = ("level", "start", "kind", *DIMENSIONS)

@@ -16,6 +16,7 @@ sums both. On PostgreSQL they are one set of tables.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -33,8 +34,8 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from brightline.services.store.tables import Id, UtcDateTime, metadata
@@ -110,14 +111,23 @@ def add_durations(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
 def _upsert(
     conn: Connection, table: Table, rows: Sequence[dict[str, Any]], key: Sequence[str]
 ) -> None:
-    if not rows:
-        return
-    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-    stmt = dialect.insert(table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(key), set_={"count": table.c["count"] + stmt.excluded["count"]}
+    if rows:
+        conn.execute(_upsert_statement(table.name, tuple(key)), list(rows))
+
+
+@functools.cache
+def _upsert_statement(table_name: str, key: tuple[str, ...]) -> Any:
+    """The same text on SQLite and PostgreSQL. Plain text, made once: SQLAlchemy's
+    ``on_conflict_do_update`` construct cost more to build and compile per call than
+    the write itself on the upload path."""
+    table = metadata.tables[table_name]
+    names = [c.name for c in table.c]
+    return text(
+        f"INSERT INTO {table_name} ({', '.join(names)}) "
+        f"VALUES ({', '.join(':' + n for n in names)}) "
+        f"ON CONFLICT ({', '.join(key)}) "
+        f"DO UPDATE SET count = {table_name}.count + excluded.count"
     )
-    conn.execute(stmt, list(rows))
 
 
 def _ranges(level: str, ranges: Iterable[tuple[int, int]], table: Table) -> Any:
