@@ -57,11 +57,20 @@ def test_bad_zone_and_reversed_range_are_input_errors() -> None:
 
 def test_cover_uses_months_then_days_then_quarter_hours() -> None:
     got = cover(ts(2026, 1, 30, 23), ts(2026, 4, 2, 0, 15))
-    assert ("m", ts(2026, 2, 1), ts(2026, 4, 1)) in got
-    assert ("d", ts(2026, 1, 31), ts(2026, 2, 1)) in got
-    assert ("q", ts(2026, 1, 30, 23), ts(2026, 1, 31)) in got
-    assert ("d", ts(2026, 4, 1), ts(2026, 4, 2)) in got
-    assert ("q", ts(2026, 4, 2), ts(2026, 4, 2, 0, 15)) in got
+    assert ("m", ts(2026, 2, 1), ts(2026, 4, 1), 1) in got
+    assert ("d", ts(2026, 1, 31), ts(2026, 2, 1), 1) in got
+    assert ("q", ts(2026, 1, 30, 23), ts(2026, 1, 31), 1) in got
+    assert ("d", ts(2026, 4, 1), ts(2026, 4, 2), 1) in got
+    assert ("q", ts(2026, 4, 2), ts(2026, 4, 2, 0, 15), 1) in got
+
+
+def test_a_month_an_hour_off_utc_is_a_month_plus_and_minus_an_hour() -> None:
+    got = cover(ts(2026, 3, 31, 23), ts(2026, 4, 30, 23))  # April in London (BST)
+    assert sorted(got) == [
+        ("m", ts(2026, 4, 1), ts(2026, 5, 1), 1),
+        ("q", ts(2026, 3, 31, 23), ts(2026, 4, 1), 1),
+        ("q", ts(2026, 4, 30, 23), ts(2026, 5, 1), -1),
+    ]
 
 
 @given(
@@ -69,11 +78,9 @@ def test_cover_uses_months_then_days_then_quarter_hours() -> None:
     st.integers(0, 3 * 366 * 96),
     st.integers(ts(2020, 1, 1), ts(2030, 1, 1)),
 )
-def test_every_event_in_range_is_counted_by_exactly_one_bucket(
-    start_q: int, length_q: int, t: int
-) -> None:
+def test_every_event_in_range_is_counted_exactly_once(start_q: int, length_q: int, t: int) -> None:
     start, end = start_q * QUARTER, (start_q + length_q) * QUARTER
     q, d, m = bucket_starts(t)
     bucket_of = {"q": q, "d": d, "m": m}
-    hits = [c for c in cover(start, end) if c[1] <= bucket_of[c[0]] < c[2]]
-    assert len(hits) == (1 if start <= t < end else 0)
+    counted = sum(sign for lv, lo, hi, sign in cover(start, end) if lo <= bucket_of[lv] < hi)
+    assert counted == (1 if start <= t < end else 0)

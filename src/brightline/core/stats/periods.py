@@ -133,25 +133,62 @@ def _month_of_day(day: int) -> int:
     return month_start(day)
 
 
-def cover(start: int, end: int) -> list[tuple[Level, int, int]]:
-    """Bucket ranges ``(level, first start, end)`` that together cover [start, end)
-    exactly once. Edges off a quarter-hour are moved down to one."""
+def cover(start: int, end: int) -> list[tuple[Level, int, int, int]]:
+    """Signed bucket ranges ``(level, first start, end, sign)`` whose counts, added
+    with their signs, count [start, end) exactly once. Edges off a quarter-hour are
+    moved down to one.
+
+    The cheapest of three ways is taken at each level (fewest buckets read): whole
+    buckets inside with finer edges; the range rounded to the *nearest* bucket edges,
+    adding or subtracting the finer slivers between (a London month is one UTC month,
+    minus its last hour, plus the hour before it); or finer buckets only.
+    """
     start, end = start - start % QUARTER, end - end % QUARTER
-    if start >= end:
+    return _cover(start, end, 0, 1)
+
+
+_ORDER: tuple[Level, ...] = ("m", "d", "q")
+
+
+def _cover(lo: int, hi: int, i: int, sign: int) -> list[tuple[Level, int, int, int]]:
+    if lo >= hi:
         return []
-    out: list[tuple[Level, int, int]] = []
-    m_lo = start if month_start(start) == start else next_month(start)
-    m_hi = month_start(end)
-    rest = [(start, end)]
-    if m_lo < m_hi:
-        out.append(("m", m_lo, m_hi))
-        rest = [(start, m_lo), (m_hi, end)]
-    for lo, hi in rest:
-        d_lo, d_hi = -(-lo // DAY) * DAY, hi - hi % DAY
-        if d_lo < d_hi:
-            out.append(("d", d_lo, d_hi))
-            edges = [(lo, d_lo), (d_hi, hi)]
+    level = _ORDER[i]
+    if level == "q":
+        return [("q", lo, hi, sign)]
+    options = [_cover(lo, hi, i + 1, sign)]
+    inner = (_ceil(lo, level), _floor(hi, level))
+    nearest = (_round(lo, level), _round(hi, level))
+    for a, b in {inner, nearest}:
+        if a < b:
+            head = _cover(lo, a, i + 1, sign) if lo < a else _cover(a, lo, i + 1, -sign)
+            tail = _cover(b, hi, i + 1, sign) if b < hi else _cover(hi, b, i + 1, -sign)
+            options.append([(level, a, b, sign), *head, *tail])
+    return min(options, key=_cost)
+
+
+def _floor(t: int, level: Level) -> int:
+    return month_start(t) if level == "m" else t - t % (DAY if level == "d" else QUARTER)
+
+
+def _ceil(t: int, level: Level) -> int:
+    down = _floor(t, level)
+    if down == t:
+        return t
+    return next_month(t) if level == "m" else down + (DAY if level == "d" else QUARTER)
+
+
+def _round(t: int, level: Level) -> int:
+    down, up = _floor(t, level), _ceil(t, level)
+    return down if t - down <= up - t else up
+
+
+def _cost(ranges: list[tuple[Level, int, int, int]]) -> int:
+    """Buckets read: months are counted as days' worth of rows would be, a little more."""
+    total = 0
+    for level, lo, hi, _ in ranges:
+        if level == "m":
+            total += 2 * max(1, round((hi - lo) / (30 * DAY)))
         else:
-            edges = [(lo, hi)]
-        out.extend(("q", a, b) for a, b in edges if a < b)
-    return out
+            total += (hi - lo) // (DAY if level == "d" else QUARTER)
+    return total

@@ -151,27 +151,58 @@ class Figures:
 
 def figures(store: Store, query: Query) -> Figures:
     spans = periods(query.first, query.last, query.by, zone(query.tz))
-    ranges = _ranges(spans)
-    starts = [p.start for p in spans]
+    layers = _layers(spans)
     cols = [DIMS[g] for g in query.group]
     cells: dict[tuple[str | None, ...], dict[str, int]] = {}
     if not query.group:
         cells = {(p.label,): dict.fromkeys(MEASURES, 0) for p in spans}
     read = cols if "outcome" in cols else [*cols, "outcome"]  # figures are per outcome
     for conn in _connections(store):
-        for level, spans_of_level in ranges.items():
-            for chunk in _chunks(spans_of_level):
-                for row in store_stats.count_rows(conn, level, chunk, read, _KINDS):
-                    _add_count(cells, spans, starts, row, cols)
+        for layer in layers:
+            for chunk in _chunks(layer.ranges):
+                found = store_stats.count_rows(conn, layer.level, chunk, read, _KINDS)
+                _add_counts(cells, layer, found, len(cols), read.index("outcome"))
     times: dict[tuple[str | None, ...], dict[str, dict[int, int]]] = {}
-    time_cols = [c for c in cols if c in ("list_name", "category")]
-    if len(time_cols) == len(cols):
+    if all(c in ("list_name", "category") for c in cols):
         for conn in _connections(store):
-            for level, spans_of_level in ranges.items():
-                for chunk in _chunks(spans_of_level):
-                    for row in store_stats.duration_rows(conn, level, chunk, cols):
-                        _add_time(times, spans, starts, row, cols)
+            for layer in layers:
+                for chunk in _chunks(layer.ranges):
+                    found = store_stats.duration_rows(conn, layer.level, chunk, cols)
+                    _add_times(times, layer, found, len(cols))
     return Figures(query, spans, cells, times)
+
+
+@dataclass
+class _Layer:
+    """Bucket ranges of one level and sign that do not overlap, each for one period."""
+
+    level: str
+    sign: int
+    ranges: list[tuple[int, int]] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+
+    def label_of(self, start: int) -> str:
+        return self.labels[bisect.bisect_right(self.ranges, (start, 2**62)) - 1]
+
+
+def _layers(spans: list[Period]) -> list[_Layer]:
+    pieces = sorted(
+        (level, sign, lo, hi, p.label)
+        for p in spans
+        for level, lo, hi, sign in cover(p.start, p.end)
+    )
+    layers: list[_Layer] = []
+    for level, sign, lo, hi, label in pieces:
+        home = next(
+            (x for x in layers if (x.level, x.sign) == (level, sign) and x.ranges[-1][1] <= lo),
+            None,
+        )
+        if home is None:
+            home = _Layer(level, sign)
+            layers.append(home)
+        home.ranges.append((lo, hi))
+        home.labels.append(label)
+    return layers
 
 
 _KINDS = sorted({kind for kind, _ in MEASURES.values()})
@@ -182,46 +213,40 @@ for _name, (_kind, _outs) in MEASURES.items():
         _MEASURES_OF[(_kind, _out)].append(_name)
 
 
-def _add_count(
+def _add_counts(
     cells: dict[tuple[str | None, ...], dict[str, int]],
-    spans: list[Period],
-    starts: list[int],
-    row: Any,
-    cols: list[str],
+    layer: _Layer,
+    rows: list[tuple[Any, ...]],
+    n_cols: int,
+    outcome_at: int,
 ) -> None:
-    label = spans[bisect.bisect_right(starts, int(row.start)) - 1].label
-    key = (label, *(getattr(row, c) or None for c in cols))
-    values = cells.setdefault(key, dict.fromkeys(MEASURES, 0))
-    for name in _MEASURES_OF.get((row.kind, row.outcome), ()):
-        values[name] += int(row.count)
-    for name in _MEASURES_OF.get((row.kind, None), ()):
-        values[name] += int(row.count)
+    """Rows ``(start, kind, <read columns…>, count)`` into the cells of their periods."""
+    labels: dict[int, str] = {}
+    for row in rows:
+        start, kind = row[0], row[1]
+        label = labels.get(start) or labels.setdefault(start, layer.label_of(int(start)))
+        key = (label, *(v or None for v in row[2 : 2 + n_cols]))
+        values = cells.get(key)
+        if values is None:
+            values = cells[key] = dict.fromkeys(MEASURES, 0)
+        n = layer.sign * int(row[-1])
+        for name in _MEASURES_OF.get((kind, row[2 + outcome_at]), ()):
+            values[name] += n
+        for name in _MEASURES_OF.get((kind, None), ()):
+            values[name] += n
 
 
-def _add_time(
+def _add_times(
     times: dict[tuple[str | None, ...], dict[str, dict[int, int]]],
-    spans: list[Period],
-    starts: list[int],
-    row: Any,
-    cols: list[str],
+    layer: _Layer,
+    rows: list[tuple[Any, ...]],
+    n_cols: int,
 ) -> None:
-    label = spans[bisect.bisect_right(starts, int(row.start)) - 1].label
-    key = (label, *(getattr(row, c) or None for c in cols))
-    by_measure = times.setdefault(key, {})
-    h = by_measure.setdefault(str(row.measure), defaultdict(int))
-    h[int(row.bucket)] += int(row.count)
-
-
-def _ranges(spans: list[Period]) -> dict[str, list[tuple[int, int]]]:
-    out: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for p in spans:
-        for level, lo, hi in cover(p.start, p.end):
-            ranges = out[level]
-            if ranges and ranges[-1][1] == lo:
-                ranges[-1] = (ranges[-1][0], hi)
-            else:
-                ranges.append((lo, hi))
-    return dict(out)
+    """Rows ``(start, measure, <group…>, bucket, count)`` into their periods' histograms."""
+    for row in rows:
+        key = (layer.label_of(int(row[0])), *(v or None for v in row[2 : 2 + n_cols]))
+        h = times.setdefault(key, {}).setdefault(str(row[1]), defaultdict(int))
+        h[int(row[-2])] += layer.sign * int(row[-1])
 
 
 def _chunks(ranges: list[tuple[int, int]]) -> Iterator[list[tuple[int, int]]]:
@@ -247,6 +272,8 @@ def as_json(fig: Figures, *, hide: bool) -> dict[str, Any]:
     ``null``."""
     q = fig.query
     keys = sorted(fig.cells, key=_sort_key)
+    if q.group:  # a group met only where additions and subtractions cancel: no row
+        keys = [k for k in keys if any(fig.cells[k].values()) or k in fig.times]
     totals: dict[str, int | None] = dict(fig.totals())
     rows_values: dict[tuple[str | None, ...], dict[str, int | None]] = {
         k: dict(fig.cells[k]) for k in keys
