@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from brightline.adapters.cli.main import app
-from brightline.services.demo import jpeg, picture
 from brightline.services import actions, audit
 from brightline.services.context import open_services
+from brightline.services.demo import jpeg, picture
 from brightline.services.hashing import HashOptions, hash_path
 from brightline.settings import Settings
 

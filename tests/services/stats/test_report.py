@@ -27,25 +27,88 @@ def fixture_events(store: Store) -> None:
         emit(
             conn, "item", source="scan", content_type="photo", outcome="unmatched", count=90, at=T0
         )
-        emit(conn, "item", source="upload", content_type="photo", outcome="matched", count=30,
-             at=T0 + timedelta(days=10))  # fmt: skip
-        emit(conn, "match", list_name="iwf", signal_type="md5", category="A", method="exact",
-             source="scan", count=20, at=T0 + timedelta(days=3))  # fmt: skip
-        emit(conn, "match", list_name="iwf", signal_type="pdq", category="B",
-             method="perceptual", source="upload", count=5, at=T0 + timedelta(days=30, hours=23))  # fmt: skip
-        emit(conn, "match", list_name="local", signal_type="md5", category="A", method="exact",
-             source="scan", count=15, at=T0 + timedelta(days=20))  # fmt: skip
+        emit(
+            conn,
+            "item",
+            source="upload",
+            content_type="photo",
+            outcome="matched",
+            count=30,
+            at=T0 + timedelta(days=10),
+        )
+        emit(
+            conn,
+            "match",
+            list_name="iwf",
+            signal_type="md5",
+            category="A",
+            method="exact",
+            source="scan",
+            count=20,
+            at=T0 + timedelta(days=3),
+        )
+        emit(
+            conn,
+            "match",
+            list_name="iwf",
+            signal_type="pdq",
+            category="B",
+            method="perceptual",
+            source="upload",
+            count=5,
+            at=T0 + timedelta(days=30, hours=23),
+        )
+        emit(
+            conn,
+            "match",
+            list_name="local",
+            signal_type="md5",
+            category="A",
+            method="exact",
+            source="scan",
+            count=15,
+            at=T0 + timedelta(days=20),
+        )
         april = datetime(2026, 4, 1, tzinfo=UTC)
-        emit(conn, "item", source="case", content_type="video", outcome="unmatched", count=50,
-             at=april)  # fmt: skip
-        emit(conn, "item", source="case", content_type="video", outcome="matched", count=10,
-             at=april + timedelta(days=29, hours=23, minutes=59))  # fmt: skip
-        emit(conn, "match", list_name="iwf", signal_type="md5", category="A", method="exact",
-             source="case", count=12, at=april + timedelta(days=2))  # fmt: skip
+        emit(
+            conn,
+            "item",
+            source="case",
+            content_type="video",
+            outcome="unmatched",
+            count=50,
+            at=april,
+        )
+        emit(
+            conn,
+            "item",
+            source="case",
+            content_type="video",
+            outcome="matched",
+            count=10,
+            at=april + timedelta(days=29, hours=23, minutes=59),
+        )
+        emit(
+            conn,
+            "match",
+            list_name="iwf",
+            signal_type="md5",
+            category="A",
+            method="exact",
+            source="case",
+            count=12,
+            at=april + timedelta(days=2),
+        )
     with store.begin() as conn:
         for i in range(9):
-            emit(conn, "review", list_name="iwf", category="A", outcome="confirmed",
-                 at=april + timedelta(days=i))  # fmt: skip
+            emit(
+                conn,
+                "review",
+                list_name="iwf",
+                category="A",
+                outcome="confirmed",
+                at=april + timedelta(days=i),
+            )
             duration(conn, "decision", 3600 * (i + 1), list_name="iwf", at=april)
         for _ in range(3):
             emit(conn, "review", list_name="iwf", outcome="rejected", at=april)
