@@ -44,11 +44,14 @@ def zone(name: str) -> ZoneInfo:
 
 def parse_day(value: str | date, what: str) -> date:
     if isinstance(value, date):
-        return value
+        value = value.isoformat()
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise InputError(f"{what} must be a date (YYYY-MM-DD), not {value!r}") from None
+    if not 1970 <= day.year <= 9000:
+        raise InputError(f"{what} must be a date between 1970 and 9000")
+    return day
 
 
 def period_start(day: date, by: By) -> date:
