@@ -13,7 +13,7 @@ recording events costs on the match path.
    (emit replaced by a no-op), in alternating blocks in the same run; ``upload``: the
    same around whole ``POST /v1/match`` requests to a real server on loopback.
 
-    PYTHONPATH=src python bench/bench_stats.py report [EVENTS] [--pg URL]
+    PYTHONPATH=src python bench/bench_stats.py report [EVENTS] [--pg URL] [--no-sqlite]
     PYTHONPATH=src python bench/bench_stats.py record [UPLOADS]
     PYTHONPATH=src python bench/bench_stats.py upload [UPLOADS]
 """
@@ -313,8 +313,9 @@ def main() -> None:
         return
     n = int(args[1]) if len(args) > 1 and not args[1].startswith("--") else 10_000_000
     pg = args[args.index("--pg") + 1] if "--pg" in args else None
-    with tempfile.TemporaryDirectory() as tmp:
-        bench_report(n, f"sqlite:///{Path(tmp) / 'stats.db'}")
+    if "--no-sqlite" not in args:
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_report(n, f"sqlite:///{Path(tmp) / 'stats.db'}")
     if pg:
         from brightline.services.store.testing import temporary_database
 
