@@ -99,6 +99,7 @@ def fixture_events(store: Store) -> None:
             count=12,
             at=april + timedelta(days=2),
         )
+        emit(conn, "match", list_name="iwf", outcome="suppressed", count=7, at=april)
     with store.begin() as conn:
         for i in range(9):
             emit(
@@ -132,6 +133,7 @@ def test_totals_and_monthly_rows_add_up(svc: Services) -> None:
     assert (t["items"], t["matched_items"], t["matches"]) == (180, 40, 52)
     assert (t["review_confirmed"], t["review_rejected"], t["review_escalated"]) == (9, 3, 1)
     assert t["reports_filed"] == 6
+    assert t["matches_suppressed"] == 7 and t["matches_quarantined"] == 0  # counted apart
     rows = {r["period"]: r for r in data["rows"]}
     assert rows["2026-03"]["items"] == 120 and rows["2026-03"]["matches"] == 40
     assert rows["2026-04"]["items"] == 60 and rows["2026-04"]["matches"] == 12

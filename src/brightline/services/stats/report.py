@@ -52,7 +52,9 @@ MEASURES: dict[str, tuple[str, tuple[str, ...] | None]] = {
     "items": ("item", None),
     "matched_items": ("item", ("matched",)),
     "item_errors": ("item", ("error",)),
-    "matches": ("match", None),
+    "matches": ("match", ("",)),  # acted on; suppressed and quarantined counted apart
+    "matches_suppressed": ("match", ("suppressed",)),
+    "matches_quarantined": ("match", ("quarantined",)),
     "actions": ("action", None),
     "review_queued": ("review", ("queued",)),
     "review_confirmed": ("review", ("confirmed",)),
