@@ -118,6 +118,8 @@ def emit_many(conn: Connection, events: Sequence[Event]) -> None:
         if e.count <= 0:
             continue
         when = e.at or now
+        if when.tzinfo is None:  # a naive time is taken as UTC, as the store keeps it
+            when = when.replace(tzinfo=UTC)
         dims = {d: _cut(getattr(e, d), _WIDTH.get(d, 32)) for d in DIMENSIONS}
         kind = _cut(e.kind, 32) or "unknown"
         key = (kind, *(dims[d] or "" for d in DIMENSIONS))
@@ -159,6 +161,7 @@ def duration(
     """Count one duration (``decision``: detection → first decision; ``report``:
     detection → report filed) in its histogram bucket."""
     when = at or datetime.now(UTC)
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)
     cell = {
         "measure": measure,
         "list_name": _cut(list_name, 200) or "",
