@@ -63,3 +63,41 @@ def test_review_outcomes_are_counted(
     decide.decide(env, bo, new[3], "A1")
     decide.undo(env, bo, new[3])
     assert totals(svc)["review_confirmed"] == 2
+
+
+def test_time_to_report_runs_from_the_review_item(svc: Services, env: ReviewEnv) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from brightline.services.reports import service
+    from brightline.services.review.events import ConfirmedItem
+    from brightline.services.stats import hooks
+    from brightline.services.store.reports import reports
+
+    item_id = intake.from_upload(env, local_operator(), jpeg(picture(9)), "f.jpg", None)
+    now = datetime.now(UTC)
+    item = ConfirmedItem(
+        item_id=item_id,
+        queue="default",
+        list_name="iwf",
+        report_to=("ncmec",),
+        category="A1",
+        scheme="industry",
+        md5="0" * 32,
+        sha1="1" * 40,
+        sha256="2" * 64,
+        size=10,
+        media_type="image/jpeg",
+        filename="f.jpg",
+        metadata={"user_id": "u-1"},
+        decided_by=("al",),
+        confirmed_at=now,
+    )
+    with svc.store.begin() as conn:
+        [report_id] = service.add_confirmed(conn, item)
+        row = conn.execute(select(reports).where(reports.c.id == report_id)).one()
+        hooks.report_filed(conn, row, now + timedelta(hours=6))
+    t = totals(svc)
+    assert t["reports_filed"] == 1 and t["reports_drafted"] == 1
+    assert 6 * 3600 * 0.9 < t["time_to_report_median_s"] < 6 * 3600 * 1.1
