@@ -233,11 +233,11 @@ def bench_record(uploads: int) -> None:
         )
         match = Match("iwf", 1, 7, "md5", "0" * 32, 0, "A", "uk", "hashes.csv", None)
         result = ScanResult("<upload>", signals, [match])
-        real_results, real_emit = hooks.results, recording.stats_events.emit
+        real_results, real_job = hooks.results, hooks.job
 
         def one(on: bool) -> float:
             hooks.results = real_results if on else (lambda *a, **k: None)  # type: ignore[assignment]
-            recording.stats_events.emit = real_emit if on else (lambda *a, **k: None)  # type: ignore[assignment]
+            hooks.job = real_job if on else (lambda *a, **k: None)  # type: ignore[assignment]
             rec = recording.Recorder(store, local_operator(), "upload", webhooks=False)
             started = time.perf_counter()
             rec.record([result])
@@ -248,7 +248,7 @@ def bench_record(uploads: int) -> None:
         for i in range(uploads):
             events_on = (i // 100) % 2 == 1  # blocks of 100
             (on if events_on else off).append(one(events_on))
-        hooks.results, recording.stats_events.emit = real_results, real_emit
+        hooks.results, hooks.job = real_results, real_job
         m_on, m_off = statistics.median(on), statistics.median(off)
         print(
             f"record one matched upload (SQLite, two files): events off {m_off * 1e6:.0f} µs, "
@@ -265,13 +265,13 @@ def bench_upload(uploads: int) -> None:
 
     from brightline.adapters.api import create_app
     from brightline.adapters.api.testing import serve_in_thread
-    from brightline.services import auth, recording
+    from brightline.services import auth
     from brightline.services.context import open_services
     from brightline.services.demo import jpeg, picture
     from brightline.services.stats import hooks
     from brightline.settings import Settings
 
-    real_results, real_emit = hooks.results, recording.stats_events.emit
+    real_results, real_job = hooks.results, hooks.job
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(home=Path(tmp))
         svc = open_services(settings)
@@ -289,12 +289,12 @@ def bench_upload(uploads: int) -> None:
             for block in range(10):
                 events_on = block % 2 == 1
                 hooks.results = real_results if events_on else (lambda *a, **k: None)  # type: ignore[assignment]
-                recording.stats_events.emit = real_emit if events_on else (lambda *a, **k: None)  # type: ignore[assignment]
+                hooks.job = real_job if events_on else (lambda *a, **k: None)  # type: ignore[assignment]
                 for _ in range(uploads // 10):
                     started = time.perf_counter()
                     assert c.post("/v1/match", content=body).status_code == 200
                     (on if events_on else off).append(time.perf_counter() - started)
-        hooks.results, recording.stats_events.emit = real_results, real_emit
+        hooks.results, hooks.job = real_results, real_job
     m_on, m_off = statistics.median(on), statistics.median(off)
     print(
         f"POST /v1/match (640x480 JPEG, SQLite): events off {m_off * 1000:.2f} ms, "

@@ -30,7 +30,6 @@ from brightline.errors import NotFoundError, UsageError, shorten
 from brightline.services import audit
 from brightline.services.review.env import ensure_queue
 from brightline.services.review.intake import check_report_to
-from brightline.services.stats import events as stats_events
 from brightline.services.stats import hooks as stats_hooks
 from brightline.services.store import Store
 from brightline.services.store import actions as store_actions
@@ -214,16 +213,7 @@ def queue_webhooks(
     now = datetime.now(UTC)
     deliveries = [_delivery_row(a, by_list[a.list_id], ctx, now) for a in hooks]
     store_actions.insert_deliveries(conn, deliveries)
-    for d in deliveries:
-        stats_events.emit(
-            conn,
-            "action",
-            actor=ctx.actor,
-            list_name=d["list_name"],
-            outcome="webhook",
-            ids={"job": ctx.job_id},
-            at=now,
-        )
+    stats_hooks.webhooks(conn, ctx.actor, deliveries, ctx.job_id)
     return len(deliveries)
 
 

@@ -19,7 +19,6 @@ from sqlalchemy import Connection, insert
 from brightline.core.actor import Actor
 from brightline.core.models import Match, ScanResult
 from brightline.services import actions
-from brightline.services.stats import events as stats_events
 from brightline.services.stats import hooks as stats_hooks
 from brightline.services.store import Store
 from brightline.services.store import content as store_content
@@ -78,15 +77,7 @@ class Recorder:
         job_id = store_content.insert_job(
             conn, self.kind, self.actor.label, now, self.ref, self._ctx.request_id, done=one_shot
         )
-        stats_events.emit(
-            conn,
-            "job",
-            actor=self.actor.label,
-            source=self.kind,
-            outcome="started",
-            ids={"job": job_id},
-            at=now,
-        )
+        stats_hooks.job(conn, self.actor.label, self.kind, "started", job_id, now)
         return job_id
 
     def record(self, results: Sequence[ScanResult]) -> int:
@@ -127,14 +118,7 @@ class Recorder:
             return
         with self.store.begin_events() as conn:
             store_content.finish_job(conn, self.job_id, status, datetime.now(UTC))
-            stats_events.emit(
-                conn,
-                "job",
-                actor=self.actor.label,
-                source=self.kind,
-                outcome=status,
-                ids={"job": self.job_id},
-            )
+            stats_hooks.job(conn, self.actor.label, self.kind, status, self.job_id)
 
     def _insert_items(self, conn: Connection, results: Sequence[ScanResult]) -> list[int]:
         if not results:

@@ -13,7 +13,6 @@ from brightline.core.actor import system
 from brightline.errors import BrightlineError
 from brightline.services import audit
 from brightline.services.reports.reporter import Outcome, Reporter, StepContext, StepResult
-from brightline.services.stats import events as stats_events
 from brightline.services.stats import hooks as stats_hooks
 from brightline.services.store import Store
 from brightline.services.store.reports import report_steps, reports
@@ -51,15 +50,7 @@ class Endings:
             values["next_attempt_at"] = now + timedelta(seconds=delay)
         conn.execute(update(reports).where(reports.c.id == row.id).values(values))
         if give_up:
-            stats_events.emit(
-                conn,
-                "report",
-                actor=WORKER.label,
-                destination=str(row.destination),
-                outcome="failed",
-                ids={"report": int(row.id)},
-                at=now,
-            )
+            stats_hooks.report_step(conn, WORKER.label, row.destination, "failed", row.id, now)
             audit.record(
                 conn,
                 WORKER,
@@ -121,14 +112,8 @@ class Endings:
                         state="retracted", updated_at=now, hold_until=until, next_attempt_at=None
                     )
                 )
-                stats_events.emit(
-                    conn,
-                    "report",
-                    actor=WORKER.label,
-                    destination=str(row.destination),
-                    outcome="retracted",
-                    ids={"report": int(row.id)},
-                    at=now,
+                stats_hooks.report_step(
+                    conn, WORKER.label, row.destination, "retracted", row.id, now
                 )
                 audit.record(
                     conn,

@@ -177,3 +177,45 @@ def undone(conn: Connection, actor: str, row: Row[Any], now: datetime) -> None:
             ids={"item": int(row.id)},
             at=now,
         )
+
+
+def job(
+    conn: Connection, actor: str, source: str, outcome: str, job_id: int, at: datetime | None = None
+) -> None:
+    """A job ``started``, or ended with its status."""
+    emit(conn, "job", actor=actor, source=source, outcome=outcome, ids={"job": job_id}, at=at)
+
+
+def webhooks(
+    conn: Connection, actor: str | None, deliveries: Sequence[dict[str, Any]], job_id: int | None
+) -> None:
+    """The webhook action ran: one event per delivery queued, by list."""
+    by_list = Counter(str(d["list_name"]) for d in deliveries)
+    ids = {"job": job_id} if job_id is not None else None
+    emit_many(
+        conn,
+        [
+            Event("action", actor=actor, list_name=name, outcome="webhook", ids=ids, count=n)
+            for name, n in by_list.items()
+        ],
+    )
+
+
+def report_step(
+    conn: Connection,
+    actor: str | None,
+    destination: str,
+    outcome: str,
+    report_id: int,
+    at: datetime | None = None,
+) -> None:
+    """A report ``drafted``, ``submitted``, ``retracted`` or ``failed``."""
+    emit(
+        conn,
+        "report",
+        actor=actor,
+        destination=destination,
+        outcome=outcome,
+        ids={"report": report_id},
+        at=at,
+    )

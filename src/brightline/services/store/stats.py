@@ -23,7 +23,6 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Column,
-    Index,
     Integer,
     SmallInteger,
     String,
@@ -62,7 +61,8 @@ stats_events = Table(
     *(Column(d, String(_WIDTH.get(d, 32))) for d in DIMENSIONS),
     Column("ids", Text),  # JSON: {"job": 3, "items": [...], "report": 7}
     Column("count", Integer, nullable=False),
-    Index("ix_stats_events_at", "at"),
+    # No index on ``at``: questions read the rollups, never this table, and every
+    # index is one more page written per upload.
     sqlite_autoincrement=True,
 )
 
@@ -74,6 +74,7 @@ stats_rollup = Table(
     Column("kind", String(32), primary_key=True),
     *(Column(d, String(_WIDTH.get(d, 32)), primary_key=True) for d in DIMENSIONS),
     Column("count", BigInteger, nullable=False),
+    sqlite_with_rowid=False,  # the key is the table: one B-tree to update, not two
 )
 
 stats_durations = Table(
@@ -86,6 +87,7 @@ stats_durations = Table(
     Column("category", String(64), primary_key=True),
     Column("bucket", SmallInteger, primary_key=True, autoincrement=False),
     Column("count", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 STATS_TABLES = (stats_events, stats_rollup, stats_durations)

@@ -39,7 +39,6 @@ def upgrade() -> None:
         sa.Column("count", sa.Integer, nullable=False),
         sqlite_autoincrement=True,
     )
-    op.create_index("ix_stats_events_at", "stats_events", ["at"])
     op.create_table(
         "stats_rollup",
         sa.Column("level", sa.String(1), primary_key=True),
@@ -47,6 +46,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(32), primary_key=True),
         *(sa.Column(name, sa.String(width), primary_key=True) for name, width in DIMENSIONS),
         sa.Column("count", sa.BigInteger, nullable=False),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "stats_durations",
@@ -57,11 +57,11 @@ def upgrade() -> None:
         sa.Column("category", sa.String(64), primary_key=True),
         sa.Column("bucket", sa.SmallInteger, primary_key=True, autoincrement=False),
         sa.Column("count", sa.BigInteger, nullable=False),
+        sqlite_with_rowid=False,
     )
 
 
 def downgrade() -> None:
     op.drop_table("stats_durations")
     op.drop_table("stats_rollup")
-    op.drop_index("ix_stats_events_at", "stats_events")
     op.drop_table("stats_events")
