@@ -30,6 +30,7 @@ from brightline.errors import NotFoundError, UsageError, shorten
 from brightline.services import audit
 from brightline.services.review.env import ensure_queue
 from brightline.services.review.intake import check_report_to
+from brightline.services.stats import hooks as stats_hooks
 from brightline.services.store import Store
 from brightline.services.store import actions as store_actions
 from brightline.services.store import lists as store_lists
@@ -165,6 +166,7 @@ def record_matches(
     *,
     webhooks: bool = True,
     item_ids: Sequence[int | None] | None = None,
+    source: str | None = None,
 ) -> int:
     """Log every match and, with ``webhooks``, queue the lists' webhook deliveries, in
     one transaction; returns deliveries queued. ``item_ids``: each match's item."""
@@ -172,6 +174,7 @@ def record_matches(
         return 0
     hooks = webhook_actions(store, matches) if webhooks else []
     with store.begin_events() as conn:
+        stats_hooks.matches(conn, source, ctx.actor, matches, ctx.job_id)
         log_matches(conn, matches, ctx, item_ids)
         return queue_webhooks(conn, hooks, matches, ctx)
 
@@ -210,6 +213,7 @@ def queue_webhooks(
     now = datetime.now(UTC)
     deliveries = [_delivery_row(a, by_list[a.list_id], ctx, now) for a in hooks]
     store_actions.insert_deliveries(conn, deliveries)
+    stats_hooks.webhooks(conn, ctx.actor, deliveries, ctx.job_id)
     return len(deliveries)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, insert
 from brightline.core.actor import Actor
 from brightline.core.models import Match, ScanResult
 from brightline.services import actions
+from brightline.services.stats import hooks as stats_hooks
 from brightline.services.store import Store
 from brightline.services.store import content as store_content
 
@@ -73,19 +74,25 @@ class Recorder:
 
     def _insert_job(self, conn: Connection, now: datetime) -> int:
         one_shot = self.kind in ("upload", "lookup")  # one request: done when written
-        return store_content.insert_job(
+        job_id = store_content.insert_job(
             conn, self.kind, self.actor.label, now, self.ref, self._ctx.request_id, done=one_shot
         )
+        stats_hooks.job(conn, self.actor.label, self.kind, "started", job_id, now)
+        return job_id
 
     def record(self, results: Sequence[ScanResult]) -> int:
         """Store these results; returns webhook deliveries queued."""
         keep = [r for r in results if self.items == "all" or r.matches]
-        if not keep:
+        if not keep:  # only counted (a job that keeps matched items met none here)
+            if results:
+                with self.store.begin_events() as conn:
+                    stats_hooks.results(conn, self.kind, self.actor.label, results, self.job_id)
             return 0
         found = [m for r in keep for m in r.matches]
         hooks = actions.webhook_actions(self.store, found) if self.webhooks and found else []
         with self.store.begin_events() as conn:
             self.start(conn)
+            stats_hooks.results(conn, self.kind, self.actor.label, results, self.job_id)
             ids = self._insert_items(conn, keep)
             item_ids = [i for r, i in zip(keep, ids, strict=True) for _ in r.matches]
             actions.log_matches(conn, found, self._ctx, item_ids)
@@ -100,6 +107,7 @@ class Recorder:
         hooks = actions.webhook_actions(self.store, matches) if self.webhooks else []
         with self.store.begin_events() as conn:
             self.start(conn)
+            stats_hooks.matches(conn, self.kind, self.actor.label, matches, self.job_id)
             actions.log_matches(conn, matches, self._ctx)
             queued = actions.queue_webhooks(conn, hooks, matches, self._ctx)
         self.deliveries += queued
@@ -110,6 +118,7 @@ class Recorder:
             return
         with self.store.begin_events() as conn:
             store_content.finish_job(conn, self.job_id, status, datetime.now(UTC))
+            stats_hooks.job(conn, self.actor.label, self.kind, status, self.job_id)
 
     def _insert_items(self, conn: Connection, results: Sequence[ScanResult]) -> list[int]:
         if not results:

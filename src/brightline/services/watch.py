@@ -166,7 +166,7 @@ class Watcher:
         if self.record:
             ctx = actions.MatchContext(ref=f"watch:{_redact(self.source)}")
             try:
-                actions.record_matches(self.matcher.store, fresh, ctx)
+                actions.record_matches(self.matcher.store, fresh, ctx, source="stream")
             except Exception:  # an alert must never be lost to a recording failure
                 log.exception("could not record watch alerts")
 

@@ -374,10 +374,11 @@ async def _forbidden(request: Request, exc: Exception) -> Response:
 
 def install(app: FastAPI) -> None:
     """Mount the pages, their static files and headers on the API app."""
-    from brightline.adapters.web import reports_pages
+    from brightline.adapters.web import reports_pages, stats_pages
 
     app.include_router(router)
     app.include_router(reports_pages.router)
+    app.include_router(stats_pages.router)
     app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="ui-static")
     app.add_exception_handler(PageRedirect, _redirect)
     app.add_exception_handler(PageForbidden, _forbidden)
