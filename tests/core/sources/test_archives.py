@@ -7,6 +7,7 @@ import random
 import shutil
 import subprocess
 import tarfile
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -223,3 +224,36 @@ def test_hostile_bytes_never_raise(tmp_path: Path, magic: bytes, body: bytes, ta
     path.write_bytes(data)
     got = items(path)  # every problem is an item, never an exception
     assert "x.bin" in got
+
+
+def _duplicate_zip(first: bytes, second: bytes) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "Duplicate name": the point here
+        zf.writestr("a/photo.jpg", first)
+        zf.writestr("a/photo.jpg", second)
+        zf.writestr("a/photo.jpg (#2)", b"a member really named so")
+    return buf.getvalue()
+
+
+def _duplicate_tar(first: bytes, second: bytes) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tf:
+        for name, data in (("a/photo.jpg", first), ("./a/photo.jpg", second)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def test_members_of_the_same_name_are_each_an_item(tmp_path: Path) -> None:
+    (tmp_path / "dup.zip").write_bytes(_duplicate_zip(b"benign", b"hidden"))
+    got = items(tmp_path / "dup.zip")
+    assert got["dup.zip/a/photo.jpg"] == md5(b"benign")
+    assert got["dup.zip/a/photo.jpg (#2)"] == md5(b"hidden")
+    assert got["dup.zip/a/photo.jpg (#2) (#2)"] == md5(b"a member really named so")
+    assert items(tmp_path / "dup.zip") == got  # the same names on every read (resume)
+    (tmp_path / "dup.tar").write_bytes(_duplicate_tar(b"benign", b"hidden"))
+    got = items(tmp_path / "dup.tar")
+    assert got["dup.tar/a/photo.jpg"] == md5(b"benign")
+    assert got["dup.tar/a/photo.jpg (#2)"] == md5(b"hidden")

@@ -8,6 +8,11 @@ read: unsafe names (``../``, absolute paths), symbolic links and special files,
 encrypted members, members that expand more than ``max_ratio`` times or past the
 exhibit's total budget. A damaged archive raises :class:`EvidenceError` before its
 first item, or ends its members with an error item where the damage is met.
+
+Every member is its own item whatever its name: a second member stored under a name
+already used in the same archive is located as ``name (#2)`` (see :class:`MemberNames`),
+so a known file hidden behind a benign file's name is still hashed, counted and
+exported.
 """
 
 from __future__ import annotations
@@ -62,6 +67,26 @@ class Budget:
         return True
 
 
+class MemberNames:
+    """Unique locator names for the members of one archive, in archive order.
+
+    The first member of a name keeps it; a later one becomes ``name (#2)``,
+    ``name (#3)``… (skipping any such name a member really has), so the names are
+    the same on every read of the same archive and a resumed case skips the same items.
+    """
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def unique(self, name: str) -> str:
+        candidate, n = name, 1
+        while candidate in self.used:
+            n += 1
+            candidate = f"{name} (#{n})"
+        self.used.add(candidate)
+        return candidate
+
+
 def unsafe_name(name: str) -> str | None:
     """Why a member name is unsafe to use as a path, or None."""
     if "\x00" in name:
@@ -106,13 +131,14 @@ def _zip_items(
         archive = zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise EvidenceError("corrupt_archive", f"corrupt zip archive: {exc}") from None
+    names = MemberNames()
     with archive:
         for info in archive.infolist():
             if info.is_dir():
                 continue
-            name = info.filename
+            name = names.unique(info.filename)
             mode = info.external_attr >> 16
-            if reason := unsafe_name(name):
+            if reason := unsafe_name(info.filename):
                 yield _error(where, name.replace("\x00", "?"), "unsafe_path", reason)
             elif stat.S_ISLNK(mode):
                 yield _error(where, name, "symlink", "symbolic link in the archive (not followed)")
@@ -127,7 +153,11 @@ def _zip_items(
                     where.child(name),
                     info.file_size,
                     _opener(archive, info),
-                    extra={"archive": "zip", "compressed": info.compress_size},
+                    extra={
+                        "archive": "zip",
+                        "compressed": info.compress_size,
+                        "member": info.filename,
+                    },
                 )
 
 
@@ -224,6 +254,7 @@ def _tar_items(
 def _tar_members(
     archive: tarfile.TarFile, where: Locator, limits: ArchiveLimits, budget: Budget
 ) -> Iterator[ContentItem]:
+    names = MemberNames()
     while True:
         try:
             member = archive.next()
@@ -241,6 +272,7 @@ def _tar_members(
         reason = unsafe_name(name)
         while name.startswith("./"):
             name = name[2:]
+        stored, name = name, names.unique(name)
         if reason:
             yield _error(where, name.replace("\x00", "?"), "unsafe_path", reason)
         elif member.issym() or member.islnk():
@@ -255,7 +287,7 @@ def _tar_members(
                 where.child(name),
                 member.size,
                 _tar_opener(archive, member),
-                extra={"archive": "tar"},
+                extra={"archive": "tar", "member": stored},
             )
 
 
