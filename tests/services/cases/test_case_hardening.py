@@ -51,3 +51,75 @@ def test_a_known_member_behind_a_benign_name_is_its_own_row(
     assert rows["a.zip/holiday.jpg (#2)"] == "known"
     assert rows["b.tar/holiday.jpg (#2)"] == "known"
     assert cases.resume(tsvc, actor, "dup").files == 6  # the same names on a second read
+
+
+@pytest.mark.parametrize("keep", [0.5, 200])
+def test_a_truncated_e01_is_an_error_row_and_the_case_goes_on(
+    tsvc: Services, actor: Actor, tmp_path: Path, builders: dict[str, Any], keep: float
+) -> None:
+    fs = builders["ext"](tmp_path, {"a.jpg": KNOWN, "b.txt": b"b"}, [])
+    e01 = builders["e01"](tmp_path, builders["partitioned"](tmp_path, fs))
+    data = e01.read_bytes()
+    cut = tmp_path / "cut.E01"
+    cut.write_bytes(data[: int(len(data) * keep) if keep < 1 else int(keep)])
+    good = tmp_path / "good"
+    good.mkdir()
+    (good / "k.jpg").write_bytes(KNOWN)
+    cases.create_case(tsvc, actor, "e01", "uk")
+    summary = cases.add_exhibit(tsvc, actor, "e01", cut, "HD1")
+    assert (summary.errors, summary.exit_code) == (1, 3)
+    (row,) = cases.files(tsvc, "e01")
+    assert row["status"] == "error" and row["error"]["code"] == "disk_image_damaged"
+    assert cases.show(tsvc, "e01")["exhibits"][0]["state"] == "done"  # resume: nothing left
+    assert cases.add_exhibit(tsvc, actor, "e01", good, "USB1").known == 1
+    assert cases.resume(tsvc, actor, "e01").files == 2
+
+
+def test_resume_one_exhibit(
+    tsvc: Services, actor: Actor, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from brightline.errors import NotFoundError
+    from brightline.services.cases import run
+
+    monkeypatch.setattr(run, "BATCH", 1)
+    cases.create_case(tsvc, actor, "two", "uk")
+    for name in ("A", "B"):
+        folder = tmp_path / name
+        folder.mkdir()
+        for i in range(3):
+            (folder / f"{i}.txt").write_text(f"{name}{i}")
+        seen = 0
+
+        def stop(files: int, _bytes: int) -> None:
+            nonlocal seen
+            seen += files
+            if seen == 2:
+                raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            cases.add_exhibit(tsvc, actor, "two", folder, name, stop)
+    assert cases.resume(tsvc, actor, "two", exhibit="B").files == 3 + 1
+    states = {e["exhibit"]: e["state"] for e in cases.show(tsvc, "two")["exhibits"]}
+    assert states == {"A": "running", "B": "done"}
+    with pytest.raises(NotFoundError):
+        cases.resume(tsvc, actor, "two", exhibit="C")
+    assert cases.resume(tsvc, actor, "two").files == 6
+
+
+def test_cli_resume_takes_exhibit(settings: Settings, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from brightline.adapters.cli.main import app
+
+    env = {"BRIGHTLINE_HOME": str(settings.home), "BRIGHTLINE_DATABASE_URL": settings.db_url}
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "a.txt").write_text("a")
+    runner = CliRunner()
+    for args in (["case", "create", "c1", "--scheme", "none"],
+                 ["case", "add-exhibit", "c1", str(folder), "--id", "E1"],
+                 ["case", "resume", "c1", "--exhibit", "E1"]):  # fmt: skip
+        result = runner.invoke(app, args, env=env)
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["case", "resume", "c1", "--exhibit", "E9"], env=env)
+    assert result.exit_code != 0 and "E9" in result.output

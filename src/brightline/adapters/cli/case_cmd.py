@@ -98,11 +98,21 @@ def add_exhibit(
 
 @case_app.command("resume")
 @handle_errors
-def resume(case: Annotated[str, typer.Argument(help="The case.")]) -> None:
+def resume(
+    case: Annotated[str, typer.Argument(help="The case.")],
+    exhibit: Annotated[
+        str | None,
+        typer.Option(
+            "--exhibit", help="Carry on only this exhibit (default: every unfinished one)."
+        ),
+    ] = None,
+) -> None:
     """Carry on after Ctrl-C, a crash or kill -9: finished files are not hashed again."""
     svc = services()
     with _progress((0, 0)) as advance:
-        summary = _interruptible(case, lambda: cases.resume(svc, local_operator(), case, advance))
+        summary = _interruptible(
+            case, lambda: cases.resume(svc, local_operator(), case, advance, exhibit)
+        )
     _finish(case, summary)
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from os import walk as os_walk
 from pathlib import Path
 
+from sqlalchemy import Connection
+
 from brightline.core.actor import Actor
 from brightline.core.categories import check_scheme
 from brightline.core.models import ScanResult
@@ -138,11 +140,17 @@ def set_scheme(svc: Services, actor: Actor, case: str, scheme: str) -> CaseRow:
         return store.get_case(conn, case)
 
 
-def resume(svc: Services, actor: Actor, case: str, progress: Progress | None = None) -> RunSummary:
-    """Carry on every exhibit of the case that did not finish."""
+def resume(
+    svc: Services,
+    actor: Actor,
+    case: str,
+    progress: Progress | None = None,
+    exhibit: str | None = None,
+) -> RunSummary:
+    """Carry on every exhibit of the case that did not finish, or only ``exhibit``."""
     with svc.store.begin() as conn:
         row = store.get_case(conn, case)
-        todo = [ex for ex in store.exhibits(conn, row.id) if ex.state != "done"]
+        todo = unfinished_exhibits(conn, row.id, exhibit)
         details = {"exhibits": [ex.exhibit for ex in todo]}
         audit.record(conn, actor, "case.resume", f"case:{case}", details)
     for ex in todo:
@@ -152,10 +160,19 @@ def resume(svc: Services, actor: Actor, case: str, progress: Progress | None = N
     return _summary(rows)
 
 
-def pending_exhibits(svc: Services, case: str) -> list[ExhibitRow]:
+def unfinished_exhibits(conn: Connection, case_id: int, exhibit: str | None) -> list[ExhibitRow]:
+    """The exhibits a resume carries on: every unfinished one, or the one named
+    (NotFoundError if the case has no such exhibit; none if it has finished)."""
+    if exhibit is not None:
+        ex = store.get_exhibit(conn, case_id, exhibit)
+        return [ex] if ex.state != "done" else []
+    return [ex for ex in store.exhibits(conn, case_id) if ex.state != "done"]
+
+
+def pending_exhibits(svc: Services, case: str, exhibit: str | None = None) -> list[ExhibitRow]:
     with svc.store.connect() as conn:
         row = store.get_case(conn, case)
-        return [ex for ex in store.exhibits(conn, row.id) if ex.state != "done"]
+        return unfinished_exhibits(conn, row.id, exhibit)
 
 
 def limits_for(svc: Services, case: str, exhibit_id: int) -> ArchiveLimits:
