@@ -257,3 +257,33 @@ def test_members_of_the_same_name_are_each_an_item(tmp_path: Path) -> None:
     got = items(tmp_path / "dup.tar")
     assert got["dup.tar/a/photo.jpg"] == md5(b"benign")
     assert got["dup.tar/a/photo.jpg (#2)"] == md5(b"hidden")
+
+
+def _overlapping_zip(copies: int) -> bytes:
+    """One deflated member whose central directory entry is repeated ``copies`` times:
+    every member reads the same compressed stream (the overlapping zip bomb's shape)."""
+    data = bytearray(zip_bytes({"a.bin": b"0123456789abcdef" * 40_000}))
+    cd = data.index(b"PK\x01\x02")
+    eocd = data.rindex(b"PK\x05\x06")
+    entry = bytes(data[cd:eocd])
+    tail = bytearray(data[eocd:])
+    tail[8:10] = tail[10:12] = copies.to_bytes(2, "little")
+    tail[12:16] = (len(entry) * copies).to_bytes(4, "little")
+    return bytes(data[:cd]) + entry * copies + bytes(tail)
+
+
+def test_overlapping_members_are_refused_before_decompression(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "bomb.zip").write_bytes(_overlapping_zip(50))
+    opened: list[str] = []
+    real_open = zipfile.ZipFile.open
+    monkeypatch.setattr(
+        zipfile.ZipFile,
+        "open",
+        lambda self, *a, **k: opened.append("x") or real_open(self, *a, **k),
+    )
+    assert items(tmp_path / "bomb.zip") == {"bomb.zip": "overlapping_members"}
+    assert opened == []  # nothing decompressed
+    (tmp_path / "fine.zip").write_bytes(zip_bytes({"a": b"a" * 5000, "b": b"b", "c/": b""}))
+    assert set(items(tmp_path / "fine.zip")) == {"fine.zip", "fine.zip/a", "fine.zip/b"}

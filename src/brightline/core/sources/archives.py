@@ -28,6 +28,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import BinaryIO
 
@@ -35,7 +36,7 @@ import py7zr
 import py7zr.io
 
 from brightline.core.sources.base import ContentItem, Locator
-from brightline.errors import EvidenceError
+from brightline.errors import EvidenceError, OverlappingMembersError, shorten
 
 MIB = 1024 * 1024
 #: Members smaller than this are never refused for their ratio (tiny text compresses well).
@@ -133,6 +134,8 @@ def _zip_items(
         raise EvidenceError("corrupt_archive", f"corrupt zip archive: {exc}") from None
     names = MemberNames()
     with archive:
+        if problem := overlapping_members(archive.infolist()):
+            raise OverlappingMembersError(problem)
         for info in archive.infolist():
             if info.is_dir():
                 continue
@@ -159,6 +162,37 @@ def _zip_items(
                         "member": info.filename,
                     },
                 )
+
+
+#: A zip local file header without its name and extra field.
+_LOCAL_HEADER = 30
+
+
+def overlapping_members(infos: list[zipfile.ZipInfo]) -> str | None:
+    """Why the members of a zip share bytes, or None.
+
+    Each member's local header and data take at least ``30 + compress_size`` bytes
+    from its ``header_offset``; two members whose spans cross read the same
+    compressed stream (the "overlapping files" zip bomb: each member under the ratio
+    limit, together thousands of times the archive). Checked from the central
+    directory alone, before anything is decompressed.
+    """
+    spans = sorted(
+        (
+            (info.header_offset, info.header_offset + _LOCAL_HEADER + info.compress_size, info)
+            for info in infos
+            if not info.is_dir() or info.compress_size
+        ),
+        key=lambda span: span[0],
+    )
+    for (start, end, info), (next_start, _, other) in pairwise(spans):
+        if next_start < end:
+            return (
+                f"members {shorten(info.filename)} (byte {start:,}) and "
+                f"{shorten(other.filename)} (byte {next_start:,}) share compressed data "
+                "(overlapping members: a zip bomb)"
+            )
+    return None
 
 
 def _opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], BinaryIO]:
