@@ -68,7 +68,7 @@ class FakeReport:
 @dataclass
 class Fault:
     path: str
-    kind: str  # code, http500, slow, drop, lost, md5
+    kind: str  # code, http500, http (status ``code``, plain body), slow, drop, lost, md5
     code: int = 1000
     delay: float = 0.0
 
@@ -225,6 +225,8 @@ def _handler(fake: FakeNcmec) -> type[BaseHTTPRequestHandler]:
                 return self._answer(200, fault.code, {})
             if fault and fault.kind == "http500":
                 return self._raw(500, b"Internal Server Error", "text/plain")
+            if fault and fault.kind == "http":  # refused before anything was done
+                return self._raw(fault.code, b"Service Unavailable", "text/plain")
             code, fields = self._operate(path, body, damaged=bool(fault and fault.kind == "md5"))
             record["code"] = code
             if fault and fault.kind == "slow":  # done, but the answer comes late
