@@ -31,6 +31,7 @@ from brightline.services.cases.pool import Meta, hash_items
 from brightline.services.cases.views import counts_of
 from brightline.services.context import Services
 from brightline.services.hashing import HashOptions
+from brightline.services.private_files import private_folder
 from brightline.services.recording import Recorder
 from brightline.services.scan import match_and_record
 from brightline.services.store import cases as store
@@ -97,7 +98,7 @@ def create_case(
         row = store.create_case(conn, name, scheme, lists, actor.label)
         details = {"scheme": scheme, "lists": list(lists) if lists else None}
         audit.record(conn, actor, "case.create", f"case:{name}", details)
-    case_folder(svc, name).mkdir(parents=True, exist_ok=True)
+    private_folder(case_folder(svc, name))
     return row
 
 
