@@ -7,23 +7,27 @@ never waits on a reviewer.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from sqlalchemy.exc import IntegrityError
+
 from brightline.core.actor import Actor
 from brightline.core.categories import normalize_category
 from brightline.core.models import FileSignals, Match
-from brightline.errors import InputError
+from brightline.errors import ConflictError, InputError, shorten
 from brightline.services import audit
 from brightline.services.hashing import HashOptions, hash_bytes
 from brightline.services.review import video
 from brightline.services.review.env import ReviewEnv, ensure_queue, require_senior
-from brightline.services.review.media import store_media
+from brightline.services.review.media import media_dir, store_media
 from brightline.services.review.metadata import dumps, parse_metadata
 from brightline.services.store import actions as store_actions
 from brightline.services.store import review as store_review
@@ -46,6 +50,8 @@ class NewItem:
     report_to: Sequence[str] = ()
     quality: bool = False
     known_answer: str | None = None
+    #: Set for an idempotent intake: the item's media uid, derived from its key.
+    uid: str | None = None
 
 
 def check_report_to(value: str | Sequence[str] | None) -> list[str]:
@@ -111,14 +117,42 @@ def from_upload(
     metadata: str | bytes | Mapping[str, Any] | None,
     queue: str | None = None,
     text: bool = False,
+    idempotency_key: str | None = None,
 ) -> int:
-    """A user report forwarded by a platform: a file, or a message thread as text."""
+    """A user report forwarded by a platform: a file, or a message thread as text.
+
+    With ``idempotency_key`` (the ``Idempotency-Key`` header) a retry of the same
+    request by the same caller returns the item the first one made, not a second."""
+    uid = intake_uid(actor, idempotency_key) if idempotency_key is not None else None
+    if uid is not None and (found := _existing(env, uid)) is not None:
+        return found
     meta = parse_metadata(metadata)
     signals = _signals(data, env.settings.upload_max_pixels)
     if text:
         signals.media_type = "text/plain"
-    item = NewItem("intake", signals, filename, meta, queue=queue)
+    item = NewItem("intake", signals, filename, meta, queue=queue, uid=uid)
     return create_item(env, actor, data, item)
+
+
+#: Longest ``Idempotency-Key`` taken.
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def intake_uid(actor: Actor, idempotency_key: str) -> str:
+    """The media uid of the intake ``actor`` makes with ``idempotency_key``: keys of
+    different callers never meet."""
+    key = idempotency_key.strip()
+    if not 0 < len(key) <= MAX_IDEMPOTENCY_KEY or not key.isprintable():
+        raise InputError(
+            f"Idempotency-Key: 1-{MAX_IDEMPOTENCY_KEY} printable characters, got {shorten(key)}"
+        )
+    digest = hashlib.sha256(f"{actor.kind}:{actor.id}\x00{key}".encode())
+    return digest.hexdigest()[:32]
+
+
+def _existing(env: ReviewEnv, uid: str) -> int | None:
+    with env.store.connect() as conn:
+        return store_review.item_id_by_uid(conn, uid)
 
 
 def from_case(
@@ -174,12 +208,53 @@ def create_item(env: ReviewEnv, actor: Actor, data: bytes | BinaryIO, item: NewI
     media_type = item.signals.media_type
     if media_type is None and isinstance(data, bytes):
         media_type = video.probe(data)  # shown as a contact sheet
-    uid, path, wrapped = store_media(env.settings.home, env.keyring, src)
+    try:
+        uid, path, wrapped = store_media(env.settings.home, env.keyring, src, item.uid)
+    except FileExistsError:  # the same idempotent request: stored already, or under way
+        assert item.uid is not None
+        if not _take_over_stale_media(env, item.uid):
+            return _same_request(env, item.uid)
+        src.seek(0)
+        uid, path, wrapped = store_media(env.settings.home, env.keyring, src, item.uid)
     try:
         return _insert(env, actor, item, media_type, uid, path, wrapped)
+    except IntegrityError:
+        if item.uid is None:
+            raise
+        return _same_request(env, item.uid)  # its media is the other request's: kept
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+
+
+#: An idempotent request's media without its row, older than this, was left by a
+#: request that died (kill -9) between the two: a retry takes its place.
+STALE_MEDIA_S = 60.0
+
+
+def _take_over_stale_media(env: ReviewEnv, uid: str) -> bool:
+    path = media_dir(env.settings.home) / f"{uid}.bin"
+    if _existing(env, uid) is not None:
+        return False
+    try:
+        if time.time() - path.stat().st_mtime < STALE_MEDIA_S:
+            return False
+    except FileNotFoundError:
+        return True
+    path.unlink(missing_ok=True)
+    return True
+
+
+def _same_request(env: ReviewEnv, uid: str) -> int:
+    """The item of an idempotent request met a second time; if its first attempt
+    stored the media but died before its row, the media is taken over."""
+    found = _existing(env, uid)
+    if found is None:
+        raise ConflictError(
+            "a request with this Idempotency-Key is under way (or died half way): "
+            "send it again in a minute"
+        )
+    return found
 
 
 def _insert(

@@ -219,8 +219,10 @@ def _key_actor(key: Any) -> Actor:
 async def intake_report(request: Request, runtime: RuntimeDep, key: ScannerKey) -> JSONResponse:
     """A user's report from a platform joins the review queue: multipart ``file``
     (plus optional ``metadata`` JSON and ``queue``), or JSON ``{"text", "metadata"}``
-    for a message thread."""
+    for a message thread. With an ``Idempotency-Key`` header, a retry (after a lost
+    answer) returns the item the first request made instead of making a second."""
     actor = _key_actor(key)
+    idempotency_key = request.headers.get("idempotency-key")
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             body = TextIntakeIn.model_validate_json(await request.body())
@@ -237,6 +239,7 @@ async def intake_report(request: Request, runtime: RuntimeDep, key: ScannerKey) 
             body.metadata,
             body.queue,
             True,
+            idempotency_key,
         )
     else:
         name, data, fields = await read_upload(request, ("metadata", "queue"))
@@ -248,6 +251,8 @@ async def intake_report(request: Request, runtime: RuntimeDep, key: ScannerKey) 
             name,
             fields.get("metadata"),
             fields.get("queue"),
+            False,
+            idempotency_key,
         )
     rid = getattr(request.state, "request_id", None)
     return JSONResponse({"request_id": rid, "id": item_id, "state": "open"}, 201)
