@@ -123,3 +123,28 @@ def test_cli_resume_takes_exhibit(settings: Settings, tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
     result = runner.invoke(app, ["case", "resume", "c1", "--exhibit", "E9"], env=env)
     assert result.exit_code != 0 and "E9" in result.output
+
+
+def test_leftover_spools_are_swept_at_the_next_case_command(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from brightline.adapters.cli.main import app
+    from brightline.services.cases.spool import hold_spool, release_spool
+
+    env = {"BRIGHTLINE_HOME": str(settings.home), "BRIGHTLINE_DATABASE_URL": settings.db_url}
+    dead = settings.cases_folder / "op" / "tmp" / "3"  # left by a run killed with kill -9
+    dead.mkdir(parents=True)
+    (dead / "member-abc").write_bytes(b"spooled member bytes")
+    live = settings.cases_folder / "other" / "tmp" / "4"  # a run still going
+    fd = hold_spool(live)
+    (live / "member-def").write_bytes(b"in use")
+    try:
+        result = CliRunner().invoke(app, ["case", "list"], env=env)
+        assert result.exit_code == 0, result.output
+        assert not dead.exists()
+        assert (live / "member-def").exists()
+    finally:
+        release_spool(live, fd)
+    assert not live.exists()

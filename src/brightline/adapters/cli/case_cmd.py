@@ -40,6 +40,17 @@ case_app = typer.Typer(
 app.add_typer(case_app, name="case")
 
 EXIT_INTERRUPTED = 130
+
+
+@case_app.callback()
+def _before_any_case_command() -> None:
+    """Sweep the temporary folders that runs killed with kill -9 left behind."""
+    from brightline.services.cases.spool import sweep_leftover_spools
+    from brightline.settings import Settings
+
+    sweep_leftover_spools(Settings().cases_folder)
+
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="JSON output.")]
 
 

@@ -9,7 +9,6 @@ on (exhibit, locator) makes a second insert a no-op).
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from brightline.errors import UsageError
 from brightline.services import audit
 from brightline.services.cases.classify import row_of
 from brightline.services.cases.pool import Meta, hash_items
+from brightline.services.cases.spool import hold_spool, release_spool
 from brightline.services.cases.views import counts_of
 from brightline.services.context import Services
 from brightline.services.hashing import HashOptions
@@ -205,6 +205,8 @@ def run_exhibit(
     batch: list[tuple[Meta, ScanResult | None]] = []
     flushed = time.monotonic()
     status = "failed"
+    assert limits.spool_dir is not None
+    spool_lock = hold_spool(limits.spool_dir)  # a later sweep leaves a live run's folder
     hashed = hash_items(items, opts, s.workers)
     try:
         for meta, result in hashed:
@@ -221,8 +223,7 @@ def run_exhibit(
         raise
     finally:
         hashed.close()  # its workers stop now, not when the generator is collected
-        assert limits.spool_dir is not None
-        shutil.rmtree(limits.spool_dir, ignore_errors=True)
+        release_spool(limits.spool_dir, spool_lock)
         _finish_job(recorder, status)
     with svc.store.begin() as conn:
         rows = list(store.file_rows(conn, case.id, ex.id))
