@@ -51,3 +51,29 @@ def test_watch_a_source_with_nothing_decodable_exits_2_with_the_reason(
     empty.write_bytes(b"")
     result = runner.invoke(app, ["watch", str(empty)])
     assert result.exit_code == 2 and "no decodable video frames" in _said(result.output)
+
+
+@pytest.mark.parametrize("days", ["99999999999", "0", "-5", "36501"])
+def test_vault_hold_days_out_of_range_is_a_usage_error(env: Path, days: str) -> None:
+    result = runner.invoke(app, ["vault", "hold", "1", "--days", days, "--reason", "r"])
+    assert result.exit_code == 2, result.output
+    assert "--days" in _said(result.output)
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_file_names_with_control_characters_are_shown_escaped(env: Path) -> None:
+    folder = env / "ev"
+    folder.mkdir()
+    hostile = "a\x1b[2J\x1b]0;owned\x07\rb\u202egpj.exe"
+    (folder / hostile).write_bytes(b"\xff\xd8\xff garbage")
+    result = runner.invoke(app, ["hash", str(folder / hostile)])
+    assert "\x1b" not in result.output and "\r" not in result.output
+    assert "\u202e" not in result.output
+    assert "\\x1b[2J" in result.output and "\\u202e" in result.output
+    assert runner.invoke(app, ["case", "create", "c", "--scheme", "none"]).exit_code == 0
+    result = runner.invoke(app, ["case", "add-exhibit", "c", str(folder), "--id", "E1"])
+    result = runner.invoke(app, ["case", "files", "c"], env={"COLUMNS": "300"})
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "\\x1b" in result.output
+    result = runner.invoke(app, ["case", "add-exhibit", "c", str(env / hostile), "--id", "E2"])
+    assert result.exit_code == 2 and "\x1b" not in result.output

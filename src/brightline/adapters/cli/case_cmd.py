@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     Progress,
@@ -28,6 +29,7 @@ from brightline.adapters.cli.app import (
     services,
 )
 from brightline.core.actor import local_operator
+from brightline.core.wording import shown
 from brightline.services import cases
 from brightline.services.cases.export import MANIFEST
 from brightline.services.cases.run import Progress as ProgressFn
@@ -185,8 +187,8 @@ def files(
         if row["error"]:
             path += f" [{row['error']['code']}: {row['error']['message']}]"
         table.add_row(
-            row["exhibit"], path, row["status"], row["category"] or "", str(row["size"] or ""),
-            row["sha1"] or "",
+            escape(shown(row["exhibit"])), escape(shown(path)), row["status"],
+            row["category"] or "", str(row["size"] or ""), row["sha1"] or "",
         )  # fmt: skip
     console.print(table)
 

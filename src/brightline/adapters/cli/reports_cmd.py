@@ -230,12 +230,21 @@ def rotate() -> None:
     console.print(f"Re-wrapped {count} data key(s) under the current master key.")
 
 
+#: The longest hold one command sets (a hundred years); a longer one is a typo.
+MAX_HOLD_DAYS = 36_500
+
+
 @vault_app.command("hold")
 @handle_errors
 def hold(
     report_id: IdArg,
     reason: Annotated[str, typer.Option(help="Why (e.g. a preservation request's number).")],
-    days: Annotated[int | None, typer.Option(help="Hold until this many days from today.")] = None,
+    days: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=MAX_HOLD_DAYS, help="Hold until this many days from today (1-36500)."
+        ),
+    ] = None,
     until: Annotated[str | None, typer.Option(help="Hold until this date (YYYY-MM-DD).")] = None,
 ) -> None:
     """Extend a report's legal hold (never shortened)."""
