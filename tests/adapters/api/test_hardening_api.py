@@ -1,5 +1,4 @@
-"""Small hardening of the API (issue 15): idempotent intake, ids past 2^63, pages that
-never echo query text."""
+"""Small hardening of the API (issue 15): idempotent intake."""
 
 from __future__ import annotations
 
@@ -55,3 +54,4 @@ def test_parallel_retries_with_one_key_make_one_item(server: Any) -> None:
     made = {a.json()["id"] for a in answers if a.status_code == 201}
     assert len(made) == 1
     assert {a.status_code for a in answers} <= {201, 409}
+
