@@ -30,6 +30,8 @@ from brightline.services.review.env import ReviewEnv, ensure_queue, require_seni
 from brightline.services.review.media import media_dir, store_media
 from brightline.services.review.metadata import dumps, parse_metadata
 from brightline.services.store import actions as store_actions
+from brightline.services.store import entries as store_entries
+from brightline.services.store import lists as store_lists
 from brightline.services.store import review as store_review
 
 REVIEW = "review"
@@ -178,21 +180,71 @@ def seed(
     known_answer: str,
     queue: str | None = None,
     shown_as: str = "intake",
+    list_name: str | None = None,
+    metadata: str | bytes | Mapping[str, Any] | None = None,
 ) -> int:
-    """A quality-check item whose answer is known; analysts cannot tell it apart."""
+    """A quality-check item whose answer is known; analysts cannot tell it apart.
+
+    It has the shape of the items it poses as: shown as a ``match`` it names a list
+    (``list_name``, default the queue's target list) and carries a match on it like
+    a real one; its ``metadata`` (a reported user, IP events) is what a real intake
+    would carry."""
     require_senior(actor)
     if shown_as not in ("intake", "match"):
         raise InputError("a quality-check item is shown as 'intake' or 'match'")
+    signals = _signals(data, env.settings.upload_max_pixels)
+    matches: list[Match] = []
+    scheme = None
+    if shown_as == "match":
+        matches = [_posed_match(env, queue, list_name, signals, known_answer)]
+        list_name, scheme = matches[0].list_name, matches[0].scheme
     item = NewItem(
         shown_as,
-        _signals(data, env.settings.upload_max_pixels),
+        signals,
         filename,
-        {},
+        parse_metadata(metadata),
         queue=queue,
+        list_name=list_name,
+        scheme=scheme,
+        matches=matches,
         quality=True,
         known_answer=known_answer,
     )
     return create_item(env, actor, data, item)
+
+
+def _posed_match(
+    env: ReviewEnv,
+    queue: str | None,
+    list_name: str | None,
+    signals: FileSignals,
+    known_answer: str,
+) -> Match:
+    """The match a quality-check item shown as a match carries: an exact MD5 match on
+    the list a real one in its queue would name, against one of that list's entries."""
+    with env.store.connect() as conn:
+        if list_name is None:
+            list_name = ensure_queue(conn, queue, env.settings).target_list
+        if not list_name:
+            raise InputError(
+                "a quality check shown as a match needs a list (give one, or make the "
+                "queue's target list)"
+            )
+        hash_list = store_lists.get_list(conn, str(list_name))
+        entry = next(store_entries.iter_entries(conn, hash_list.id, batch=1), None)
+    category = None if known_answer == NOT_ILLEGAL else known_answer
+    return Match(
+        hash_list.name,
+        hash_list.id,
+        entry.id if entry else 0,
+        "md5",
+        signals.md5,
+        0,
+        category,
+        hash_list.scheme,
+        None,
+        None,
+    )
 
 
 def _signals(data: bytes, max_pixels: int) -> FileSignals:

@@ -177,8 +177,11 @@ def add_queue(body: QueueIn, session: SeniorSession, runtime: RuntimeDep) -> dic
 @router.post("/review/seed", status_code=201)
 async def seed(request: Request, session: SeniorSession, runtime: RuntimeDep) -> dict[str, Any]:
     """A quality-check item: multipart ``file``, ``known_answer`` and optional
-    ``queue``; analysts grade it like any other."""
-    name, data, fields = await read_upload(request, ("known_answer", "queue", "shown_as"))
+    ``queue``, ``shown_as`` (``intake`` or ``match``), ``list`` (the list a match names)
+    and ``metadata`` (JSON, as an intake carries); analysts grade it like any other."""
+    name, data, fields = await read_upload(
+        request, ("known_answer", "queue", "shown_as", "list", "metadata")
+    )
     answer = fields.get("known_answer")
     if not answer:
         raise ApiError(422, "invalid_request", "known_answer: a quality check needs its answer")
@@ -191,6 +194,8 @@ async def seed(request: Request, session: SeniorSession, runtime: RuntimeDep) ->
         answer,
         fields.get("queue"),
         fields.get("shown_as") or "intake",
+        fields.get("list") or None,
+        fields.get("metadata"),
     )
     return {"id": item_id}
 
