@@ -77,3 +77,68 @@ def test_file_names_with_control_characters_are_shown_escaped(env: Path) -> None
     assert "\\x1b" in result.output
     result = runner.invoke(app, ["case", "add-exhibit", "c", str(env / hostile), "--id", "E2"])
     assert result.exit_code == 2 and "\x1b" not in result.output
+
+
+def _entries(name: str) -> list[dict[str, str]]:
+    import csv
+    import io
+
+    result = runner.invoke(app, ["list", "export", name, "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    return list(csv.DictReader(io.StringIO(result.output)))
+
+
+def test_list_import_hashes_a_folder_of_pictures(env: Path) -> None:
+    from PIL import Image
+
+    from brightline.services.demo import jpeg, picture
+
+    folder = env / "mine"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "one.jpg").write_bytes(jpeg(picture(11)))
+    (folder / "sub" / "two.png").write_bytes(_png(picture(12)))
+    Image.new("RGB", (64, 64), "grey").save(folder / "flat.png")  # too flat for PDQ
+    assert runner.invoke(app, ["list", "create", "mine", "--scheme", "uk"]).exit_code == 0
+    result = runner.invoke(
+        app, ["list", "import", "mine", str(folder), "--category", "B", "--source", "op-x"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = _entries("mine")
+    by_file: dict[str, set[str]] = {}
+    for r in rows:
+        by_file.setdefault(r["source_id"], set()).add(r["signal_type"])
+        assert r["category"] == "B"
+    assert by_file == {
+        "one": {"md5", "sha1", "sha256", "pdq"},
+        "two": {"md5", "sha1", "sha256", "pdq"},
+        "flat": {"md5", "sha1", "sha256"},
+    }
+    assert {r["source"] for r in rows} == {"op-x"}  # provenance
+    assert {r["note"] for r in rows if r["source_id"] == "one"} == {"from one.jpg"}
+    match = runner.invoke(app, ["match", str(folder / "one.jpg")])
+    assert match.exit_code == 1, match.output  # the picture is known now
+
+
+def test_list_import_takes_picture_files_and_a_category_of_the_scheme(env: Path) -> None:
+    from brightline.services.demo import jpeg, picture
+
+    a, b = env / "a.jpg", env / "b.jpg"
+    a.write_bytes(jpeg(picture(21)))
+    b.write_bytes(jpeg(picture(22)))
+    assert runner.invoke(app, ["list", "create", "two", "--scheme", "uk"]).exit_code == 0
+    result = runner.invoke(app, ["list", "import", "two", str(a)])
+    assert result.exit_code == 0, result.output
+    assert {r["source_id"] for r in _entries("two")} == {"a"}
+    result = runner.invoke(app, ["list", "import", "two", str(a), str(b), "--category", "Z9"])
+    assert result.exit_code == 2  # not a category of the uk scheme
+    result = runner.invoke(app, ["list", "import", "two", str(a), str(b), "--category", "A"])
+    assert result.exit_code == 0, result.output
+    assert {(r["source_id"], r["category"]) for r in _entries("two")} == {("a", "A"), ("b", "A")}
+
+
+def _png(img: object) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    img.save(out, "PNG")  # type: ignore[attr-defined]
+    return out.getvalue()
