@@ -120,19 +120,23 @@ def from_upload(
     queue: str | None = None,
     text: bool = False,
     idempotency_key: str | None = None,
+    report_to: str | Sequence[str] | None = None,
 ) -> int:
     """A user report forwarded by a platform: a file, or a message thread as text.
 
+    ``report_to`` (``ncmec``, ``nca`` or both) makes a confirmed item join a draft
+    report there, as a matched item does through its list's review action.
     With ``idempotency_key`` (the ``Idempotency-Key`` header) a retry of the same
     request by the same caller returns the item the first one made, not a second."""
     uid = intake_uid(actor, idempotency_key) if idempotency_key is not None else None
     if uid is not None and (found := _existing(env, uid)) is not None:
         return found
     meta = parse_metadata(metadata)
+    destinations = check_report_to(report_to)
     signals = _signals(data, env.settings.upload_max_pixels)
     if text:
         signals.media_type = "text/plain"
-    item = NewItem("intake", signals, filename, meta, queue=queue, uid=uid)
+    item = NewItem("intake", signals, filename, meta, queue=queue, report_to=destinations, uid=uid)
     return create_item(env, actor, data, item)
 
 

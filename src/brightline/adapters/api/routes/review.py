@@ -54,6 +54,9 @@ class TextIntakeIn(BaseModel):
     text: str = Field(max_length=1_000_000, description="A reported message thread.")
     metadata: dict[str, Any] = Field(default_factory=dict)
     queue: str | None = Field(default=None, max_length=100)
+    report_to: list[str] | str | None = Field(
+        default=None, description="ncmec, nca or both: where a confirmed item is reported."
+    )
 
 
 @router.get("/review/items")
@@ -216,6 +219,11 @@ async def flags(request: Request, runtime: RuntimeDep) -> list[dict[str, Any]]:
     return await run_in_threadpool(decide.flagged, runtime.review)
 
 
+def _destinations(field: str | None) -> list[str] | None:
+    """A multipart ``report_to``: ``ncmec``, ``nca`` or ``ncmec,nca``."""
+    return [d for d in field.split(",") if d.strip()] if field else None
+
+
 def _key_actor(key: Any) -> Actor:
     return Actor("key", key.prefix, key.name, key.role.value)
 
@@ -223,9 +231,11 @@ def _key_actor(key: Any) -> Actor:
 @router.post("/intake", status_code=201)
 async def intake_report(request: Request, runtime: RuntimeDep, key: ScannerKey) -> JSONResponse:
     """A user's report from a platform joins the review queue: multipart ``file``
-    (plus optional ``metadata`` JSON and ``queue``), or JSON ``{"text", "metadata"}``
-    for a message thread. With an ``Idempotency-Key`` header, a retry (after a lost
-    answer) returns the item the first request made instead of making a second."""
+    (plus optional ``metadata`` JSON, ``queue`` and ``report_to``), or JSON
+    ``{"text", "metadata", "report_to"}`` for a message thread. ``report_to``
+    (``ncmec``, ``nca``, or both) makes a confirmed item join a report there. With
+    an ``Idempotency-Key`` header, a retry (after a lost answer) returns the item
+    the first request made instead of making a second."""
     actor = _key_actor(key)
     idempotency_key = request.headers.get("idempotency-key")
     if request.headers.get("content-type", "").startswith("application/json"):
@@ -245,9 +255,10 @@ async def intake_report(request: Request, runtime: RuntimeDep, key: ScannerKey) 
             body.queue,
             True,
             idempotency_key,
+            body.report_to,
         )
     else:
-        name, data, fields = await read_upload(request, ("metadata", "queue"))
+        name, data, fields = await read_upload(request, ("metadata", "queue", "report_to"))
         item_id = await run_in_threadpool(
             intake.from_upload,
             runtime.review,
@@ -258,6 +269,7 @@ async def intake_report(request: Request, runtime: RuntimeDep, key: ScannerKey) 
             fields.get("queue"),
             False,
             idempotency_key,
+            _destinations(fields.get("report_to")),
         )
     rid = getattr(request.state, "request_id", None)
     return JSONResponse({"request_id": rid, "id": item_id, "state": "open"}, 201)
