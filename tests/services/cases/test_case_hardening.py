@@ -148,3 +148,57 @@ def test_leftover_spools_are_swept_at_the_next_case_command(
     finally:
         release_spool(live, fd)
     assert not live.exists()
+
+
+def _cli(settings: Settings, *args: str) -> tuple[int, str]:
+    from typer.testing import CliRunner
+
+    from brightline.adapters.cli.main import app
+
+    env = {"BRIGHTLINE_HOME": str(settings.home), "BRIGHTLINE_DATABASE_URL": settings.db_url,
+           "COLUMNS": "200"}  # fmt: skip
+    result = CliRunner().invoke(app, list(args), env=env)
+    return result.exit_code, " ".join(result.output.split())
+
+
+def test_case_dihedral_counts_and_empty_files(tsvc: Services, tmp_path: Path) -> None:
+    from PIL import Image
+
+    settings = tsvc.settings
+    turned = tmp_path / "turned"
+    turned.mkdir()
+    with Image.open(io.BytesIO(KNOWN)) as img:
+        img.transpose(Image.Transpose.ROTATE_90).save(turned / "sideways.png")
+    (turned / "empty.jpg").write_bytes(b"")
+    assert _cli(settings, "case", "create", "rot", "--scheme", "uk")[0] == 0
+    code, out = _cli(settings, "case", "add-exhibit", "rot", str(turned), "--id", "E1")
+    assert code == 3, out  # the empty file could not be checked; the turned copy missed
+    assert "2 files in this exhibit, 2 in the case" in out
+    rows = {r["path"]: r for r in cases.files(tsvc, "rot")}
+    assert rows["empty.jpg"]["status"] == "error"
+    assert rows["empty.jpg"]["error"]["code"] == "empty_file"
+    assert rows["sideways.png"]["status"] == "unknown"
+    code, out = _cli(
+        settings, "case", "add-exhibit", "rot", str(turned), "--id", "E2", "--dihedral"
+    )
+    assert code == 1, out
+    assert "2 files in this exhibit, 4 in the case" in out
+    e2 = [r for r in cases.files(tsvc, "rot") if r["exhibit"] == "E2"]
+    assert {r["path"]: r["status"] for r in e2}["sideways.png"] == "suggested"
+
+
+def test_html_report_says_none_under_an_empty_table(tsvc: Services, tmp_path: Path) -> None:
+    settings = tsvc.settings
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    (clean / "notes.txt").write_text("nothing here")
+    assert _cli(settings, "case", "create", "quiet", "--scheme", "uk")[0] == 0
+    assert _cli(settings, "case", "add-exhibit", "quiet", str(clean), "--id", "E1")[0] == 0
+    code, out = _cli(
+        settings, "case", "export", "quiet", "--format", "html", "-o", str(tmp_path / "o")
+    )
+    assert code == 0, out
+    html = (tmp_path / "o" / "quiet-report.html").read_text()
+    for heading in ("Known and suggested files", "Files that could not be read"):
+        section = html.split(f"<h2>{heading}</h2>", 1)[1].split("</table>", 1)[0]
+        assert '<td colspan="' in section and ">none</td>" in section

@@ -109,7 +109,10 @@ def add_exhibit(
     path: Path,
     exhibit: str,
     progress: Progress | None = None,
+    dihedral: bool = False,
 ) -> RunSummary:
+    """Add an exhibit and hash it; ``dihedral`` also matches pictures' 8 rotations and
+    flips (PDQ), as ``brightline match --dihedral`` does."""
     check_exhibit_id(exhibit)
     if not path.exists() and not path.is_symlink():
         raise UsageError(f"no such file or folder: {path}")
@@ -125,7 +128,7 @@ def add_exhibit(
         ex = store.add_exhibit(conn, row.id, exhibit, str(path), kind)
         details = {"exhibit": exhibit, "path": str(path), "kind": kind}
         audit.record(conn, actor, "case.add_exhibit", f"case:{case}", details)
-    return run_exhibit(svc, actor, row, ex, progress)
+    return run_exhibit(svc, actor, row, ex, progress, dihedral)
 
 
 def set_scheme(svc: Services, actor: Actor, case: str, scheme: str) -> CaseRow:
@@ -147,6 +150,7 @@ def resume(
     case: str,
     progress: Progress | None = None,
     exhibit: str | None = None,
+    dihedral: bool = False,
 ) -> RunSummary:
     """Carry on every exhibit of the case that did not finish, or only ``exhibit``."""
     with svc.store.begin() as conn:
@@ -155,7 +159,7 @@ def resume(
         details = {"exhibits": [ex.exhibit for ex in todo]}
         audit.record(conn, actor, "case.resume", f"case:{case}", details)
     for ex in todo:
-        run_exhibit(svc, actor, row, ex, progress)
+        run_exhibit(svc, actor, row, ex, progress, dihedral)
     with svc.store.connect() as conn:
         rows = list(store.file_rows(conn, row.id))
     return _summary(rows)
@@ -188,7 +192,12 @@ def limits_for(svc: Services, case: str, exhibit_id: int) -> ArchiveLimits:
 
 
 def run_exhibit(
-    svc: Services, actor: Actor, case: CaseRow, ex: ExhibitRow, progress: Progress | None = None
+    svc: Services,
+    actor: Actor,
+    case: CaseRow,
+    ex: ExhibitRow,
+    progress: Progress | None = None,
+    dihedral: bool = False,
 ) -> RunSummary:
     path = Path(ex.path)
     if not path.exists():
@@ -198,7 +207,7 @@ def run_exhibit(
         done = store.done_keys(conn, ex.id)
     source = ExhibitSource(path, limits, skip=lambda loc: locator_key(str(loc)) in done)
     s = svc.settings
-    opts = HashOptions(s.max_image_pixels, max_decode_bytes=s.max_decode_bytes)
+    opts = HashOptions(s.max_image_pixels, dihedral, max_decode_bytes=s.max_decode_bytes)
     items = _todo(source.items(), done, progress)
     _ = svc.matcher  # loaded (and caught up) before the first file is hashed
     recorder = case_recorder(svc, actor, case, ex)
