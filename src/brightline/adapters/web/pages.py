@@ -379,6 +379,7 @@ async def audit_log_page(
     session = await page_session(request, runtime, UserRole.AUDITOR)
     store = runtime.services.store
     rows = await run_in_threadpool(audit_export.rows, store, action, actor, target, limit)
+    rows = await run_in_threadpool(audit_export.with_names, store, rows)
     verified = await run_in_threadpool(audit_export.verify, store)
     filters = {"action": action, "actor": actor, "target": target, "limit": limit}
     return render(request, "audit.html", session, rows=rows, verified=verified, filters=filters)
