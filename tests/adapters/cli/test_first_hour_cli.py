@@ -142,3 +142,26 @@ def _png(img: object) -> bytes:
     out = io.BytesIO()
     img.save(out, "PNG")  # type: ignore[attr-defined]
     return out.getvalue()
+
+
+def test_a_vics_1x_case_export_imports(env: Path) -> None:
+    """The README says VICS 1.x imports: a 1.x #Cases document (Griffeye's older
+    exports: odata.metadata, SHA1 repeated in AlternativeHashes, SHA-256 there)."""
+    import json
+
+    doc = {
+        "odata.metadata": "http://github.com/ICMEC/ProjectVic/DataModels/1.x.xml#Cases",
+        "value": [{"CaseID": 1, "Media": [{
+            "MediaID": "m-1", "Category": 2, "MD5": "0" * 31 + "1", "SHA1": "a" * 40,
+            "AlternativeHashes": [{"HashName": "SHA1", "HashValue": "A" * 40},
+                                  {"HashName": "SHA-256", "HashValue": "b" * 64}],
+        }]}],
+    }  # fmt: skip
+    path = env / "old.json"
+    path.write_text(json.dumps(doc))
+    assert runner.invoke(app, ["list", "create", "old", "--scheme", "vic-us"]).exit_code == 0
+    result = runner.invoke(app, ["list", "import", "old", str(path)])
+    assert result.exit_code == 0, result.output
+    rows = {(r["signal_type"], r["value"], r["category"]) for r in _entries("old")}
+    assert rows == {("md5", "0" * 31 + "1", "2"), ("sha1", "a" * 40, "2"),
+                    ("sha256", "b" * 64, "2")}  # fmt: skip
