@@ -165,8 +165,8 @@ def check_public_receiver(url: str) -> None:
     private = [a for a in addresses if not is_public_address(a)]
     if private:
         raise UsageError(
-            f"webhook receiver refused: {host} is a loopback, private, link-local or reserved address "
-            f"({', '.join(private)}); set BRIGHTLINE_WEBHOOK_ALLOW_PRIVATE=true to allow "
+            f"webhook receiver refused: {host} is a loopback, private, link-local or "
+            f"reserved address ({', '.join(private)}); set BRIGHTLINE_WEBHOOK_ALLOW_PRIVATE=true to allow "
             "internal receivers"
         )
 
