@@ -166,8 +166,8 @@ def check_public_receiver(url: str) -> None:
     if private:
         raise UsageError(
             f"webhook receiver refused: {host} is a loopback, private, link-local or "
-            f"reserved address ({', '.join(private)}); set BRIGHTLINE_WEBHOOK_ALLOW_PRIVATE=true to allow "
-            "internal receivers"
+            f"reserved address ({', '.join(private)}); set "
+            "BRIGHTLINE_WEBHOOK_ALLOW_PRIVATE=true to allow internal receivers"
         )
 
 
