@@ -22,6 +22,8 @@
     │   └── UnreadableContentError  a path or item a source met but cannot read (a FIFO,
     │       │                       a broken link); ``code`` says why in one word
     │       └── EvidenceError       triage evidence that cannot be read (has a ``code``)
+    ├── ExchangeError               a hash exchange that could not be reached or read
+    │                               (a fetch that could not finish; bad XML or JSON)
     ├── IndexCorruptError           an on-disk index that cannot be loaded (rebuilt from
     │                               the database, never trusted)
     └── CryptoError                 encrypted data or a key that cannot be used (wrong
@@ -209,6 +211,12 @@ class FetchError(InputError):
     """A URL was refused (not allowed, private address) or could not be fetched."""
 
     code = "fetch_failed"
+
+
+class ExchangeError(BrightlineError):
+    """A hash exchange (NCMEC, StopNCII, a file) could not be reached or read."""
+
+    code = "exchange_failed"
 
 
 class IndexCorruptError(BrightlineError):

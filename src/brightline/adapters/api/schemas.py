@@ -94,6 +94,20 @@ class MatchOut(_Out):
     listed_timestamp: float | None = None
 
 
+class SuppressedOut(_Out):
+    """A match held back because the content also matched a negative list's entry."""
+
+    list_name: str = Field(alias="list")
+    entry_id: int
+    by_list: str
+    by_entry_id: int
+
+
+SuppressedField: Any = Field(
+    default_factory=list, description="Matches a negative list suppressed (no action ran)."
+)
+
+
 class HashOut(_Out):
     request_id: str | None
     name: str | None
@@ -122,6 +136,7 @@ class FileMatchOut(_Out):
     matched: bool
     signals: Signals | None
     matches: list[MatchOut]
+    suppressed: list[SuppressedOut] = SuppressedField
     error: RowError | None = Field(
         description="Set when the file could not be fully hashed but a digest matched."
     )
@@ -132,6 +147,7 @@ class FileMatchItem(_Out):
     matched: bool
     signals: Signals | None
     matches: list[MatchOut]
+    suppressed: list[SuppressedOut] = SuppressedField
     error: RowError | None
 
 
@@ -164,6 +180,7 @@ class HashMatchOut(_Out):
     value: str
     matched: bool
     matches: list[MatchOut]
+    suppressed: list[SuppressedOut] = SuppressedField
 
 
 class HashBatchIn(Scope):
@@ -175,6 +192,7 @@ class HashBatchItem(_Out):
     value: str
     matched: bool
     matches: list[MatchOut]
+    suppressed: list[SuppressedOut] = SuppressedField
     error: RowError | None
 
 
@@ -333,6 +351,14 @@ class MatchLogRow(_Out):
         default=None, description="The scan or upload request that found it."
     )
     item_id: int | None = Field(default=None, description="The content item that matched.")
+    state: str | None = Field(
+        default=None,
+        description="``suppressed`` (by a negative list) or ``quarantined`` (flood): no "
+        "action ran; null for a match that ran its actions.",
+    )
+    retroactive: bool = Field(
+        default=False, description="Found when the entry arrived, in content seen earlier."
+    )
 
 
 class DeliveryRow(_Out):

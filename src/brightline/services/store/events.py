@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from brightline.services.store.content import EVENT_TABLES, LEGACY_TABLES
 
 #: Schema version of a SQLite events file (``PRAGMA user_version``).
-EVENTS_VERSION = 1
+EVENTS_VERSION = 2
 _COPY_CHUNK = 10_000
 
 
@@ -56,10 +56,15 @@ def create_events_schema(events: Engine, main: Engine) -> None:
     if events is main or events_schema_current(events):
         return
     with events.begin() as conn:
+        version = int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
+        if version == 1:  # 2: the match log's state and retroactive flag (issue 16)
+            conn.exec_driver_sql("ALTER TABLE match_log ADD COLUMN state VARCHAR(16)")
+            conn.exec_driver_sql("ALTER TABLE match_log ADD COLUMN retroactive BOOLEAN")
         for table in EVENT_TABLES:
             table.create(conn, checkfirst=True)
-        for table in LEGACY_TABLES:
-            _copy_legacy(main, conn, table)
+        if version == 0:  # a new file: bring over what an older version kept in main
+            for table in LEGACY_TABLES:
+                _copy_legacy(main, conn, table)
         conn.exec_driver_sql(f"PRAGMA user_version={EVENTS_VERSION}")
 
 
