@@ -32,6 +32,13 @@ REASONS = [
 ]
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that went away mid-answer (a killed fetch) is not news
+
+
 @dataclass
 class NcmecEntry:
     id: str
@@ -107,7 +114,7 @@ class NcmecHashServer:
         self.feedback: list[dict[str, str]] = []
         self.requests: list[str] = []
         self.lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
+        self._server = _Server(("127.0.0.1", port), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -274,7 +281,7 @@ class StopNciiServer:
         self.knobs = _Knobs()
         self.feedback: list[dict[str, Any]] = []
         self.lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _stopncii_handler(self))
+        self._server = _Server(("127.0.0.1", 0), _stopncii_handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

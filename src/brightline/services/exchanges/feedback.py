@@ -189,11 +189,12 @@ def push(env: ExchangeEnv, name: str | None = None) -> dict[str, int]:
         with env.store.connect() as conn:
             exchange_id = int(store_ex.get_exchange(conn, name).id)
     owner = _owner()
+    due = datetime.now(UTC)  # rows due now: a row that fails waits for the next push
     while True:
         now = datetime.now(UTC)
         with env.store.begin() as conn:
             rows = store_ex.claim_feedback(
-                conn, owner, now, now + timedelta(seconds=LEASE_S), _BATCH, exchange_id
+                conn, owner, due, now + timedelta(seconds=LEASE_S), _BATCH, exchange_id
             )
         if not rows:
             return out

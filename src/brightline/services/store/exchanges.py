@@ -341,13 +341,13 @@ def queue_feedback(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
 
 
 def claim_feedback(
-    conn: Connection, owner: str, now: datetime, until: datetime, limit: int, exchange_id: int | None
+    conn: Connection, owner: str, due: datetime, until: datetime, limit: int, exchange_id: int | None
 ) -> list[Row[Any]]:
-    """Lease due feedback rows for ``owner``; a crashed sender's lease runs out."""
+    """Lease feedback rows due by ``due`` for ``owner``; a crashed sender's lease runs out."""
     cond = and_(
         exchange_feedback.c.state == PENDING,
-        exchange_feedback.c.next_attempt_at <= now,
-        or_(exchange_feedback.c.lease_until.is_(None), exchange_feedback.c.lease_until < now),
+        exchange_feedback.c.next_attempt_at <= due,
+        or_(exchange_feedback.c.lease_until.is_(None), exchange_feedback.c.lease_until < due),
     )
     if exchange_id is not None:
         cond = and_(cond, exchange_feedback.c.exchange_id == exchange_id)
