@@ -54,10 +54,13 @@ class RetroResult:
 
 def run(store: Store, settings: Settings, matcher: Matcher | None = None) -> RetroResult:
     """Match recent content against entries added since the last run."""
-    with store.begin() as conn:
+    with store.connect() as conn:  # the common case: nothing new, nothing written
         old = store_retro.watermark(conn)
         head = store_retro.max_entry_id(conn)
-        if head <= old or not store_retro.advance(conn, old, head):
+    if head <= old:
+        return RetroResult()
+    with store.begin() as conn:
+        if not store_retro.advance(conn, old, head):
             return RetroResult()
     if settings.retro_days <= 0:
         return RetroResult()

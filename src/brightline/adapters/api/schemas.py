@@ -209,6 +209,13 @@ class UrlMatchIn(Scope):
 # -- curation -------------------------------------------------------------------
 
 
+class Flood(BaseModel):
+    """Quarantine an entry that matches more than ``max_matches`` times in ``window_s``."""
+
+    max_matches: int = Field(ge=1, le=2**31 - 1)
+    window_s: int = Field(ge=1, le=2**31 - 1)
+
+
 class ListIn(BaseModel):
     name: str = ListName
     scheme: str = Field(default="none", max_length=20)
@@ -217,6 +224,12 @@ class ListIn(BaseModel):
     thresholds: Thresholds | None = Field(
         default=None, description="Thresholds by signal type (pdq here wins over pdq_threshold)."
     )
+    negative_for: list[str] | None = Field(
+        default=None,
+        max_length=100,
+        description="Lists whose matches this list suppresses (a negative list).",
+    )
+    flood: Flood | None = None
 
 
 class ListPatch(BaseModel):
@@ -229,6 +242,10 @@ class ListPatch(BaseModel):
     thresholds: Thresholds | None = Field(
         default=None, description='Thresholds by signal type to change, e.g. {"pdq": 20}.'
     )
+    negative_for: list[str] | None = Field(
+        default=None, max_length=100, description="Replace the lists this list suppresses."
+    )
+    flood: Flood | None = Field(default=None, description="Set the list's flood limit.")
 
 
 class ListOut(_Out):
@@ -239,6 +256,9 @@ class ListOut(_Out):
     thresholds: dict[str, int] = Field(default_factory=dict)
     entries: int
     created_at: datetime
+    negative_for: list[str] = Field(default_factory=list)
+    flood: Flood | None = None
+    quarantined: int | None = Field(default=None, description="Entries quarantined now.")
 
 
 class ListDeleted(_Out):
@@ -262,6 +282,15 @@ class EntryPatch(BaseModel):
 
     enabled: bool | None = None
     withdrawn: bool | None = None
+    quarantined: Literal[False] | None = Field(
+        default=None, description="false releases a quarantined entry (its count restarts)."
+    )
+    opinion: Literal["confirmed", "deconfirmed"] | None = Field(
+        default=None,
+        description="This platform's opinion of an exchange entry (all its fingerprints); "
+        "sent to the exchange as feedback.",
+    )
+    reason: str | None = Field(default=None, max_length=2000, description="Why (for opinions).")
 
 
 class EntryOut(_Out):
@@ -277,6 +306,12 @@ class EntryOut(_Out):
     withdrawn: bool
     added_at: datetime
     updated_at: datetime
+    quarantined: bool | None = None
+    match_count: int | None = Field(default=None, description="Matches in its flood window.")
+    exchange: dict[str, Any] | None = Field(
+        default=None,
+        description="Provenance and this platform's opinion, for an exchange's entry.",
+    )
 
 
 class EntryPage(_Out):

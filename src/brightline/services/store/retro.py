@@ -16,11 +16,9 @@ WATERMARK = "retro_entry_id"
 
 
 def watermark(conn: Connection) -> int:
+    """The last entry id retroactive matching has taken (set by migration 0010)."""
     row = conn.execute(select(counters.c.value).where(counters.c.name == WATERMARK)).first()
-    if row is None:
-        conn.execute(insert(counters).values(name=WATERMARK, value=0))
-        return 0
-    return int(row[0])
+    return 0 if row is None else int(row[0])
 
 
 def max_entry_id(conn: Connection) -> int:
@@ -29,6 +27,8 @@ def max_entry_id(conn: Connection) -> int:
 
 def advance(conn: Connection, old: int, new: int) -> bool:
     """Move the watermark from ``old`` to ``new``; False if another worker did."""
+    if conn.execute(select(counters.c.name).where(counters.c.name == WATERMARK)).first() is None:
+        conn.execute(insert(counters).values(name=WATERMARK, value=old))
     done = conn.execute(
         update(counters)
         .where(counters.c.name == WATERMARK, counters.c.value == old)
