@@ -202,7 +202,9 @@ def log_suppressed(
     now = datetime.now(UTC)
     rows = []
     for s, item in zip(held, ids, strict=True):
-        m = Match(s.list_name, 0, s.entry_id, s.signal_type, s.value, s.distance, None, "", None, None)
+        m = Match(
+            s.list_name, 0, s.entry_id, s.signal_type, s.value, s.distance, None, "", None, None
+        )
         row = _log_row(m, ctx, now, item)
         row["state"] = "suppressed"
         row["source"] = clean_text(f"suppressed by {s.by_list} entry {s.by_entry_id}", 200)

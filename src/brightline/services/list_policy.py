@@ -100,7 +100,9 @@ def apply_list_policy(
     return out
 
 
-def _suppress(policies: Policies, out: list[list[Match]], owner: list[int], asked: set[int]) -> None:
+def _suppress(
+    policies: Policies, out: list[list[Match]], owner: list[int], asked: set[int]
+) -> None:
     negative_hits: dict[int, list[Match]] = defaultdict(list)
     for row, found in enumerate(out):
         for m in found:
@@ -109,7 +111,7 @@ def _suppress(policies: Policies, out: list[list[Match]], owner: list[int], aske
     for row, found in enumerate(out):
         hits = negative_hits.get(owner[row], [])
         kept: list[Match] = []
-        held = getattr(found, "suppressed")
+        held = found.suppressed
         for m in found:
             if m.list_id in policies.negative_lists:
                 if m.list_id in asked:
@@ -122,8 +124,13 @@ def _suppress(policies: Policies, out: list[list[Match]], owner: list[int], aske
             else:
                 held.append(
                     Suppressed(
-                        m.list_name, m.entry_id, by.list_name, by.entry_id,
-                        m.signal_type, m.value, m.distance,
+                        m.list_name,
+                        m.entry_id,
+                        by.list_name,
+                        by.entry_id,
+                        m.signal_type,
+                        m.value,
+                        m.distance,
                     )
                 )
         found[:] = kept
@@ -148,7 +155,9 @@ def _quarantine(store: Store, policies: Policies, out: list[list[Match]]) -> Non
     if not held:
         return
     for found in out:
-        found[:] = [dataclasses.replace(m, quarantined=True) if m.entry_id in held else m for m in found]
+        found[:] = [
+            dataclasses.replace(m, quarantined=True) if m.entry_id in held else m for m in found
+        ]
 
 
 # -- operations ---------------------------------------------------------------------
@@ -168,7 +177,9 @@ def set_negative_for(
             ids.append(other.id)
         store_policy.set_negatives(conn, hl.id, ids)
         found = store_policy.negative_for_names(conn, hl.id)
-        audit.record(conn, audit.who(actor), "list.negative_for", f"list:{name}", {"negative_for": found})
+        audit.record(
+            conn, audit.who(actor), "list.negative_for", f"list:{name}", {"negative_for": found}
+        )
         return found
 
 
@@ -205,7 +216,9 @@ def list_policy(store: Store, name: str) -> dict[str, Any]:
         }
 
 
-def quarantined(store: Store, name: str, after_id: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+def quarantined(
+    store: Store, name: str, after_id: int = 0, limit: int = 100
+) -> list[dict[str, Any]]:
     """A list's quarantined entries with their match counts."""
     with store.connect() as conn:
         hl = store_lists.get_list(conn, name)

@@ -53,7 +53,9 @@ class NcmecEntry:
         tag = ("deleted" + self.kind.capitalize()) if self.deleted else self.kind
         prints = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in self.fingerprints.items())
         when = datetime.fromtimestamp(self.timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        cls = f"<classification>{self.classification}</classification>" if self.classification else ""
+        cls = (
+            f"<classification>{self.classification}</classification>" if self.classification else ""
+        )
         return (
             f'<{tag}><member id="{escape(self.member)}">Member {escape(self.member)}</member>'
             f"<id>{escape(self.id)}</id><timestamp>{when}</timestamp>{cls}"
@@ -61,7 +63,9 @@ class NcmecEntry:
         )
 
 
-def made_up_entries(count: int, *, start_ts: int = 1_600_000_000, seed: int = 0) -> list[NcmecEntry]:
+def made_up_entries(
+    count: int, *, start_ts: int = 1_600_000_000, seed: int = 0
+) -> list[NcmecEntry]:
     """Entries with random (benign, made-up) MD5, SHA-1, PDQ and PhotoDNA values."""
     rng = random.Random(seed)
     out = []

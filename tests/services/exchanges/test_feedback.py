@@ -9,6 +9,7 @@ import hashlib
 from typing import Any
 
 from brightline.core.actor import Actor, local_operator
+from brightline.core.sources.upload import UploadBody
 from brightline.services import actions, audit, users
 from brightline.services.demo import jpeg, picture
 from brightline.services.exchanges import feedback, service
@@ -18,13 +19,16 @@ from brightline.services.items import hash_item
 from brightline.services.matching import Matcher, Query
 from brightline.services.review import ReviewEnv, decide, intake, items
 from brightline.services.scan import attach_matches
-from brightline.core.sources.upload import UploadBody
 from brightline.testing.exchange_servers import NcmecEntry, NcmecHashServer
 
 
-def _setup(env: ExchangeEnv, server: NcmecHashServer, data: bytes) -> tuple[ReviewEnv, int, dict[str, Actor]]:
+def _setup(
+    env: ExchangeEnv, server: NcmecHashServer, data: bytes
+) -> tuple[ReviewEnv, int, dict[str, Actor]]:
     md5, sha1 = hashlib.md5(data).hexdigest(), hashlib.sha1(data).hexdigest()
-    server.entries = [NcmecEntry("n1", "42", 1_600_000_000, {"md5": md5, "sha1": sha1, "pdq": "0" * 64})]
+    server.entries = [
+        NcmecEntry("n1", "42", 1_600_000_000, {"md5": md5, "sha1": sha1, "pdq": "0" * 64})
+    ]
     service.add_exchange(env, "nc", "ncmec", "ncmec", url=server.url, credentials="user:secret")
     assert service.fetch(env, "nc")["added"] == 1
     actions.add_action(env.store, "ncmec", "review")
@@ -35,7 +39,9 @@ def _setup(env: ExchangeEnv, server: NcmecHashServer, data: bytes) -> tuple[Revi
     attach_matches([result], matcher, None)
     assert {m.signal_type for m in result.matches} == {"md5", "sha1"}
     assert result.signals is not None
-    item_id = intake.from_match(review, local_operator(), data, "f.jpg", result.signals, result.matches)
+    item_id = intake.from_match(
+        review, local_operator(), data, "f.jpg", result.signals, result.matches
+    )
     assert item_id is not None
     people = {
         n: users.create_user(env.store, local_operator(), n, r, "x" * 12).actor
@@ -63,12 +69,18 @@ def test_rejection_downvotes_each_matched_fingerprint_and_deconfirms(
     with env.store.begin() as conn:  # make the retry due now
         from brightline.services.store import exchanges as store_ex
 
-        conn.execute(store_ex.exchange_feedback.update().values(next_attempt_at=store_ex.exchange_feedback.c.created_at))
+        conn.execute(
+            store_ex.exchange_feedback.update().values(
+                next_attempt_at=store_ex.exchange_feedback.c.created_at
+            )
+        )
     assert feedback.push(env, "nc")["sent"] == 1
     assert feedback.push(env, "nc") == {"sent": 0, "retrying": 0, "failed": 0}  # exactly once
     assert sorted(f["type"] for f in ncmec.feedback) == ["MD5", "SHA1"]
     assert all(f["member"] == "42" and f["entry"] == "n1" for f in ncmec.feedback)
-    assert all(ncmec.reasons[0][0] in f["body"] and "<negative>" in f["body"] for f in ncmec.feedback)
+    assert all(
+        ncmec.reasons[0][0] in f["body"] and "<negative>" in f["body"] for f in ncmec.feedback
+    )
     # Deconfirmed: no fingerprint of the entry matches any more (PDQ included).
     matcher = Matcher(env.store, None).open()
     md5 = hashlib.md5(data).hexdigest()

@@ -51,11 +51,15 @@ def test_kill_9_mid_fetch_then_restart(env: ExchangeEnv) -> None:
         assert result["added"] + part >= 300  # the page being applied is fetched again
         with env.store.connect() as conn:
             ids = store_ex.all_source_ids(conn, 1)
-            rows = conn.execute(select(func.count()).select_from(store_ex.exchange_entries)).scalar()
+            rows = conn.execute(
+                select(func.count()).select_from(store_ex.exchange_entries)
+            ).scalar()
         assert ids == {e.id for e in server.entries} and rows == 300
         entries = curation.entries_page(env.store, "ncmec", 0, 5000)
         expected = {
-            ("photodna" if k == "pdna" else k, v) for e in server.entries for k, v in e.fingerprints.items()
+            ("photodna" if k == "pdna" else k, v)
+            for e in server.entries
+            for k, v in e.fingerprints.items()
         }
         assert {(e.signal_type, e.value) for e in entries} == expected
         assert len(entries) == len(expected)

@@ -19,9 +19,7 @@ from brightline.testing.exchange_servers import NcmecEntry, NcmecHashServer
 
 
 def add(env: ExchangeEnv, server: NcmecHashServer, name: str = "nc") -> None:
-    service.add_exchange(
-        env, name, "ncmec", "ncmec", url=server.url, credentials="user:secret"
-    )
+    service.add_exchange(env, name, "ncmec", "ncmec", url=server.url, credentials="user:secret")
 
 
 def test_fetch_pages_keeps_every_fingerprint_with_provenance(
@@ -119,7 +117,9 @@ def test_a_server_that_keeps_failing_ends_the_fetch_unfinished(
     assert not result["ok"] and "503" in result["error"]
 
 
-def test_credentials_are_encrypted_and_never_shown(env: ExchangeEnv, ncmec: NcmecHashServer) -> None:
+def test_credentials_are_encrypted_and_never_shown(
+    env: ExchangeEnv, ncmec: NcmecHashServer
+) -> None:
     add(env, ncmec)
     with env.store.connect() as conn:
         raw = conn.execute(select(store_ex.exchanges.c.credentials)).scalar_one()
@@ -130,7 +130,9 @@ def test_credentials_are_encrypted_and_never_shown(env: ExchangeEnv, ncmec: Ncme
         service.add_exchange(env, "bad", "ncmec", "ncmec", url=ncmec.url, credentials="nocolon")
 
 
-def test_wrong_credentials_fail_without_echoing_them(env: ExchangeEnv, ncmec: NcmecHashServer) -> None:
+def test_wrong_credentials_fail_without_echoing_them(
+    env: ExchangeEnv, ncmec: NcmecHashServer
+) -> None:
     service.add_exchange(env, "nc", "ncmec", "ncmec", url=ncmec.url, credentials="user:wrong")
     result = service.fetch(env, "nc")
     assert not result["ok"] and "401" in result["error"] and "wrong" not in result["error"]

@@ -31,9 +31,7 @@ def values(env: ExchangeEnv, name: str) -> set[tuple[str, str]]:
 
 def test_stopncii_pages_and_withdrawals(env: ExchangeEnv, stopncii: StopNciiServer) -> None:
     lists.create_list(env.store, "ncii")
-    service.add_exchange(
-        env, "sn", "stopncii", "ncii", url=stopncii.url, credentials="fkey:skey"
-    )
+    service.add_exchange(env, "sn", "stopncii", "ncii", url=stopncii.url, credentials="fkey:skey")
     stopncii.knobs.fail_once.add(2)  # the second page fails once
     first = service.fetch(env, "sn")
     assert first["ok"] and first["added"] == 7
@@ -54,7 +52,11 @@ def test_stopncii_feedback_is_sent(env: ExchangeEnv, stopncii: StopNciiServer) -
     feedback.set_opinion(env, entry.id, "deconfirmed", reason="benign")
     assert feedback.push(env, "sn") == {"sent": 1, "retrying": 0, "failed": 0}
     [sent] = stopncii.feedback
-    assert sent["hashFeedbacks"][0] == {"hashValue": PDQ[1], "feedbackValue": "NotBlocked", "tags": []}
+    assert sent["hashFeedbacks"][0] == {
+        "hashValue": PDQ[1],
+        "feedbackValue": "NotBlocked",
+        "tags": [],
+    }
 
 
 def test_file_exchange_is_applied_as_a_diff(env: ExchangeEnv, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from brightline.adapters.api.routes import (
     actions,
     compat_hma,
     curation,
+    exchanges,
     health,
     keys,
     reports,
@@ -57,7 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
         description=DESCRIPTION,
         lifespan=lifespan,
     )
-    for module in (health, scanning, curation, actions, keys, compat_hma, reports):
+    for module in (health, scanning, curation, actions, keys, compat_hma, reports, exchanges):
         app.include_router(module.router)
     app.include_router(audit_routes.router)
     app.state.settings = settings

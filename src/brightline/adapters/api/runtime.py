@@ -22,9 +22,9 @@ from brightline.adapters.api.errors import ApiError
 from brightline.core.models import ScanResult
 from brightline.core.sources import ContentItem
 from brightline.core.sources.upload import UploadBody
+from brightline.services import retro
 from brightline.services.auth import KeyChecker
 from brightline.services.budget import MemoryBudget
-from brightline.services import retro
 from brightline.services.context import Services, index_dir_for, open_services
 from brightline.services.exchanges import worker as exchange_worker
 from brightline.services.exchanges.service import ExchangeEnv

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import Annotated, Any
 
@@ -40,9 +41,7 @@ def _env() -> Any:
 @handle_errors
 def add(
     name: str,
-    type_: Annotated[
-        str, typer.Option("--type", help="ncmec, stopncii, threatexchange or file.")
-    ],
+    type_: Annotated[str, typer.Option("--type", help="ncmec, stopncii, threatexchange or file.")],
     list_name: Annotated[str, typer.Option("--list", help="The list its entries go to.")],
     url: Annotated[
         str | None,
@@ -202,7 +201,5 @@ def sandbox(
         f"--list LIST --url {server.url} --credentials -",
         highlight=False,
     )
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass

@@ -259,8 +259,12 @@ def show(
                 assert policy is not None
                 row.update(policy)
                 row["quarantined_entries"] = [
-                    {"entry_id": q["entry"].id, "signal_type": q["entry"].signal_type,
-                     "value": q["entry"].value, "count": q["count"]}
+                    {
+                        "entry_id": q["entry"].id,
+                        "signal_type": q["entry"].signal_type,
+                        "value": q["entry"].value,
+                        "count": q["count"],
+                    }
                     for q in held
                 ]
             print_json(row)

@@ -77,7 +77,9 @@ class ExchangeType(Protocol):
     #: How ``--credentials -`` reads, e.g. ``user:password``; empty when none are needed.
     credentials_form: str
 
-    def check_config(self, url: str | None, environment: str | None, credentials: str | None) -> None:
+    def check_config(
+        self, url: str | None, environment: str | None, credentials: str | None
+    ) -> None:
         """Raise UsageError for settings this type cannot use."""
         ...
 

@@ -241,5 +241,7 @@ def _send(env: ExchangeEnv, row: Any) -> str:
             "attempt": attempts,
             "error": error,
         }
-        audit.record(conn, system("exchange-feedback"), "exchange.feedback", f"exchange:{ex.name}", details)
+        audit.record(
+            conn, system("exchange-feedback"), "exchange.feedback", f"exchange:{ex.name}", details
+        )
     return outcome

@@ -181,7 +181,9 @@ def remove_exchange(env: ExchangeEnv, name: str, *, actor: Actor | None = None) 
     with env.store.begin() as conn:
         row = store_ex.get_exchange(conn, name)
         store_ex.delete_exchange(conn, int(row.id))
-        audit.record(conn, audit.who(actor), "exchange.remove", target(name), {"list": row.list_name})
+        audit.record(
+            conn, audit.who(actor), "exchange.remove", target(name), {"list": row.list_name}
+        )
         return {"removed": name}
 
 

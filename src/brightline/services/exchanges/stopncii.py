@@ -54,7 +54,9 @@ class StopNciiExchange:
         if credentials is not None:
             fkey, sep, skey = credentials.partition(":")
             if not sep or not fkey or not skey:
-                raise UsageError("StopNCII credentials are one line: functions-key:subscription-key")
+                raise UsageError(
+                    "StopNCII credentials are one line: functions-key:subscription-key"
+                )
 
     def _client(self, config: Config) -> httpx.Client:
         if not config.credentials:
@@ -79,7 +81,9 @@ class StopNciiExchange:
                 params: dict[str, Any] = {"startTimestamp": start, "pageSize": PAGE_SIZE}
                 if token:
                     params["nextPageToken"] = token
-                resp = http.request(client, config.http, "GET", f"{base}/FetchHashes", params=params)
+                resp = http.request(
+                    client, config.http, "GET", f"{base}/FetchHashes", params=params
+                )
                 try:
                     body = resp.json()
                     records = [to_entry(r) for r in body.get("hashRecords") or []]
@@ -87,7 +91,9 @@ class StopNciiExchange:
                     token = str(body.get("nextPageToken") or "")
                     next_start = int(body.get("nextSetTimestamp") or start)
                 except (ValueError, AttributeError, TypeError) as exc:
-                    raise ExchangeError(f"StopNCII answered JSON that cannot be read: {exc}") from None
+                    raise ExchangeError(
+                        f"StopNCII answered JSON that cannot be read: {exc}"
+                    ) from None
                 if more and token:
                     yield Page(records, resume={"start": start, "token": token})
                     continue

@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     ForeignKey,
     Index,
@@ -210,7 +209,9 @@ def get_exchange_entries(
     return {str(r.source_id): r for r in conn.execute(query)}
 
 
-def upsert_exchange_entries(conn: Connection, exchange_id: int, rows: Sequence[dict[str, Any]]) -> None:
+def upsert_exchange_entries(
+    conn: Connection, exchange_id: int, rows: Sequence[dict[str, Any]]
+) -> None:
     """Insert or update the provenance of these exchange entries (opinions kept)."""
     if not rows:
         return
@@ -284,7 +285,9 @@ def set_opinion(
     )
 
 
-def provenance_of(conn: Connection, entry_rows: Sequence[tuple[int, str | None, str | None]]) -> dict[int, dict[str, Any]]:
+def provenance_of(
+    conn: Connection, entry_rows: Sequence[tuple[int, str | None, str | None]]
+) -> dict[int, dict[str, Any]]:
     """Exchange provenance for entries given as ``(entry id, source, source id)``."""
     out: dict[int, dict[str, Any]] = {}
     by_source = exchanges_by_source(conn, [s for _, s, _ in entry_rows if s])
@@ -341,7 +344,12 @@ def queue_feedback(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
 
 
 def claim_feedback(
-    conn: Connection, owner: str, due: datetime, until: datetime, limit: int, exchange_id: int | None
+    conn: Connection,
+    owner: str,
+    due: datetime,
+    until: datetime,
+    limit: int,
+    exchange_id: int | None,
 ) -> list[Row[Any]]:
     """Lease feedback rows due by ``due`` for ``owner``; a crashed sender's lease runs out."""
     cond = and_(
@@ -401,8 +409,6 @@ def feedback_counts(conn: Connection, exchange_id: int) -> dict[str, int]:
     return {str(s): int(n) for s, n in conn.execute(query)}
 
 
-
-
 def remove_entries(conn: Connection, found: Sequence[tuple[int, str]], rev: int) -> int:
     """Delete entries given as ``(id, signal type)``, leaving tombstones at ``rev`` so
     every index drops them without a rebuild."""
@@ -421,7 +427,13 @@ def remove_entries(conn: Connection, found: Sequence[tuple[int, str]], rev: int)
 
 
 def set_entries_enabled(
-    conn: Connection, list_id: int, source: str, source_id: str, enabled: bool, rev: int, now: datetime
+    conn: Connection,
+    list_id: int,
+    source: str,
+    source_id: str,
+    enabled: bool,
+    rev: int,
+    now: datetime,
 ) -> int:
     """Enable or disable every entry (fingerprint) that one exchange entry put in the list."""
     done = conn.execute(

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import BigInteger as _BigInteger
 from sqlalchemy import (
     Boolean,
     Column,
@@ -24,7 +25,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy import BigInteger as _BigInteger
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -84,7 +84,9 @@ def negative_for_names(conn: Connection, list_id: int) -> list[str]:
     return [str(n) for n in conn.execute(query).scalars()]
 
 
-def set_flood(conn: Connection, list_id: int, max_matches: int | None, window_s: int | None) -> None:
+def set_flood(
+    conn: Connection, list_id: int, max_matches: int | None, window_s: int | None
+) -> None:
     conn.execute(list_flood.delete().where(list_flood.c.list_id == list_id))
     if max_matches is not None and window_s is not None:
         conn.execute(

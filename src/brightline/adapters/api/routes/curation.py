@@ -205,7 +205,9 @@ def change_entry(
     if body.quarantined is False:
         list_policy.release(svc.store, entry_id, actor=actor(key))
     if body.opinion is not None:
-        curation.set_opinion(svc.store, svc.settings, entry_id, body.opinion, body.reason, actor(key))
+        curation.set_opinion(
+            svc.store, svc.settings, entry_id, body.opinion, body.reason, actor(key)
+        )
     return _entry_detail(svc, entry_id)
 
 
