@@ -167,7 +167,7 @@ def set_opinion(
             )
         ]
         verdict = "affirmative" if opinion == CONFIRMED else "negative"
-        cause = f"{who.label}@{now.isoformat(timespec='seconds')}"
+        cause = f"{opinion}:{who.label}@{now.isoformat()}"
         queued = _queue_rows(conn, ex, ex_entry, prints, verdict, cause, now)
         details = {
             "exchange": ex.name,
