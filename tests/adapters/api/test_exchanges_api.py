@@ -126,7 +126,11 @@ def test_retroactive_match_when_an_entry_arrives(server: Any, eventually: Any) -
         )
 
         def retro() -> list[dict[str, Any]]:
-            return [r for r in c.get("/v1/match-log", params={"list": "late"}).json() if r["retroactive"]]
+            return [
+                r
+                for r in c.get("/v1/match-log", params={"list": "late"}).json()
+                if r["retroactive"]
+            ]
 
         [row] = eventually(retro)
         assert row["actor"] == "system:retro" and row["item_id"]
