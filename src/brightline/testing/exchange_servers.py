@@ -117,6 +117,7 @@ class NcmecHashServer:
         self.knobs = _Knobs()
         self.feedback: list[dict[str, str]] = []
         self.requests: list[str] = []
+        self._window: tuple[Any, list[NcmecEntry]] = (None, [])
         self.lock = threading.Lock()
         self._server = _Server(("127.0.0.1", port), _handler(self))
         self._server.daemon_threads = True
@@ -140,9 +141,14 @@ class NcmecHashServer:
     # -- what the API answers ---------------------------------------------------
 
     def window(self, start: int, end: int) -> list[NcmecEntry]:
-        """Entries changed in ``[start, end]`` in a fixed order that is NOT time order."""
+        """Entries changed in ``[start, end]`` in a fixed order that is NOT time order
+        (kept while ``entries`` is the same list, so paging a million is cheap)."""
+        key = (start, end, id(self.entries), len(self.entries))
+        if self._window[0] == key:
+            return self._window[1]
         found = [e for e in self.entries if start <= e.timestamp <= end]
         random.Random(start ^ end).shuffle(found)
+        self._window = (key, found)
         return found
 
     def page(self, query: dict[str, str]) -> str:

@@ -11,6 +11,7 @@ it; an updated one drops the fingerprints it no longer has. A deconfirmed entry
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from brightline.core import signals
+from brightline.core.signals import SignalType
 from brightline.core.categories import normalize_category
 from brightline.errors import InputError
 from brightline.services.exchanges.base import ExchangeType, Page, RemoteEntry
@@ -46,12 +48,17 @@ class Counts:
             self.examples.append(message)
 
 
+@functools.lru_cache(maxsize=64)
+def _known(signal_type: str, generation: int) -> SignalType | None:
+    return signals.find(signal_type)
+
+
 def value_of(signal_type: str, value: str) -> tuple[str, str]:
     """A fingerprint in Brightline's form. Known types are normalised (and checked);
     others are kept as given (trimmed), for licensees who can use them."""
-    found = signals.find(signal_type)
+    found = _known(signal_type, signals.generation())
     if found is not None:
-        return signals.normalize(signal_type, value)
+        return found.name, found.normalize(value)
     text = value.strip()
     if not text or len(text) > _MAX_OPAQUE or "\x00" in text or len(signal_type) > 32:
         raise InputError(f"a {signal_type} fingerprint that cannot be kept")

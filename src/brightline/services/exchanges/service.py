@@ -26,6 +26,7 @@ from brightline.services.exchanges import registry
 from brightline.services.exchanges.apply import Counts, apply_page
 from brightline.services.exchanges.base import Config
 from brightline.services.exchanges.http import HttpOptions
+from brightline.services.exchanges.prefetch import prefetched
 from brightline.services.keys_at_rest import keyring_from_settings
 from brightline.services.store import Store
 from brightline.services.store import exchanges as store_ex
@@ -227,7 +228,7 @@ def fetch(env: ExchangeEnv, name: str, *, actor: Actor | None = None) -> dict[st
         etype = registry.get(str(row.kind))
         config = env.config(row)
         resume = json.loads(row.resume) if row.resume else None
-        for page in etype.pages(config, checkpoint, resume):
+        for page in prefetched(etype.pages(config, checkpoint, resume)):
             with env.store.begin() as conn:
                 current = store_ex.get_exchange(conn, name)
                 apply_page(conn, current, etype, scheme, page, counts)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -216,9 +216,18 @@ def upsert_exchange_entries(
     if not rows:
         return
     known = get_exchange_entries(conn, exchange_id, [r["source_id"] for r in rows])
-    new = [{"exchange_id": exchange_id, **r} for r in rows if r["source_id"] not in known]
+    new = [r for r in rows if r["source_id"] not in known]
     if new:
-        conn.execute(insert(exchange_entries), new)
+        # Straight to the driver's executemany: SQLAlchemy's per-row work cost more.
+        cols = ["exchange_id", *new[0]]
+        marks = ", ".join(["%s" if conn.dialect.name == "postgresql" else "?"] * len(cols))
+        sql = f"INSERT INTO exchange_entries ({', '.join(cols)}) VALUES ({marks})"
+        params = [(exchange_id, *(_db_value(conn, r[c]) for c in cols[1:])) for r in new]
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(sql, params)
+        finally:
+            cursor.close()
     for r in rows:
         if r["source_id"] in known:
             values = {k: v for k, v in r.items() if k != "source_id"}
@@ -230,6 +239,13 @@ def upsert_exchange_entries(
                 )
                 .values(**values)
             )
+
+
+def _db_value(conn: Connection, value: Any) -> Any:
+    """Times as the SQLite DateTime type reads them back (PostgreSQL takes datetimes)."""
+    if isinstance(value, datetime) and conn.dialect.name == "sqlite":
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
 
 
 def delete_exchange_entries(conn: Connection, exchange_id: int, source_ids: Sequence[str]) -> int:
