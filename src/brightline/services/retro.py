@@ -116,7 +116,7 @@ def candidate_items(
         lists = {hl.id: hl for hl in store_lists.list_settings(conn)}
     found: set[int] = set()
     with store.connect_events() as ev:
-        floor = store_retro.recent_floor(ev, settings.retro_max_items)
+        floor, top = store_retro.recent_floor(ev, settings.retro_max_items, cutoff)
         for signal_type, rows in by_type.items():
             signal = signals.find(signal_type)
             if signal is None:
@@ -132,7 +132,6 @@ def candidate_items(
             index = signal.build_index()
             if index is None:
                 continue
-            index.add([e for e, _, _ in rows], [v for _, _, v in rows])
             radius = max(
                 (
                     lists[lst].threshold_for(signal_type, signal.default_threshold)
@@ -141,7 +140,16 @@ def candidate_items(
                 ),
                 default=signal.default_threshold,
             )
-            for batch in store_retro.recent_signals(ev, signal_type, floor, cutoff):
+            recent = store_retro.recent_signals(ev, signal_type, floor, top)
+            bulk_load = getattr(index, "bulk_load", None)
+            if bulk_load is not None and len(rows) * 20 < top - floor:
+                # Few new entries, many items: index the items, search the entries.
+                bulk_load(([i for i, _ in b], [v for _, v in b]) for b in recent)
+                hits = index.search([(v,) for _, _, v in rows], radius)
+                found.update(h.entry_id for near in hits for h in near)
+                continue
+            index.add([e for e, _, _ in rows], [v for _, _, v in rows])
+            for batch in recent:
                 hits = index.search([(v,) for _, v in batch], radius)
                 found.update(item for (item, _), near in zip(batch, hits, strict=True) if near)
     return found

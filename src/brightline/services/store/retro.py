@@ -48,50 +48,42 @@ def new_entries(conn: Connection, after: int, upto: int) -> list[tuple[int, int,
     return [(int(i), int(lst), str(t), str(v)) for i, lst, t, v in conn.execute(query)]
 
 
-def recent_floor(ev: Connection, max_items: int) -> int:
-    """Item ids above this are the ``max_items`` most recent (ids only grow)."""
+def recent_floor(ev: Connection, max_items: int, cutoff: datetime) -> tuple[int, int]:
+    """``(floor, top)``: item ids in ``(floor, top]`` are the recent ones, at most
+    ``max_items`` of them and none seen before ``cutoff`` (ids grow with time)."""
     top = int(ev.execute(select(func.coalesce(func.max(items.c.id), 0))).scalar_one())
-    return max(0, top - max_items)
+    floor = max(0, top - max_items)
+    first = ev.execute(
+        select(func.min(items.c.id)).where(items.c.id > floor, items.c.at >= cutoff)
+    ).scalar_one()
+    return (top if first is None else max(floor, int(first) - 1)), top
 
 
 def items_with_values(
-    ev: Connection, signal_type: str, values: Sequence[str], floor: int, cutoff: datetime
+    ev: Connection, signal_type: str, values: Sequence[str], floor: int, top: int
 ) -> list[int]:
-    query = (
-        select(item_signals.c.item_id)
-        .join(items, items.c.id == item_signals.c.item_id)
-        .where(
-            item_signals.c.signal_type == signal_type,
-            item_signals.c.value.in_(list(values)),
-            items.c.id > floor,
-            items.c.at >= cutoff,
-        )
+    query = select(item_signals.c.item_id).where(
+        item_signals.c.signal_type == signal_type,
+        item_signals.c.value.in_(list(values)),
+        item_signals.c.item_id > floor,
+        item_signals.c.item_id <= top,
     )
     return [int(i) for i in ev.execute(query).scalars()]
 
 
 def recent_signals(
-    ev: Connection, signal_type: str, floor: int, cutoff: datetime, batch: int = 65_536
+    ev: Connection, signal_type: str, floor: int, top: int, batch: int = 65_536
 ) -> Iterator[list[tuple[int, str]]]:
-    """``(item id, value)`` of recent items' signals of one type, a batch at a time."""
-    after = floor
-    while True:
-        query = (
-            select(item_signals.c.item_id, item_signals.c.value)
-            .join(items, items.c.id == item_signals.c.item_id)
-            .where(
-                item_signals.c.signal_type == signal_type,
-                item_signals.c.item_id > after,
-                items.c.at >= cutoff,
-            )
-            .order_by(item_signals.c.item_id)
-            .limit(batch)
-        )
-        rows = [(int(i), str(v)) for i, v in ev.execute(query)]
-        if not rows:
-            return
-        yield rows
-        after = rows[-1][0]
+    """``(item id, value)`` of the signals of one type of items ``(floor, top]``, a
+    range of item ids at a time: a range scan of the primary key (filtering on the
+    type in SQL would have SQLite sort by way of the value index instead)."""
+    for lo in range(floor, top, batch):
+        query = select(
+            item_signals.c.item_id, item_signals.c.signal_type, item_signals.c.value
+        ).where(item_signals.c.item_id > lo, item_signals.c.item_id <= lo + batch)
+        rows = [(int(i), str(v)) for i, t, v in ev.execute(query) if t == signal_type]
+        if rows:
+            yield rows
 
 
 def signals_of(ev: Connection, item_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
