@@ -101,8 +101,9 @@ def main() -> None:
     if took_anchor is None:
         print("anchor: python-threatexchange is not installed (pip install threatexchange)")
     else:
+        rate = args.n / took_anchor
         print(f"anchor (pytx fetch into HMA-style storage): {took_anchor:.1f} s, "
-              f"{args.n / took_anchor:,.0f} entries/s; ratio {took_anchor / fetched:.2f}x")  # fmt: skip
+              f"{rate:,.0f} entries/s; ratio {took_anchor / fetched:.2f}x")  # fmt: skip
 
 
 if __name__ == "__main__":

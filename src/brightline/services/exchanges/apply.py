@@ -21,8 +21,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from brightline.core import signals
-from brightline.core.signals import SignalType
 from brightline.core.categories import normalize_category
+from brightline.core.signals import SignalType
 from brightline.errors import InputError
 from brightline.services.exchanges.base import ExchangeType, Page, RemoteEntry
 from brightline.services.store import entries as store_entries
