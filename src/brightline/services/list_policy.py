@@ -92,16 +92,16 @@ def apply_list_policy(
     if policies.empty or not any(results):
         return results
     owner = list(groups) if groups is not None else list(range(len(results)))
-    out: list[list[Match]] = [Matches(found) for found in results]
+    out: list[Matches] = [Matches(found) for found in results]
     if policies.negative_lists:
         _suppress(policies, out, owner, set(asked) if asked is not None else set())
     if policies.flood:
         _quarantine(store, policies, out)
-    return out
+    return list(out)
 
 
 def _suppress(
-    policies: Policies, out: list[list[Match]], owner: list[int], asked: set[int]
+    policies: Policies, out: list[Matches], owner: list[int], asked: set[int]
 ) -> None:
     negative_hits: dict[int, list[Match]] = defaultdict(list)
     for row, found in enumerate(out):
@@ -136,7 +136,7 @@ def _suppress(
         found[:] = kept
 
 
-def _quarantine(store: Store, policies: Policies, out: list[list[Match]]) -> None:
+def _quarantine(store: Store, policies: Policies, out: list[Matches]) -> None:
     counted: dict[int, list[Any]] = {}
     for found in out:
         for m in found:

@@ -125,9 +125,7 @@ def candidate_items(
                 values = sorted({v for _, _, v in rows})
                 for start in range(0, len(values), _VALUES):
                     chunk = values[start : start + _VALUES]
-                    found.update(
-                        store_retro.items_with_values(ev, signal_type, chunk, floor, cutoff)
-                    )
+                    found.update(store_retro.items_with_values(ev, signal_type, chunk, floor, top))
                 continue
             index = signal.build_index()
             if index is None:
