@@ -229,7 +229,8 @@ def fetch(env: ExchangeEnv, name: str, *, actor: Actor | None = None) -> dict[st
         config = env.config(row)
         resume = json.loads(row.resume) if row.resume else None
         for page in prefetched(etype.pages(config, checkpoint, resume)):
-            with env.store.begin() as conn:
+            # bulk: a big page cache keeps the list's unique index in memory on SQLite.
+            with env.store.begin(bulk=True) as conn:
                 current = store_ex.get_exchange(conn, name)
                 apply_page(conn, current, etype, scheme, page, counts)
                 values: dict[str, Any] = {
