@@ -101,6 +101,8 @@ def add_exchange(
     name = check_list_name(name)
     etype = registry.get(kind)
     check_text("url", url)
+    check_text("environment", environment)
+    check_text("credentials", credentials)
     credentials = credentials.strip() if credentials is not None else None
     if credentials == "":
         raise UsageError("the credentials are empty")
