@@ -10,6 +10,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from brightline.adapters.api.deps import AdminKey, CuratorKey, ServicesDep, actor
+from brightline.errors import UsageError
 from brightline.services.exchanges import feedback, service
 from brightline.services.exchanges.service import ExchangeEnv
 
@@ -52,6 +53,10 @@ def list_exchanges(svc: ServicesDep, _key: CuratorKey) -> list[dict[str, Any]]:
 
 @router.post("/exchanges", status_code=status.HTTP_201_CREATED)
 def add_exchange(body: ExchangeIn, svc: ServicesDep, key: AdminKey) -> dict[str, Any]:
+    """Add an exchange (admins). A file exchange takes an http(s) URL here; local
+    paths only from the command line (the server's files are not the API's)."""
+    if body.type == "file" and not (body.url or "").startswith(("http://", "https://")):
+        raise UsageError("over the API a file exchange needs an http(s) URL")
     return service.add_exchange(
         _env(svc),
         body.name,
