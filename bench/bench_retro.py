@@ -52,6 +52,14 @@ def seed_items(events_db: Path, values: list[int]) -> None:
     db.close()
 
 
+def flips(rng: random.Random, bits: int) -> int:
+    """A mask of at most ``bits`` distinct bits of 256."""
+    mask = 0
+    for _ in range(bits):
+        mask |= 1 << rng.randrange(256)
+    return mask
+
+
 def brute_force(items: list[int], entries: list[int], sample: int) -> tuple[float, set[int]]:
     as_words = np.array(
         [[(v >> (64 * k)) & (2**64 - 1) for k in range(4)] for v in items], dtype=np.uint64
@@ -74,8 +82,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(0)
     items = [rng.getrandbits(256) for _ in range(args.items)]
-    near = [items[rng.randrange(len(items))] ^ sum(1 << rng.randrange(256) for _ in range(10))
-            for _ in range(args.entries // 2)]  # fmt: skip
+    near = [items[rng.randrange(len(items))] ^ flips(rng, 10) for _ in range(args.entries // 2)]
     entries = near + [rng.getrandbits(256) for _ in range(args.entries - len(near))]
     rng.shuffle(entries)
     with tempfile.TemporaryDirectory() as tmp:
