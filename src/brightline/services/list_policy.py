@@ -100,9 +100,7 @@ def apply_list_policy(
     return list(out)
 
 
-def _suppress(
-    policies: Policies, out: list[Matches], owner: list[int], asked: set[int]
-) -> None:
+def _suppress(policies: Policies, out: list[Matches], owner: list[int], asked: set[int]) -> None:
     negative_hits: dict[int, list[Match]] = defaultdict(list)
     for row, found in enumerate(out):
         for m in found:

@@ -88,3 +88,26 @@ def test_negative_and_flood_commands(env: Path) -> None:
     shown = json.loads(out)
     assert shown["flood"] == {"max_matches": 5, "window_s": 60} and shown["quarantined"] == 0
     assert run("list", "show", "benign", "--json")[1].count('"negative_for":["third"]') == 1
+
+
+def test_opinion_and_release_commands(env: Path, hashsharing: NcmecHashServer) -> None:
+    run("list", "create", "ncmec")
+    run(
+        "exchange", "add", "nc", "--type", "ncmec", "--list", "ncmec", "--url", hashsharing.url,
+        "--credentials", "-", stdin="user:secret\n",
+    )  # fmt: skip
+    run("exchange", "fetch", "nc")
+    code, out = run("list", "show", "ncmec", "--json")
+    assert code == 0
+    from brightline.services import curation
+    from brightline.services.context import open_services
+    from brightline.settings import Settings
+
+    svc = open_services(Settings())
+    entry = curation.entries_page(svc.store, "ncmec", 0, 1)[0]
+    svc.close()
+    code, out = run("exchange", "opinion", str(entry.id), "deconfirmed", "--reason", "x", "--json")
+    assert code == 0 and json.loads(out)["opinion"] == "deconfirmed"
+    assert run("exchange", "opinion", str(entry.id), "maybe")[0] == 2
+    code, out = run("list", "release", str(entry.id))
+    assert code == 2 and "not quarantined" in out

@@ -182,6 +182,27 @@ def push(name: str, json_out: JsonOpt = False) -> None:
         )
 
 
+@exchange_app.command("opinion")
+@handle_errors
+def opinion(
+    entry_id: Annotated[int, typer.Argument(help="A list entry that came from an exchange.")],
+    value: Annotated[str, typer.Argument(help="confirmed or deconfirmed")],
+    reason: Annotated[str | None, typer.Option(help="Why (kept with the opinion).")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Confirm or deconfirm an exchange's entry (every fingerprint of it): a
+    deconfirmed entry stops matching here; the exchange is told either way."""
+    from brightline.services.exchanges import feedback
+
+    found = feedback.set_opinion(_env(), entry_id, value, reason=reason, actor=operator())
+    if json_out:
+        print_json(found)
+    else:
+        console.print(
+            f"{found['exchange']} entry {found['source_id']}: {found['opinion']}.", highlight=False
+        )
+
+
 @exchange_app.command("sandbox")
 @handle_errors
 def sandbox(

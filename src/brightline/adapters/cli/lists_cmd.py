@@ -75,6 +75,16 @@ def create(
         )
 
 
+@list_app.command("release")
+@handle_errors
+def release(entry_id: int) -> None:
+    """Release a quarantined entry (its match count starts afresh)."""
+    from brightline.services import list_policy
+
+    list_policy.release(services().store, entry_id, actor=operator())
+    console.print(f"Released entry {entry_id}.")
+
+
 @list_app.command("flood")
 @handle_errors
 def flood(
