@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection, Row
 
 from brightline.core.actor import Actor
-from brightline.core.models import Match
+from brightline.core.models import Match, Suppressed
 from brightline.core.names import check_text
 from brightline.errors import FetchError, NotFoundError, UsageError, shorten
 from brightline.services import audit
@@ -218,6 +218,29 @@ def log_matches(
     store_actions.insert_match_log(conn, rows)
 
 
+def log_suppressed(
+    conn: Connection,
+    held: Sequence[Suppressed],
+    ctx: MatchContext,
+    item_ids: Sequence[int | None] | None = None,
+) -> None:
+    """Match-log rows (state ``suppressed``) for matches a negative list held back."""
+    if not held:
+        return
+    ids = item_ids if item_ids is not None else [None] * len(held)
+    now = datetime.now(UTC)
+    rows = []
+    for s, item in zip(held, ids, strict=True):
+        m = Match(
+            s.list_name, 0, s.entry_id, s.signal_type, s.value, s.distance, None, "", None, None
+        )
+        row = _log_row(m, ctx, now, item)
+        row["state"] = "suppressed"
+        row["source"] = clean_text(f"suppressed by {s.by_list} entry {s.by_entry_id}", 200)
+        rows.append(row)
+    store_actions.insert_match_log(conn, rows)
+
+
 def webhook_actions(store: Store, matches: Sequence[Match]) -> list[Row[Any]]:
     """The webhook actions of the lists these matches are on (a read: never waits)."""
     list_ids = {m.list_id for m in matches}
@@ -235,7 +258,9 @@ def queue_webhooks(
     events database; returns how many."""
     by_list: dict[int, list[Match]] = defaultdict(list)
     for m in matches:
-        by_list[m.list_id].append(m)
+        if m.acts:  # a quarantined match runs no action
+            by_list[m.list_id].append(m)
+    hooks = [a for a in hooks if a.list_id in by_list]
     now = datetime.now(UTC)
     deliveries = [_delivery_row(a, by_list[a.list_id], ctx, now) for a in hooks]
     store_actions.insert_deliveries(conn, deliveries)
@@ -266,6 +291,8 @@ def match_log(
             "actor": r.actor,
             "job_id": r.job_id,
             "item_id": r.item_id,
+            "state": r.state,
+            "retroactive": bool(r.retroactive),
         }
         for r in rows
     ]
@@ -327,6 +354,8 @@ def _log_row(m: Match, ctx: MatchContext, now: datetime, item_id: int | None) ->
         "actor": clean_text(ctx.actor, 300),
         "job_id": ctx.job_id,
         "item_id": item_id,
+        "state": "quarantined" if m.quarantined else None,
+        "retroactive": True if m.retroactive else None,
     }
 
 
@@ -341,6 +370,8 @@ def _delivery_row(
         "ref": ctx.ref,
         "matches": [m.as_dict() for m in found],
     }
+    if any(m.retroactive for m in found):
+        payload["retroactive"] = True
     return {
         "action_id": action.id,
         "list_name": action.list_name,

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, insert
 
 from brightline.core.actor import Actor
-from brightline.core.models import Match, ScanResult
+from brightline.core.models import Match, ScanResult, Suppressed
 from brightline.services import actions
 from brightline.services.stats import hooks as stats_hooks
 from brightline.services.store import Store
@@ -82,33 +82,41 @@ class Recorder:
 
     def record(self, results: Sequence[ScanResult]) -> int:
         """Store these results; returns webhook deliveries queued."""
-        keep = [r for r in results if self.items == "all" or r.matches]
+        keep = [r for r in results if self.items == "all" or r.matches or r.suppressed]
         if not keep:  # only counted (a job that keeps matched items met none here)
             if results:
                 with self.store.begin_events() as conn:
                     stats_hooks.results(conn, self.kind, self.actor.label, results, self.job_id)
             return 0
         found = [m for r in keep for m in r.matches]
-        hooks = actions.webhook_actions(self.store, found) if self.webhooks and found else []
+        acting = [m for m in found if m.acts]
+        hooks = actions.webhook_actions(self.store, acting) if self.webhooks and acting else []
         with self.store.begin_events() as conn:
             self.start(conn)
             stats_hooks.results(conn, self.kind, self.actor.label, results, self.job_id)
             ids = self._insert_items(conn, keep)
             item_ids = [i for r, i in zip(keep, ids, strict=True) for _ in r.matches]
             actions.log_matches(conn, found, self._ctx, item_ids)
+            held = [s for r in keep for s in r.suppressed]
+            held_ids = [i for r, i in zip(keep, ids, strict=True) for _ in r.suppressed]
+            actions.log_suppressed(conn, held, self._ctx, held_ids)
             queued = actions.queue_webhooks(conn, hooks, found, self._ctx)
         self.deliveries += queued
         return queued
 
-    def record_matches(self, matches: Sequence[Match]) -> int:
+    def record_matches(
+        self, matches: Sequence[Match], suppressed: Sequence[Suppressed] = ()
+    ) -> int:
         """Matches of hashes looked up directly (no content item)."""
-        if not matches:
+        if not matches and not suppressed:
             return 0
-        hooks = actions.webhook_actions(self.store, matches) if self.webhooks else []
+        acting = [m for m in matches if m.acts]
+        hooks = actions.webhook_actions(self.store, acting) if self.webhooks and acting else []
         with self.store.begin_events() as conn:
             self.start(conn)
             stats_hooks.matches(conn, self.kind, self.actor.label, matches, self.job_id)
             actions.log_matches(conn, matches, self._ctx)
+            actions.log_suppressed(conn, suppressed, self._ctx)
             queued = actions.queue_webhooks(conn, hooks, matches, self._ctx)
         self.deliveries += queued
         return queued

@@ -25,7 +25,7 @@ from functools import partial
 from itertools import islice
 from pathlib import Path
 
-from brightline.core.models import ScanResult
+from brightline.core.models import ScanResult, suppressed_of
 from brightline.core.sources import ContentItem
 from brightline.core.sources.files import FileSource, open_regular
 from brightline.errors import UsageError
@@ -242,8 +242,10 @@ def attach_matches(
         for q in queries_for(result):
             owners.append(i)
             queries.append(q)
-    for owner, found in zip(owners, matcher.match(queries, list_names), strict=True):
+    found_all = matcher.match(queries, list_names, groups=owners)
+    for owner, found in zip(owners, found_all, strict=True):
         results[owner].matches.extend(found)
+        results[owner].suppressed.extend(suppressed_of(found))
     attach_frame_matches(results, matcher, list_names)  # video frames <-> image lists
 
 

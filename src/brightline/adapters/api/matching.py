@@ -102,13 +102,12 @@ def to_review(
     metadata: Mapping[str, Any] | None,
 ) -> None:
     """The one hook into review intake. A failure is logged, never hides a verdict."""
-    if not result.matches or result.signals is None:
+    acting = [m for m in result.matches if m.acts]  # quarantined matches run no action
+    if not acting or result.signals is None:
         return
     actor = Actor("key", ctx.key_prefix or "?", "", "scanner")
     try:
-        intake.from_match(
-            runtime.review, actor, data, name, result.signals, result.matches, metadata
-        )
+        intake.from_match(runtime.review, actor, data, name, result.signals, acting, metadata)
     except Exception:
         log.exception("could not keep the upload for review")
 
@@ -143,12 +142,13 @@ async def match_hashes(
     thread pool.
     """
     rows, queries, owners = match_service.parse_hashes(hashes)
-    if not any(signals.is_exact(q.signal_type) for q in queries):
+    light = not runtime.matcher.writes_on_match  # flood counting writes: not on the loop
+    if light and not any(signals.is_exact(q.signal_type) for q in queries):
         found = await runtime.run_light(runtime.matcher.match, queries, lists)
     else:
         found = await run_in_threadpool(runtime.matcher.match, queries, lists)
     match_service.fill_rows(rows, owners, found)
-    if any(row.matches for row in rows):
+    if any(row.matches or row.suppressed for row in rows):
         queued = await run_in_threadpool(
             match_service.record_lookup, runtime.services.store, rows, request_of(ctx)
         )

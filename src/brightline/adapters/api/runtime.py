@@ -25,10 +25,12 @@ from brightline.core.models import ScanResult
 from brightline.core.sources import ContentItem
 from brightline.core.sources.upload import UploadBody
 from brightline.errors import ThrottledError
-from brightline.services import users
+from brightline.services import retro, users
 from brightline.services.auth import KeyChecker
 from brightline.services.budget import MemoryBudget
 from brightline.services.context import Services, index_dir_for, open_services
+from brightline.services.exchanges import worker as exchange_worker
+from brightline.services.exchanges.service import ExchangeEnv
 from brightline.services.fetch import FetchGuard
 from brightline.services.hashing import HashOptions, decode_cost, item_decode_cost
 from brightline.services.items import hash_item
@@ -81,6 +83,8 @@ class Runtime:
         loops = [self._index_loop, self._webhook_loop]
         if self.settings.reports_worker:
             loops.append(self._reports_loop)
+        if self.settings.exchange_worker:
+            loops.append(self._exchange_loop)
         for target in loops:
             thread = threading.Thread(target=target, name=target.__name__, daemon=True)
             thread.start()
@@ -188,6 +192,17 @@ class Runtime:
                     self._matcher.refresh(save=False)
             except Exception:
                 log.exception("index refresh failed; retrying")
+            # Entries added since (import, API, exchange): recent content they match.
+            retro.run_after_change(self.services.store, self.settings, self._matcher)
+
+    def _exchange_loop(self) -> None:
+        """Fetch exchanges on their interval and send their feedback."""
+        env = ExchangeEnv(self.services.store, self.settings)
+        while not self._stop.wait(2.0):
+            try:
+                exchange_worker.run_due(env)
+            except Exception:
+                log.exception("exchange round failed")
 
     def _open_matcher(self) -> Matcher:
         index_dir = index_dir_for(self.settings)
