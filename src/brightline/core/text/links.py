@@ -140,7 +140,8 @@ def find_links(text: str) -> list[Link]:
 
 def _word(text: str, pos: int) -> tuple[int, int]:
     """The run of characters around ``pos`` up to a delimiter on either side."""
-    start = max(text.rfind(" ", 0, pos), text.rfind("\n", 0, pos), text.rfind("\t", 0, pos)) + 1
+    space = text.rfind(" ", 0, pos)  # then a newline or tab only after that space
+    start = max(space, text.rfind("\n", space + 1, pos), text.rfind("\t", space + 1, pos)) + 1
     m = _WORD_END.search(text, pos)
     end = m.start() if m else len(text)
     inner = _DELIMITER.search(text[start:pos][::-1])  # a rarer delimiter before pos
