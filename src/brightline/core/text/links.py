@@ -13,6 +13,7 @@ two or more letters (or punycode) or is an IPv4 address, and it canonicalises
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterator
 import functools
 import re
 from dataclasses import dataclass
@@ -29,7 +30,8 @@ _DEFANGED = re.compile(
 _HINTS = ("[", "(", "{", "xxp", "XXp", "**p", "xxP", "XXP")
 #: Where a defanged spelling starts: at a bracket, or one before a scheme's ``xxp``.
 _STARTS = (("[", 0), ("(", 0), ("{", 0), *((h, 1) for h in _HINTS[3:]))
-_CANDIDATE = re.compile(r"\.(?=[A-Za-z0-9\-])|://")
+_CANDIDATE = re.compile(r"\.(?=[A-Za-z0-9\-])|://")  # found by ``_candidates``
+_AFTER_DOT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 _WORD_END = re.compile(r"[\s<>\"'`|]")
 _DELIMITER = re.compile(r"[\r\f\v<>\"'`|]")
 _LEADING = "([{<'\"*,;:!?"
@@ -124,10 +126,10 @@ def find_links(text: str) -> list[Link]:
     plain, back = undefang(text)
     links: list[Link] = []
     done = 0
-    for m in _CANDIDATE.finditer(plain):
-        if m.start() < done:
+    for pos in _candidates(plain):
+        if pos < done:
             continue
-        start, end = _word(plain, m.start())
+        start, end = _word(plain, pos)
         done = end
         found = _link(plain, start, end)
         if found is None:
@@ -136,6 +138,22 @@ def find_links(text: str) -> list[Link]:
         o_start, o_end = back.start(s), back.end(e)
         links.append(Link(o_start, o_end, text[o_start:o_end], url))
     return links
+
+
+def _candidates(text: str) -> Iterator[int]:
+    """Where ``_CANDIDATE`` matches, in order: ``str.find`` jumps from dot to dot
+    far quicker than the regular expression steps through the text."""
+    size = len(text)
+    dot = text.find(".")
+    scheme = text.find("://")
+    while dot >= 0 or scheme >= 0:
+        if scheme >= 0 and (dot < 0 or scheme < dot):
+            yield scheme
+            scheme = text.find("://", scheme + 3)
+        else:
+            if dot + 1 < size and text[dot + 1] in _AFTER_DOT:
+                yield dot
+            dot = text.find(".", dot + 1)
 
 
 def _word(text: str, pos: int) -> tuple[int, int]:
