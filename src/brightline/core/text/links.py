@@ -27,9 +27,8 @@ _DEFANGED = re.compile(
     r"|(?P<dot>\[(?:\.|[dD][oO][tT])\]|\((?:\.|[dD][oO][tT])\)|\{(?:\.|[dD][oO][tT])\})"
     r"|(?P<colon>\[:\])"
 )
-_HINTS = ("[", "(", "{", "xxp", "XXp", "**p", "xxP", "XXP")
-#: Where a defanged spelling starts: at a bracket, or one before a scheme's ``xxp``.
-_STARTS = (("[", 0), ("(", 0), ("{", 0), *((h, 1) for h in _HINTS[3:]))
+#: Where a defanged spelling starts: at a bracket, or one before one of these.
+_SCHEME_HINTS = frozenset({"xxp", "XXp", "**p", "xxP", "XXP"})
 _CANDIDATE = re.compile(r"\.(?=[A-Za-z0-9\-])|://")  # found by ``_candidates``
 _AFTER_DOT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 _WORD_END = re.compile(r"[\s<>\"'`|]")
@@ -77,13 +76,14 @@ class _Map:
 
 def undefang(text: str) -> tuple[str, _Map]:
     """``text`` with defanged spellings undone, and the map back to it."""
-    if not any(h in text for h in _HINTS):
+    matches = _defanged(text)
+    if not matches:
         return text, _Map([])
     out: list[str] = []
     spans: list[tuple[int, int, int, int]] = []
     at = 0
     length = 0
-    for m in _defanged(text):
+    for m in matches:
         if m.group("scheme"):
             new = "https:" if m.group("s") else "http:"
         elif m.group("dot"):
@@ -104,11 +104,20 @@ def _defanged(text: str) -> list[re.Match[str]]:
     """The defanged spellings, tried only where a hint is (``str.find`` is far
     quicker than a regular expression's scan of the whole text)."""
     starts: set[int] = set()
-    for hint, back in _STARTS:
+    for hint in "[({":
         i = text.find(hint)
         while i >= 0:
-            starts.add(i - back)
+            starts.add(i)
             i = text.find(hint, i + 1)
+    # A defanged scheme is followed by ``://`` or ``[:]``: look back from those
+    # (a search for each ``xxp`` spelling costs a pass over the text even when absent).
+    for colon in ("://", "[:]"):
+        i = text.find(colon)
+        while i >= 0:
+            for back in (4, 5):  # ``hxxp`` or ``hxxps`` before it
+                if i - back >= 0 and text[i - back + 1 : i - back + 4] in _SCHEME_HINTS:
+                    starts.add(i - back)
+            i = text.find(colon, i + 1)
     found: list[re.Match[str]] = []
     end = 0
     for pos in sorted(starts):
