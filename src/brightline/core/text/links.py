@@ -13,9 +13,9 @@ two or more letters (or punycode) or is an IPv4 address, and it canonicalises
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from brightline.core.text.urls import CanonicalUrl, canonicalize

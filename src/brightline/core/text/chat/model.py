@@ -17,9 +17,9 @@ itself is kept where nobody else can write. Load only models you made.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-import math
 from pathlib import Path
 from typing import Any
 
@@ -166,7 +166,9 @@ class _Linear:
         self.idf: list[float] | None = None if idf is None else [float(x) for x in idf]
         self.weights = [c.estimator.coef_[0] for c in classifiers]
         self.intercepts = [float(c.estimator.intercept_[0]) for c in classifiers]
-        self.sigmoids = [(float(c.calibrators[0].a_), float(c.calibrators[0].b_)) for c in classifiers]
+        self.sigmoids = [
+            (float(c.calibrators[0].a_), float(c.calibrators[0].b_)) for c in classifiers
+        ]
 
     @classmethod
     def of(cls, pipeline: Any) -> _Linear | None:
