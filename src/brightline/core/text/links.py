@@ -16,7 +16,7 @@ import bisect
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from brightline.core.text.urls import CanonicalUrl, canonicalize
 from brightline.errors import InvalidUrlError
@@ -39,10 +39,9 @@ _SCHEME_IN = re.compile(r"(?i)https?://")
 _TLD = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9\-]{1,59})$")
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(NamedTuple):
     """A link found in text: its span in the original text, what was written, and
-    its canonical form."""
+    its canonical form (a named tuple: made far quicker than a frozen dataclass)."""
 
     start: int
     end: int
@@ -144,7 +143,7 @@ def find_links(text: str) -> list[Link]:
         if found is None:
             continue
         s, e, url = found
-        o_start, o_end = back.start(s), back.end(e)
+        o_start, o_end = (back.start(s), back.end(e)) if back.spans else (s, e)
         links.append(Link(o_start, o_end, text[o_start:o_end], url))
     return links
 

@@ -69,8 +69,11 @@ class CanonicalUrl:
 
 
 def undefang(url: str) -> str:
-    for pattern, repl in _DEFANG:
-        url = pattern.sub(repl, url)
+    scheme, *brackets = _DEFANG
+    url = scheme[0].sub(scheme[1], url)
+    if "[" in url or "(" in url or "{" in url:  # the others all hold a bracket
+        for pattern, repl in brackets:
+            url = pattern.sub(repl, url)
     return url
 
 
