@@ -216,7 +216,14 @@ def main() -> None:
         action="store_true",
         help="run SQLite's ANALYZE on the database first (see docs/benchmarks.md)",
     )
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, to check the script runs (make bench-smoke)",
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.hashes, args.duration = 2_000, 1
     if shutil.which("wrk") is None:
         sys.exit("needs wrk: apt-get install -y wrk")
 
@@ -239,7 +246,7 @@ def main() -> None:
         print(f"server ready in {ready_s:.1f} s (index: {args.index})", flush=True)
         hash_lua = HASH_LUA.format(token=tokens["scanner"])
         file_lua = FILE_LUA.format(token=tokens["scanner"], path=image)
-        wrk(f"{url}/v1/match/hash", hash_lua, 3, 16)  # warm-up
+        wrk(f"{url}/v1/match/hash", hash_lua, min(3, args.duration), 16)  # warm-up
         by_hash = wrk(f"{url}/v1/match/hash", hash_lua, args.duration, 16)
         by_file = {c: wrk(f"{url}/v1/match", file_lua, args.duration, c) for c in (2, 4, 8)}
         memory = worker_memory(proc.pid)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -198,6 +199,11 @@ def main() -> None:
     m = sub.add_parser("match")
     m.add_argument("--videos", type=int, default=10_000)
     m.add_argument("--frames", type=int, default=300)
+    if sys.argv[1:] == ["--smoke"]:  # tiny sizes, both parts (make bench-smoke)
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_hash(ap.parse_args(["hash", "--seconds", "2", "--repeat", "1", "--dir", tmp]))
+            bench_match(ap.parse_args(["match", "--videos", "50", "--frames", "100"]))
+        return
     args = ap.parse_args()
     bench_hash(args) if args.what == "hash" else bench_match(args)
 
