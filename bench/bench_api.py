@@ -34,9 +34,6 @@ import httpx
 from brightline.services import auth
 from brightline.services.demo import jpeg, picture
 from brightline.services.store import Store
-from brightline.services.store import lists as store_lists
-from brightline.services.store.db import next_rev
-from brightline.services.store.entries import upsert_entries
 
 ANCHOR = {
     "hash_rps": 264.0,
@@ -77,23 +74,64 @@ f:close()
 """
 
 
-def build_list(home: Path, n: int) -> None:
-    """n random PDQ hashes in one list, written with the store's bulk upsert."""
-    store = Store(f"sqlite:///{home / 'brightline.db'}")
-    store.migrate()
-    rng = random.Random(42)
+def cli(home: Path, *args: str) -> tuple[float, str]:
+    """Run ``brightline ARGS`` in a fresh process; (seconds, stdout)."""
+    env = {**os.environ, "BRIGHTLINE_HOME": str(home)}
+    env.pop("BRIGHTLINE_DATABASE_URL", None)
     t0 = time.perf_counter()
-    with store.begin() as conn:
-        hl = store_lists.create_list(conn, "bench", "none", 31)
-        rev = next_rev(conn)
-        for start in range(0, n, 20_000):
-            rows = [
-                {"signal_type": "pdq", "value": f"{rng.getrandbits(256):064x}"}
-                for _ in range(min(20_000, n - start))
-            ]
-            upsert_entries(conn, hl.id, rows, source="bench", rev=rev)
-    print(f"built a list of {n:,} PDQ hashes in {time.perf_counter() - t0:.0f} s", flush=True)
-    store.dispose()
+    proc = subprocess.run(
+        [sys.executable, "-m", "brightline.adapters.cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode not in (0, 1):
+        sys.exit(f"brightline {' '.join(args)} failed: {proc.stderr[-2000:]}")
+    return time.perf_counter() - t0, proc.stdout
+
+
+def build_list(home: Path, n: int, md5: int) -> dict[str, float]:
+    """n random PDQ and ``md5`` random MD5 hashes in one list, imported by
+    ``brightline list import`` (timed), then the first ``match --hashes`` of a listed
+    hash (timed: it builds and saves the index the server then maps)."""
+    rng = random.Random(42)
+    listed = home / "list.txt"
+    first = ""
+    with listed.open("w") as fh:
+        for start in range(0, n, 100_000):
+            lines = [f"pdq {rng.getrandbits(256):064x}\n" for _ in range(min(100_000, n - start))]
+            first = first or lines[0]
+            fh.write("".join(lines))
+        for start in range(0, md5, 100_000):
+            fh.write(
+                "".join(
+                    f"md5 {rng.getrandbits(128):032x}\n" for _ in range(min(100_000, md5 - start))
+                )
+            )
+    cli(home, "list", "create", "bench")
+    t_import, _ = cli(home, "list", "import", "bench", str(listed))
+    listed.unlink()
+    query = home / "first.txt"
+    query.write_text(first)
+    t_first, out = cli(home, "match", "--hashes", str(query), "--json")
+    if '"matches":[{' not in out:
+        sys.exit("the first match after the import found nothing")
+    rate = (n + md5) / t_import
+    print(
+        f"imported {n:,} PDQ + {md5:,} MD5 hashes in {t_import:.1f} s ({rate:,.0f} hashes/s); "
+        f"first match after it {t_first:.1f} s (index built and saved)",
+        flush=True,
+    )
+    return {"import_s": t_import, "import_rate": rate, "first_match_s": t_first}
+
+
+def add_entries(home: Path, count: int) -> None:
+    """``count`` new PDQ hashes through ``brightline list import`` (while no server runs)."""
+    rng = random.Random(7)
+    extra = home / "extra.txt"
+    extra.write_text("".join(f"pdq {rng.getrandbits(256):064x}\n" for _ in range(count)))
+    cli(home, "list", "import", "bench", str(extra))
+    extra.unlink()
 
 
 def make_keys(home: Path) -> dict[str, str]:
@@ -209,6 +247,7 @@ def main() -> None:
     parser.add_argument("--hashes", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--index", choices=("default", "mih", "brute"), default="default")
+    parser.add_argument("--md5", type=int, help="MD5 hashes in the list too (default: hashes/10)")
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--home", type=Path, help="reuse (or keep) the database here")
     parser.add_argument(
@@ -224,13 +263,15 @@ def main() -> None:
     args = parser.parse_args()
     if args.smoke:
         args.hashes, args.duration = 2_000, 1
+    md5 = args.hashes // 10 if args.md5 is None else args.md5
     if shutil.which("wrk") is None:
         sys.exit("needs wrk: apt-get install -y wrk")
 
     home = args.home or Path(tempfile.mkdtemp(prefix="bench-api-"))
     home.mkdir(parents=True, exist_ok=True)
+    built = None
     if not (home / "brightline.db").exists():
-        build_list(home, args.hashes)
+        built = build_list(home, args.hashes, md5)
     tokens = make_keys(home)
     if args.analyze:
         with sqlite3.connect(home / "brightline.db") as con:
@@ -248,19 +289,40 @@ def main() -> None:
         file_lua = FILE_LUA.format(token=tokens["scanner"], path=image)
         wrk(f"{url}/v1/match/hash", hash_lua, min(3, args.duration), 16)  # warm-up
         by_hash = wrk(f"{url}/v1/match/hash", hash_lua, args.duration, 16)
+        print(f"by hash: {by_hash}", flush=True)
         by_file = {c: wrk(f"{url}/v1/match", file_lua, args.duration, c) for c in (2, 4, 8)}
         memory = worker_memory(proc.pid)
         added = add_to_matchable(url, tokens)
     finally:
         proc.terminate()
         proc.wait(60)
-        if args.home is None:
-            shutil.rmtree(home, ignore_errors=True)
+    # A restart that finds entries added while it was down (10,000 through the CLI).
+    add_entries(home, 10_000 if not args.smoke else 100)
+    proc = start_server(home, port, args.workers, args.index)
+    try:
+        again_s = wait_ready(url, proc)
+        print(f"restarted with 10,000 new entries: ready in {again_s:.1f} s", flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(60)
+    index_files = sorted((home / "index").rglob("pdq-*.idx"))
+    disk = index_files[-1].stat().st_size if index_files else 0
+    if args.home is None:
+        shutil.rmtree(home, ignore_errors=True)
 
     a = ANCHOR
-    print(f"\n{args.hashes:,} PDQ hashes, {args.workers} workers, index {args.index}\n")
+    print(
+        f"\n{args.hashes:,} PDQ + {md5:,} MD5 hashes, {args.workers} workers, index {args.index}\n"
+    )
     print("| measure | Brightline | HMA 1.1.7 (anchor) | ratio |")
     print("|---|---|---|---|")
+    if built:
+        print(f"| list import, hashes/s | {built['import_rate']:,.0f} | | |")
+        print(
+            f"| first match after the import (index built), s | {built['first_match_s']:.1f} | | |"
+        )
+    print(f"| ready (/health/ready 200) after start, index saved, s | {ready_s:.1f} | | |")
+    print(f"| ready after a restart finding 10,000 new entries, s | {again_s:.1f} | | |")
     print(
         f"| match-by-hash req/s (wrk -c16) | {by_hash['rps']:,.0f} | {a['hash_rps']:.0f} stock, "
         f"{a['hash_rps_best']:.0f} best | {by_hash['rps'] / a['hash_rps_best']:.1f}x best |"
@@ -281,6 +343,7 @@ def main() -> None:
     rss = ", ".join(f"{r:.0f}" for r, _ in memory)
     pss = ", ".join(f"{p:.0f}" for _, p in memory)
     print(f"| worker RSS MB (PSS MB) | {rss} ({pss}) | 800–1000 | |")
+    print(f"| PDQ index on disk, bytes/hash | {disk / max(1, args.hashes):.1f} | | |")
     print(
         f"| add a hash → matchable on every worker, s (median / max of {len(added)}) | "
         f"{statistics.median(added):.2f} / {max(added):.2f} | 107–122 | "
