@@ -197,17 +197,28 @@ def wrk(url: str, script: str, duration: int, connections: int) -> dict[str, flo
     }
 
 
-def worker_memory(pid: int) -> list[tuple[float, float]]:
-    """(RSS MB, PSS MB) of each worker process under the server."""
+def worker_memory(pid: int) -> list[dict[str, float]]:
+    """RSS and PSS (MB) of each worker process under the server, PSS split into its
+    private part (anonymous memory) and its share of mapped files (the index file,
+    shared by every worker: the kernel divides those pages among the processes)."""
     out = []
     for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
         if b"resource_tracker" in Path(f"/proc/{child}/cmdline").read_bytes():
             continue  # multiprocessing's helper, not a worker
-        status = Path(f"/proc/{child}/status").read_text()
-        rss = int(re.search(r"VmRSS:\s+(\d+)", status)[1]) / 1024  # type: ignore[index]
         rollup = Path(f"/proc/{child}/smaps_rollup").read_text()
-        pss = int(re.search(r"Pss:\s+(\d+)", rollup)[1]) / 1024  # type: ignore[index]
-        out.append((rss, pss))
+
+        def field(name: str, text: str = rollup) -> float:
+            found = re.search(rf"^{name}:\s+(\d+)", text, re.M)
+            return int(found[1]) / 1024 if found else 0.0
+
+        out.append(
+            {
+                "rss": field("Rss"),
+                "pss": field("Pss"),
+                "pss_anon": field("Pss_Anon"),
+                "pss_file": field("Pss_File"),
+            }
+        )
     return out
 
 
@@ -340,9 +351,15 @@ def main() -> None:
             f"| match-by-file p50 / p99 ms (wrk -c{c}) | {r['p50']:.1f} / {r['p99']:.1f} | "
             f"{a['file_p50_ms']:.0f} / – | |"
         )
-    rss = ", ".join(f"{r:.0f}" for r, _ in memory)
-    pss = ", ".join(f"{p:.0f}" for _, p in memory)
-    print(f"| worker RSS MB (PSS MB) | {rss} ({pss}) | 800–1000 | |")
+
+    def each(key: str) -> str:
+        return ", ".join(f"{m[key]:.0f}" for m in memory)
+
+    print(f"| worker RSS MB (PSS MB) | {each('rss')} ({each('pss')}) | 800–1000 | |")
+    print(
+        f"| worker PSS: private (anon) / share of files, MB | {each('pss_anon')} / "
+        f"{each('pss_file')} | | |"
+    )
     print(f"| PDQ index on disk, bytes/hash | {disk / max(1, args.hashes):.1f} | | |")
     print(
         f"| add a hash → matchable on every worker, s (median / max of {len(added)}) | "
