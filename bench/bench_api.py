@@ -86,6 +86,7 @@ def cli(home: Path, *args: str) -> tuple[float, str]:
     """Run ``brightline ARGS`` in a fresh process; (seconds, stdout)."""
     env = {**os.environ, "BRIGHTLINE_HOME": str(home)}
     env.pop("BRIGHTLINE_DATABASE_URL", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: bytecode cached
     t0 = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "brightline.adapters.cli.main", *args],
@@ -163,6 +164,7 @@ def start_server(home: Path, port: int, workers: int, index: str) -> subprocess.
         "BENCH_INDEX": index,
         "PYTHONPATH": str(HERE),
     }
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as installed: start-up reads cached bytecode
     cmd = [sys.executable, str(HERE / "api_server.py"), str(port), str(workers)]
     # Logs stay on (info, one JSON line per request), as in production.
     return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

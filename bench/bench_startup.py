@@ -46,6 +46,9 @@ def main() -> None:
         Image.linear_gradient("L").resize((128, 96)).convert("RGB").save(picture)
         env = {**os.environ, "BRIGHTLINE_HOME": str(Path(tmp) / "home")}
         env.pop("BRIGHTLINE_DATABASE_URL", None)
+        # As installed: bytecode cached (a PYTHONDONTWRITEBYTECODE=1 environment would
+        # otherwise recompile every changed module at every start).
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         cmds = {
             "python -c pass": [sys.executable, "-c", "pass"],
             "brightline --help": [*bl_cmd, "--help"],
