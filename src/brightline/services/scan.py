@@ -22,8 +22,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from functools import partial
-from itertools import islice
+from itertools import chain, islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from brightline.core.models import ScanResult, suppressed_of
 from brightline.core.sources import ContentItem
@@ -32,9 +33,10 @@ from brightline.errors import UsageError
 from brightline.services.children import worker_init
 from brightline.services.hashing import HashOptions
 from brightline.services.items import hash_item
-from brightline.services.matching import Matcher, Query, query_of
-from brightline.services.recording import Recorder
-from brightline.services.video_matching import attach_frame_matches
+
+if TYPE_CHECKING:  # matching pulls in the store: `brightline hash` never needs it
+    from brightline.services.matching import Matcher, Query
+    from brightline.services.recording import Recorder
 
 CHUNK = 8
 MATCH_BATCH = 256
@@ -107,11 +109,15 @@ def hash_items(
     the pool; others (an archive member, a stream) are hashed here, in order.
     """
     workers = workers or os.cpu_count() or 1
-    if workers == 1:
-        for item in items:
+    items = iter(items)
+    head = list(islice(items, CHUNK + 1))
+    if workers == 1 or len(head) <= CHUNK:
+        # One chunk would go to one worker anyway: hash here, without starting a pool.
+        for item in chain(head, items):
             check_stop()
             yield hash_item(item, opts)
         return
+    items = chain(head, items)
     pool = ProcessPoolExecutor(
         max_workers=workers, initializer=worker_init, initargs=(os.getpid(),)
     )
@@ -230,6 +236,8 @@ def queries_for(result: ScanResult) -> list[Query]:
     s = result.signals
     if s is None:
         return []
+    from brightline.services.matching import query_of
+
     return [query_of(name, value) for name, value in s.signals.items()]
 
 
@@ -246,6 +254,8 @@ def attach_matches(
     for owner, found in zip(owners, found_all, strict=True):
         results[owner].matches.extend(found)
         results[owner].suppressed.extend(suppressed_of(found))
+    from brightline.services.video_matching import attach_frame_matches
+
     attach_frame_matches(results, matcher, list_names)  # video frames <-> image lists
 
 

@@ -8,10 +8,9 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from brightline.adapters.cli.app import (
     EXIT_INTERRUPTED,
@@ -26,26 +25,15 @@ from brightline.adapters.cli.app import (
     print_json,
     services,
 )
-from brightline.adapters.cli.render import render_hash, render_match, render_summary
-from brightline.core import formats, signals
-from brightline.core.actor import local_operator
-from brightline.core.models import HashRecord, ScanResult
-from brightline.core.sources.files import FileSource
 from brightline.errors import FormatError, InputError, UsageError
-from brightline.services.hashing import HashOptions
-from brightline.services.matching import Matcher, Query
-from brightline.services.recording import Recorder
-from brightline.services.scan import (
-    ScanStopped,
-    check_paths,
-    check_stop,
-    clear_stop,
-    count_files,
-    hash_items,
-    request_stop,
-    scan,
-)
-from brightline.services.scan_log import ScanLog
+
+# `brightline hash` loads only what hashing needs; matching (the store, the index)
+# is imported by `match` when it runs.
+if TYPE_CHECKING:
+    from brightline.core.models import HashRecord, ScanResult
+    from brightline.services.matching import Matcher
+    from brightline.services.recording import Recorder
+    from brightline.services.scan_log import ScanLog
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line and per file.")]
 DihedralOpt = Annotated[
@@ -66,13 +54,17 @@ def hash_(
     workers: WorkersOpt = 0,
 ) -> None:
     """Print the signals (MD5, SHA-1, SHA-256, PDQ and quality) of files."""
+    from brightline.adapters.cli.render import render_hash
+    from brightline.core.sources.files import FileSource
+    from brightline.services.hashing import HashOptions
+    from brightline.services.scan import check_paths, hash_items
+    from brightline.settings import Settings
+
     check_paths(files)
-    svc = services()
-    opts = HashOptions(svc.settings.max_image_pixels, dihedral, svc.settings.max_decode_bytes)
+    settings = Settings()  # hashing needs no database: none is opened
+    opts = HashOptions(settings.max_image_pixels, dihedral, settings.max_decode_bytes)
     items = FileSource(files).items()
-    for result in _progress(
-        hash_items(items, opts, workers or svc.settings.workers), files, "Hashing"
-    ):
+    for result in _progress(hash_items(items, opts, workers or settings.workers), files, "Hashing"):
         if json_out:
             print_json(result.as_dict())
         else:
@@ -136,6 +128,13 @@ def match(
     how many and why; with --json each such row has its "error"); 130 or 143 when
     stopped by Ctrl-C or SIGTERM (it says how to carry on with --resume).
     """
+    from brightline.adapters.cli.render import render_match, render_summary
+    from brightline.core.actor import local_operator
+    from brightline.services.hashing import HashOptions
+    from brightline.services.recording import Recorder
+    from brightline.services.scan import ScanStopped, check_paths, check_stop, scan
+    from brightline.services.scan_log import ScanLog
+
     if resume and output is None:
         raise UsageError("--resume needs --output FILE (the results of the earlier run)")
     if text is not None and not paths and hashes is None:
@@ -239,6 +238,8 @@ def _stop_on_signals() -> Iterator[None]:
     processes are killed, the scan stops at its next step); a second Ctrl-C
     interrupts at once."""
 
+    from brightline.services.scan import clear_stop, request_stop
+
     def handler(signum: int, frame: object) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C
         request_stop(signum)
@@ -288,6 +289,8 @@ def _match_hash_file(
     json_out: bool,
     recorder: Recorder,
 ) -> int:
+    from brightline.core import formats
+
     if not path.is_file():
         raise UsageError(f"{path} is not a file")
     found = 0
@@ -313,6 +316,9 @@ def _match_records(
     json_out: bool,
     recorder: Recorder,
 ) -> int:
+    from brightline.core import signals
+    from brightline.services.matching import Query
+
     source = recorder.ref or ""
     queries = []
     for rec in records:
@@ -352,6 +358,16 @@ def _progress(
     if not err_console.is_terminal:
         yield from results
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from brightline.services.scan import count_files
+
     total = max(0, count_files(paths) - done)
     bar = Progress(
         TextColumn(f"{verb}"),

@@ -24,7 +24,6 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from brightline.core.index.base import temp_path
 from brightline.core.signals.base import TEXT, IndexHit, SignalIndex, SignalTypeBase
 from brightline.core.text.fold import keyword_variants
 from brightline.core.text.keywords import KeywordMatcher
@@ -68,6 +67,8 @@ class _TextIndexBase:
     def save(self, path: Path) -> None:
         body = json.dumps(sorted(self.values.items()), ensure_ascii=False)
         digest = hashlib.sha256(body.encode()).hexdigest()
+        from brightline.core.index.base import temp_path  # loads NumPy: only when saving
+
         tmp = temp_path(path)
         tmp.write_text(json.dumps({"kind": self.kind, "sha256": digest, "entries": body}))
         tmp.replace(path)
