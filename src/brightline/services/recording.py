@@ -22,7 +22,7 @@ from brightline.services import actions
 from brightline.services.store import Store
 from brightline.services.store import content as store_content
 
-JobKind = Literal["scan", "upload", "lookup", "case"]
+JobKind = Literal["scan", "upload", "lookup", "case", "batch"]
 #: ``all``: every item and its signals; ``matched``: only items that matched.
 ItemPolicy = Literal["all", "matched"]
 

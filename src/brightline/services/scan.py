@@ -32,7 +32,7 @@ from brightline.errors import UsageError
 from brightline.services.children import worker_init
 from brightline.services.hashing import HashOptions
 from brightline.services.items import hash_item
-from brightline.services.matching import Matcher, Query, query_of
+from brightline.services.matching import HashMatcher, Matcher, Query, query_of
 from brightline.services.recording import Recorder
 from brightline.services.video_matching import attach_frame_matches
 
@@ -234,7 +234,7 @@ def queries_for(result: ScanResult) -> list[Query]:
 
 
 def attach_matches(
-    results: Sequence[ScanResult], matcher: Matcher, list_names: Sequence[str] | None
+    results: Sequence[ScanResult], matcher: HashMatcher, list_names: Sequence[str] | None
 ) -> None:
     owners: list[int] = []
     queries: list[Query] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from brightline.adapters.cli import (
     audit_cmd,
+    batch_cmd,
     case_cmd,
     demo_cmd,
     keys_cmd,
@@ -21,6 +22,7 @@ from brightline.adapters.cli.app import app
 __all__ = [
     "app",
     "audit_cmd",
+    "batch_cmd",
     "case_cmd",
     "demo_cmd",
     "keys_cmd",
