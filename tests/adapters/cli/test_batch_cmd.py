@@ -116,6 +116,13 @@ def match_rows(*paths: str) -> dict[str, dict[str, Any]]:
     return rows
 
 
+def last_json(text: str) -> dict[str, Any]:
+    """The summary ``--json`` printed (Ray may write lines of its own around it)."""
+    lines = [line for line in text.splitlines() if line.startswith('{"files"')]
+    assert lines, text
+    return dict(json.loads(lines[-1]))
+
+
 def batch_rows(out: Path) -> list[dict[str, Any]]:
     rows = pq.read_table(out).to_pylist()
     for r in rows:
@@ -130,15 +137,12 @@ def by_path(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return found
 
 
-def test_batch_scan_gives_the_rows_of_match_and_records_the_job(
-    env: Path, local_ray: None
-) -> None:
+def test_batch_scan_gives_the_rows_of_match_and_records_the_job(env: Path, local_ray: None) -> None:
     scan = make_folder(env, 12)
     out = env / "out"
     code, text = run("batch", "scan", str(scan), "--out", str(out), "--partition-size", "4")
     assert code == 1, text
-    summary = json.loads(text.strip().splitlines()[-1]) if text.startswith("{") else None
-    assert summary is None  # the summary is for people without --json
+    assert '{"files"' not in text  # the summary is for people without --json
     assert "15 files in 4 partitions: 1 matched, 3 could not be checked" in text
     got = by_path(batch_rows(out))
     assert got == match_rows(str(scan))
@@ -155,7 +159,7 @@ def test_batch_scan_gives_the_rows_of_match_and_records_the_job(
     code, text = run("batch", "scan", str(scan), "--out", str(out), "--partition-size", "4",
                      "--resume", "--json")  # fmt: skip
     assert code == 1
-    assert json.loads(text.strip().splitlines()[-1]) | {"seconds": 0} == {
+    assert last_json(text) | {"seconds": 0} == {
         "files": 15,
         "matched": 1,
         "errors": 3,
@@ -177,9 +181,7 @@ def test_batch_scan_gives_the_rows_of_match_and_records_the_job(
 
 
 @pytest.mark.slow
-def test_an_s3_prefix_and_a_manifest_with_unreadable_objects(
-    env: Path, s3_server: str
-) -> None:
+def test_an_s3_prefix_and_a_manifest_with_unreadable_objects(env: Path, s3_server: str) -> None:
     import boto3
 
     scan = make_folder(env, 6)
@@ -193,7 +195,7 @@ def test_an_s3_prefix_and_a_manifest_with_unreadable_objects(
     code, text = run("batch", "scan", "s3://catalogue/photos", "--out", str(out),
                      "--s3-endpoint-url", s3_server, "--json")  # fmt: skip
     assert code == 1, text
-    assert json.loads(text.strip().splitlines()[-1])["files"] == len(local)
+    assert last_json(text)["files"] == len(local)
     expected = match_rows(str(scan))
     got = by_path(batch_rows(out))
     assert {k.removeprefix("s3://catalogue/photos/"): v for k, v in got.items()} == {
@@ -201,7 +203,9 @@ def test_an_s3_prefix_and_a_manifest_with_unreadable_objects(
     }
     # A manifest naming a missing object and one of another bucket: rows with errors.
     manifest = env / "m.txt"
-    manifest.write_text("s3://catalogue/photos/p0000.jpg\ns3://catalogue/gone.jpg\ns3://nobucket/x\n")
+    manifest.write_text(
+        "s3://catalogue/photos/p0000.jpg\ns3://catalogue/gone.jpg\ns3://nobucket/x\n"
+    )
     out2 = env / "out2"
     code, text = run("batch", "scan", str(manifest), "--out", str(out2),
                      "--s3-endpoint-url", s3_server, "--json")  # fmt: skip
@@ -242,7 +246,7 @@ def test_resume_after_kill_9_of_the_driver_gives_the_same_rows_once(
     code, text = run("batch", "scan", str(scan), "--out", str(out), "--partition-size", "5",
                      "--resume", "--json")  # fmt: skip
     assert code == 1, text
-    assert json.loads(text.strip().splitlines()[-1])["files"] == 63
+    assert last_json(text)["files"] == 63
     assert by_path(batch_rows(out)) == match_rows(str(scan))
 
 
@@ -270,7 +274,7 @@ def test_a_worker_killed_mid_partition_costs_no_rows(env: Path, local_ray: None)
     assert killed is not None, "no worker was seen to kill"
     code, text = outcome["result"]
     assert code == 1, text
-    assert json.loads(text.strip().splitlines()[-1])["files"] == 63
+    assert last_json(text)["files"] == 63
     assert by_path(batch_rows(out)) == match_rows(str(scan))
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pickle
 import random
+import tempfile
+from pathlib import Path
 
 import pytest
 
 from brightline.errors import NotFoundError
-from brightline.services.batch.snapshot import SnapshotMatcher, build_snapshot
+from brightline.services.batch.snapshot import SnapshotMatcher, build_snapshot, index_folder
 from brightline.services.context import Services
 from brightline.services.matching import Query
 from brightline.services.store import lists
@@ -42,7 +44,10 @@ def add(svc: Services, name: str, rows: list[tuple[str, str]], threshold: int = 
         )
 
 
-def test_snapshot_matches_what_the_matcher_matches(svc: Services) -> None:
+def test_snapshot_matches_what_the_matcher_matches(
+    svc: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the index files go here
     md5 = "0123456789abcdef0123456789abcdef"
     pdqs = [rand_pdq(i) for i in range(50)]
     add(svc, "wide", [("md5", md5), *[("pdq", p) for p in pdqs[:30]]], threshold=40)
@@ -50,7 +55,9 @@ def test_snapshot_matches_what_the_matcher_matches(svc: Services) -> None:
     with svc.store.begin() as conn:  # a disabled entry matches neither
         set_entry_state(conn, 3, enabled=False)
     queries = [Query("md5", md5), Query("md5", "f" * 32), Query("sha1", "a" * 40)]
-    queries += [Query("pdq", flip(p, bits, seed=i)) for i, p in enumerate(pdqs) for bits in (0, 8, 35)]
+    queries += [
+        Query("pdq", flip(p, bits, seed=i)) for i, p in enumerate(pdqs) for bits in (0, 8, 35)
+    ]
     queries += [Query("pdq", rand_pdq(999), (pdqs[5],))]  # a rotation that matches
     for names in (None, ["tight"], ["wide", "tight"]):
         snapshot = build_snapshot(svc.store, names)
@@ -59,6 +66,7 @@ def test_snapshot_matches_what_the_matcher_matches(svc: Services) -> None:
         got = SnapshotMatcher(shipped).match(queries, names)
         assert got == expected
         assert sum(map(len, got)) > 20  # the comparison is not between empty results
+        assert index_folder(snapshot.key).is_relative_to(tmp_path)
 
 
 def test_an_unknown_list_is_refused(svc: Services) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from brightline.core.video.options import VideoOptions
 from brightline.services.batch import plan as batch_plan
 from brightline.services.batch.plan import BatchSpec, FileRecord, Plan, is_s3, list_source
 from brightline.services.batch.s3 import S3, S3Config
-from brightline.services.batch.snapshot import build_snapshot
+from brightline.services.batch.snapshot import build_snapshot, index_folder
 from brightline.services.batch.worker import META_KEY, PartitionResult, WorkerConfig
 from brightline.services.context import Services
 from brightline.services.hashing import HashOptions
@@ -126,6 +127,7 @@ def _scan(
 
     progress.stage("Snapshot")
     snapshot = build_snapshot(svc.store, spec.lists or None)
+    key = snapshot.key
     summary.snapshot_bytes, summary.snapshot_entries = snapshot.nbytes, len(snapshot)
     recorder = Recorder(
         svc.store, actor, "batch", ref=spec.source, webhooks=req.actions, items="matched"
@@ -156,6 +158,8 @@ def _scan(
         summary.job_id = recorder.job_id
         if started_here:
             ray_engine.stop()
+        # This node's copy of the index files (other nodes' go with their /tmp).
+        shutil.rmtree(index_folder(key), ignore_errors=True)
 
 
 def _worker_config(svc: Services, spec: BatchSpec) -> WorkerConfig:

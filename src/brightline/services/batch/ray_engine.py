@@ -121,7 +121,7 @@ def run(
             RayScanner,
             batch_size=1,
             batch_format="pyarrow",
-            compute=ActorPoolStrategy(size=size),
+            compute=ActorPoolStrategy(size=min(size, len(rows))),
             num_cpus=1,
             fn_constructor_args=(config, shipped),
         )
@@ -137,4 +137,4 @@ def _quiet() -> None:
     ctx.enable_progress_bars = False
     ctx.print_on_execution_start = False
     for name in ("ray", "ray.data"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+        logging.getLogger(name).setLevel(logging.ERROR)

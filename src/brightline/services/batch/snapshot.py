@@ -23,6 +23,8 @@ worker process.
 from __future__ import annotations
 
 import hashlib
+import os
+import secrets
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -54,6 +56,8 @@ class Snapshot:
     exact_keys: np.ndarray[Any, Any]
     exact_rows: np.ndarray[Any, Any]
     indexes: dict[str, bytes] = field(default_factory=dict)
+    #: Names this snapshot's index files on each node (``index_folder``).
+    key: str = field(default_factory=lambda: secrets.token_hex(8))
 
     def __len__(self) -> int:
         return int(self.entries.num_rows)
@@ -64,6 +68,13 @@ class Snapshot:
         index_bytes = sum(len(b) for b in self.indexes.values())
         keys = int(self.exact_keys.nbytes + self.exact_rows.nbytes)
         return int(self.entries.nbytes) + keys + index_bytes
+
+
+def index_folder(key: str) -> Path:
+    """Where a node keeps a snapshot's index files: one copy per node, which every
+    worker there maps (the PDQ index is memory-mapped), so a node holds the index
+    once in its page cache however many workers it runs."""
+    return Path(tempfile.gettempdir()) / f"brightline-batch-{key}"
 
 
 def exact_key(signal_type: str, value: str) -> int:
@@ -181,19 +192,20 @@ class SnapshotMatcher:
         self.snapshot = snapshot
         self._ids = np.asarray(snapshot.entries.column("id").to_numpy())
         self._columns = {name: snapshot.entries.column(name) for name in _COLUMNS}
-        self._tmp = tempfile.TemporaryDirectory(prefix="brightline-batch-index-")
         self._indexes: dict[str, tuple[SignalType, SignalIndex]] = {}
+        folder = index_folder(snapshot.key)
+        folder.mkdir(mode=0o700, exist_ok=True)
         for name, data in snapshot.indexes.items():
             signal = signals.get(name)
             index = signal.build_index()
             assert index is not None
-            path = Path(self._tmp.name) / f"{name}.idx"
-            path.write_bytes(data)
+            path = folder / f"{name}.idx"
+            if not path.is_file():  # the first worker of the node writes it
+                tmp = folder / f".{name}.{os.getpid()}.tmp"
+                tmp.write_bytes(data)
+                os.replace(tmp, path)
             index.load(path)
             self._indexes[name] = (signal, index)
-
-    def close(self) -> None:
-        self._tmp.cleanup()
 
     def match(
         self, queries: Sequence[Query], list_names: Sequence[str] | None = None
