@@ -22,11 +22,10 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
 
 from brightline.core.sources.files import FileSource
 from brightline.errors import UsageError
@@ -64,7 +63,6 @@ class BatchSpec:
     lists: tuple[str, ...] = ()
     partition_size: int = 500
     s3_endpoint_url: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def same_scan(self, other: BatchSpec) -> bool:
         keys = ("source", "lists", "partition_size", "s3_endpoint_url")
@@ -83,7 +81,6 @@ class BatchSpec:
             tuple(d.get("lists") or ()),
             int(d["partition_size"]),
             d.get("s3_endpoint_url"),
-            dict(d.get("extra") or {}),
         )
 
 
@@ -103,6 +100,10 @@ def split_s3(uri: str) -> tuple[str, str]:
 # -- listing ----------------------------------------------------------------------
 
 
+#: ``s3://bucket/prefix`` -> its objects, page by page (``services.batch.s3.S3.list``).
+S3Lister = Callable[[str], Iterator["FileRecord"]]
+
+
 def list_source(source: str, s3_lister: S3Lister | None = None) -> Iterator[FileRecord]:
     """Every file of ``source``, lazily: a folder (or a single file), a manifest
     (``.txt``/``.lst``/``.csv``/``.parquet`` of paths or ``s3://`` URIs) or an
@@ -119,10 +120,6 @@ def list_source(source: str, s3_lister: S3Lister | None = None) -> Iterator[File
         yield from _manifest(path, s3_lister)
         return
     yield from _local([path])
-
-
-#: ``s3://bucket/prefix`` -> its objects (``services.batch.s3.list_objects``).
-S3Lister = Any
 
 
 def _local(paths: list[Path]) -> Iterator[FileRecord]:

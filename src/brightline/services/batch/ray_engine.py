@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from brightline.errors import UsageError
 from brightline.services.batch.plan import FileRecord
 from brightline.services.batch.snapshot import Snapshot, SnapshotMatcher
 from brightline.services.batch.worker import PartitionResult, PartitionScanner, WorkerConfig
@@ -40,7 +41,10 @@ def start(address: str | None, workers: int, snapshot_bytes: int = 0) -> bool:
     if ray.is_initialized():
         return False
     if address:
-        ray.init(address=address, log_to_driver=False, configure_logging=False)
+        try:
+            ray.init(address=address, log_to_driver=False, configure_logging=False)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise UsageError(f"cannot connect to the Ray cluster at {address}: {exc}") from None
         return True
     ray.init(
         num_cpus=workers or os.cpu_count() or 1,
