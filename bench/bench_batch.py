@@ -7,9 +7,10 @@ Each command runs as a subprocess, as a user runs it; match and batch alternate 
 busy machine hurts both alike.
 
 Printed per run: wall time of each command and their ratio (goal: batch <= 1.25x
-match), and the batch's steady rate: files/s between its first and last partition
-files (Ray's start-up and the workers' first imports excluded: what a back catalogue
-of millions of files sees), against match's overall files/s.
+match); the batch's scan span (first partition started to last finished, from the
+workers' clocks in each file's metadata: Ray's start-up and the workers' first
+imports excluded, which is what a back catalogue of millions of files sees) and its
+ratio to match's whole run; files/s of each.
 
     .venv/bin/python bench/bench_batch.py [--files 3000] [--size 1024x768] [--workers 2]
         [--partition-size 100] [--hashes 10000] [--runs 2] [--keep DIR]
@@ -85,13 +86,19 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
     return took
 
 
-def steady_rate(out: Path, partition_size: int, workers: int) -> float:
-    """Files/s between the first ``workers`` partition files and the last one."""
-    stamps = sorted(p.stat().st_mtime for p in out.glob("part-*.parquet"))
-    if len(stamps) <= workers:
-        return float("nan")
-    files = (len(stamps) - workers) * partition_size
-    return files / max(stamps[-1] - stamps[workers - 1], 1e-9)
+def scan_span(out: Path) -> float:
+    """Seconds from the first partition a worker started to the last it finished
+    (the workers' own clocks, kept in each file's metadata): the batch less Ray's
+    start-up and the workers' first imports."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    spans = []
+    for path in out.glob("part-*.parquet"):
+        meta = json.loads((pq.read_schema(path).metadata or {})[b"brightline"])
+        spans.append((meta["started"], meta["finished"]))
+    return max(f for _, f in spans) - min(s for s, _ in spans)
 
 
 def snapshot_size(n: int) -> None:
@@ -164,7 +171,7 @@ def main() -> None:
         env = {**os.environ, "BRIGHTLINE_HOME": str(home)}
         workers = str(args.workers)
         print(f"{args.files} files, {args.workers} workers, partitions of {args.partition_size}")
-        print("run  match_s  batch_s  ratio  match_files/s  batch_steady_files/s")
+        print("run  match_s  batch_s  ratio  batch_scan_s  scan_ratio  match_f/s  batch_scan_f/s")
         for run in range(1, args.runs + 1):
             out = root / f"out-{run}"
             shutil.rmtree(out, ignore_errors=True)
@@ -176,10 +183,11 @@ def main() -> None:
                 t_match, t_batch = timed(match_cmd, env), timed(batch_cmd, env)
             else:
                 t_batch, t_match = timed(batch_cmd, env), timed(match_cmd, env)
-            steady = steady_rate(out, args.partition_size, args.workers)
+            span = scan_span(out)
             print(
                 f"{run:>3}  {t_match:7.1f}  {t_batch:7.1f}  {t_batch / t_match:5.2f}  "
-                f"{args.files / t_match:13.1f}  {steady:20.1f}",
+                f"{span:12.1f}  {span / t_match:10.2f}  {args.files / t_match:9.1f}  "
+                f"{args.files / span:14.1f}",
                 flush=True,
             )
     finally:

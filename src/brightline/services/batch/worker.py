@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import pickle
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -121,11 +122,14 @@ class PartitionScanner:
         self.s3 = S3(config.s3)
 
     def scan(self, index: int, records: Sequence[FileRecord]) -> PartitionResult:
+        started = time.time()
         items = [self._item(r) for r in records]
         results = hash_and_match(items, self.config.opts, self.matcher, self.config.list_names)
         matched = sum(1 for r in results if r.matches)
         errors = sum(1 for r in results if r.error is not None)
-        counts = {"files": len(results), "matched": matched, "errors": errors}
+        counts: dict[str, float] = {"files": len(results), "matched": matched, "errors": errors}
+        # When the worker scanned it (wall clock): for benchmarks, never for rows.
+        counts |= {"started": started, "finished": time.time()}
         data = to_parquet(results, counts)
         found = [r for r in results if r.matches]
         return PartitionResult(index, data, len(results), matched, errors, found)
@@ -192,7 +196,7 @@ def to_row(result: ScanResult) -> dict[str, Any]:
     return row
 
 
-def to_parquet(results: Sequence[ScanResult], counts: dict[str, int]) -> bytes:
+def to_parquet(results: Sequence[ScanResult], counts: dict[str, float]) -> bytes:
     """The partition's rows as a Parquet file (bytes), its counts in the metadata."""
     import pyarrow as pa
     import pyarrow.parquet as pq
