@@ -44,7 +44,11 @@ def _picture(args: tuple[Path, int, int, int]) -> None:
     folder, i, w, h = args
     sub = folder / f"d{i % 20:02d}"
     sub.mkdir(exist_ok=True)
-    (sub / f"p{i:06d}.jpg").write_bytes(jpeg(picture(i, (w, h)), quality=85))
+    path = sub / f"p{i:06d}.jpg"
+    if not path.is_file():  # a kept folder grows to a larger --files
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(jpeg(picture(i, (w, h)), quality=85))
+        tmp.rename(path)
 
 
 def make_folder(folder: Path, files: int, size: tuple[int, int], workers: int) -> None:
@@ -132,7 +136,7 @@ def snapshot_size(n: int) -> None:
         pickled = len(pickle.dumps(snap, protocol=5))
         store.dispose()
     hashes = len(snap)
-    pdq_index = len(snap.indexes.get("pdq", b""))
+    pdq_index = int(snap.indexes["pdq"].nbytes) if "pdq" in snap.indexes else 0
     print(f"snapshot of {hashes:,} hashes ({n:,} PDQ + {n:,} MD5) built in {took:.1f} s")
     print(f"  in memory: {snap.nbytes:,} B = {snap.nbytes / hashes:.1f} B/hash")
     print(f"  pickled (ray.put): {pickled:,} B = {pickled / hashes:.1f} B/hash")
@@ -162,13 +166,15 @@ def main() -> None:
     folder, home = root / "pictures", root / "home"
     try:
         if not folder.is_dir() or len(list(folder.rglob("*.jpg"))) != args.files:
-            shutil.rmtree(folder, ignore_errors=True)
+            if folder.is_dir() and len(list(folder.rglob("*.jpg"))) > args.files:
+                shutil.rmtree(folder)
             shutil.rmtree(home, ignore_errors=True)
             print(f"making {args.files} pictures of {w}x{h} in {folder}...", flush=True)
             make_folder(folder, args.files, (w, h), args.workers)
         if not home.is_dir():
             make_list(home, folder, args.hashes)
-        env = {**os.environ, "BRIGHTLINE_HOME": str(home)}
+        # Both keep the matched items only (what a batch keeps; match's default is all).
+        env = {**os.environ, "BRIGHTLINE_HOME": str(home), "BRIGHTLINE_RECORD_ITEMS": "matched"}
         workers = str(args.workers)
         print(f"{args.files} files, {args.workers} workers, partitions of {args.partition_size}")
         print("run  match_s  batch_s  ratio  batch_scan_s  scan_ratio  match_f/s  batch_scan_f/s")

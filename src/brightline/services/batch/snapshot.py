@@ -55,7 +55,9 @@ class Snapshot:
     entries: pa.Table
     exact_keys: np.ndarray[Any, Any]
     exact_rows: np.ndarray[Any, Any]
-    indexes: dict[str, bytes] = field(default_factory=dict)
+    #: Saved index files as uint8 arrays: read in place from the object store (plain
+    #: ``bytes`` would be copied into every worker).
+    indexes: dict[str, np.ndarray[Any, Any]] = field(default_factory=dict)
     #: Names this snapshot's index files on each node (``index_folder``).
     key: str = field(default_factory=lambda: secrets.token_hex(8))
 
@@ -65,7 +67,7 @@ class Snapshot:
     @property
     def nbytes(self) -> int:
         """What it takes in the object store (and in a worker's memory, roughly)."""
-        index_bytes = sum(len(b) for b in self.indexes.values())
+        index_bytes = sum(int(b.nbytes) for b in self.indexes.values())
         keys = int(self.exact_keys.nbytes + self.exact_rows.nbytes)
         return int(self.entries.nbytes) + keys + index_bytes
 
@@ -133,14 +135,16 @@ def _indexed_types() -> dict[str, SignalType]:
     return {s.name: s for s in signals.all_types() if not s.exact and s.build_index() is not None}
 
 
-def _index_bytes(conn: Any, signal: SignalType) -> bytes:
+def _index_bytes(conn: Any, signal: SignalType) -> np.ndarray[Any, Any]:
+    import numpy as np
+
     index = signal.build_index()
     assert index is not None
     _build(change_feed(conn, signal.name, 0), index)
     with tempfile.TemporaryDirectory(prefix="brightline-snapshot-") as tmp:
         path = Path(tmp) / f"{signal.name}.idx"
         index.save(path)
-        return path.read_bytes()
+        return np.fromfile(path, np.uint8)
 
 
 def _chunks(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
@@ -202,7 +206,7 @@ class SnapshotMatcher:
             path = folder / f"{name}.idx"
             if not path.is_file():  # the first worker of the node writes it
                 tmp = folder / f".{name}.{os.getpid()}.tmp"
-                tmp.write_bytes(data)
+                data.tofile(tmp)
                 os.replace(tmp, path)
             index.load(path)
             self._indexes[name] = (signal, index)
