@@ -69,6 +69,14 @@ def env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path) -> P
     return tmp_path
 
 
+@pytest.fixture
+def sqlite_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """SQLite only: the test ``make test`` runs (the slow ones run on both stores)."""
+    monkeypatch.setenv("BRIGHTLINE_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("BRIGHTLINE_DATABASE_URL", raising=False)
+    return tmp_path
+
+
 def run(*args: str) -> tuple[int, str]:
     result = runner.invoke(app, list(args))
     return result.exit_code, result.output
