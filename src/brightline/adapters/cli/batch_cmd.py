@@ -157,8 +157,9 @@ def _progress() -> Iterator[Progress]:
 
 def _say_done(summary: BatchSummary, out: Path) -> None:
     resumed = f" ({summary.resumed:,} done before)" if summary.resumed else ""
+    parts = "partition" if summary.partitions == 1 else "partitions"
     console.print(
-        f"{summary.files:,} files in {summary.partitions:,} partitions{resumed}: "
+        f"{summary.files:,} files in {summary.partitions:,} {parts}{resumed}: "
         f"{summary.matched:,} matched, {summary.errors:,} could not be checked "
         f"({summary.seconds:.1f} s). Results in {out}.",
         highlight=False,
