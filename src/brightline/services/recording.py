@@ -23,7 +23,7 @@ from brightline.services.stats import hooks as stats_hooks
 from brightline.services.store import Store
 from brightline.services.store import content as store_content
 
-JobKind = Literal["scan", "upload", "lookup", "case"]
+JobKind = Literal["scan", "upload", "lookup", "case", "batch"]
 #: ``all``: every item and its signals; ``matched``: only items that matched.
 ItemPolicy = Literal["all", "matched"]
 

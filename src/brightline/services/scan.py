@@ -35,7 +35,7 @@ from brightline.services.hashing import HashOptions
 from brightline.services.items import hash_item
 
 if TYPE_CHECKING:  # matching pulls in the store: `brightline hash` never needs it
-    from brightline.services.matching import Matcher, Query
+    from brightline.services.matching import HashMatcher, Matcher, Query
     from brightline.services.recording import Recorder
 
 CHUNK = 8
@@ -242,7 +242,7 @@ def queries_for(result: ScanResult) -> list[Query]:
 
 
 def attach_matches(
-    results: Sequence[ScanResult], matcher: Matcher, list_names: Sequence[str] | None
+    results: Sequence[ScanResult], matcher: HashMatcher, list_names: Sequence[str] | None
 ) -> None:
     owners: list[int] = []
     queries: list[Query] = []
