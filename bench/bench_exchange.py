@@ -90,9 +90,7 @@ def anchor(server: NcmecHashServer, home: Path) -> float | None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1_000_000)
-    parser.add_argument(
-        "--smoke", action="store_true", help="tiny sizes, to check the script runs"
-    )
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, to check the script runs")
     args = parser.parse_args()
     if args.smoke:
         args.n = 2_500  # three pages, the last one short
@@ -110,8 +108,7 @@ def main() -> None:
           f"last entry matchable {to_match:.2f} s after the fetch ended")  # fmt: skip
     if took_anchor is None:
         print(
-            "anchor: skipped, python-threatexchange is not installed "
-            "(pip install threatexchange)"
+            "anchor: skipped, python-threatexchange is not installed (pip install threatexchange)"
         )
     else:
         rate = args.n / took_anchor

@@ -50,9 +50,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument(
-        "--smoke", action="store_true", help="tiny sizes, to check the script runs"
-    )
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, to check the script runs")
     args = parser.parse_args()
     if args.smoke:
         args.entries, args.queries, args.rounds = 1_000, 300, 3

@@ -81,9 +81,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--sample", type=int, default=200)
-    parser.add_argument(
-        "--smoke", action="store_true", help="tiny sizes, to check the script runs"
-    )
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, to check the script runs")
     args = parser.parse_args()
     if args.smoke:
         args.items, args.entries, args.sample = 2_000, 100, 20

@@ -137,9 +137,7 @@ def main() -> None:
     ap.add_argument("--mb", type=float, default=8.0)
     ap.add_argument("--anchor-kib", type=int, default=256)
     ap.add_argument("--doc-kib", type=int, default=64)
-    ap.add_argument(
-        "--smoke", action="store_true", help="tiny sizes, to check the script runs"
-    )
+    ap.add_argument("--smoke", action="store_true", help="tiny sizes, to check the script runs")
     args = ap.parse_args()
     if args.smoke:
         args.entries, args.mb, args.anchor_kib, args.doc_kib = 300, 0.1, 16, 4
