@@ -157,7 +157,18 @@ def main() -> None:
     ap.add_argument("--hashes", type=int, default=10_000)
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--keep", type=Path, help="Work here and keep it (pictures reused).")
+    ap.add_argument(
+        "--smoke", action="store_true", help="A tiny run of the whole path (make bench-smoke)."
+    )
     args = ap.parse_args()
+    if args.smoke:  # figures mean nothing; it checks that both commands still run
+        args.files, args.size, args.hashes, args.runs, args.partition_size = (
+            40,
+            "160x120",
+            200,
+            1,
+            10,
+        )
     if args.snapshot:
         snapshot_size(args.snapshot)
         return
