@@ -79,7 +79,9 @@ def test_changed_copies_match_with_their_ranges(
     ranges = extra["ranges"]
     assert isinstance(ranges, list)
     best = max(ranges, key=lambda r: r["query"][1] - r["query"][0])
-    tol = 2.5 if name == "cropped" else 1.5  # the last two cropped frames are 34-36 bits off
+    # The last two cropped frames are 34-36 bits off; with the loop filter skipped (the
+    # default since issue 20) so are the last two of the resized copy.
+    tol = 2.5 if name in ("cropped", "resized") else 1.5
     assert _close(best["query"], query, tol) and _close(best["listed"], listed, tol), ranges
     assert m.as_dict()["query_share"] == extra["query_share"]
 

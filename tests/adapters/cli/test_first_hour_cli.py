@@ -69,7 +69,8 @@ def test_file_names_with_control_characters_are_shown_escaped(env: Path) -> None
     result = runner.invoke(app, ["hash", str(folder / hostile)])
     assert "\x1b" not in result.output and "\r" not in result.output
     assert "\u202e" not in result.output
-    assert "\\x1b[2J" in result.output and "\\u202e" in result.output
+    unwrapped = result.output.replace("\n", "")  # Rich wraps long paths at the width
+    assert "\\x1b[2J" in unwrapped and "\\u202e" in unwrapped
     assert runner.invoke(app, ["case", "create", "c", "--scheme", "none"]).exit_code == 0
     result = runner.invoke(app, ["case", "add-exhibit", "c", str(folder), "--id", "E1"])
     result = runner.invoke(app, ["case", "files", "c"], env={"COLUMNS": "300"})
