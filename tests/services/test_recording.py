@@ -13,7 +13,8 @@ from brightline.services import actions
 from brightline.services.context import Services
 from brightline.services.demo import jpeg, picture
 from brightline.services.hashing import HashOptions, hash_path
-from brightline.services.recording import Recorder
+from brightline.services.pipeline.job import Job
+from brightline.services.review.env import ReviewEnv
 from brightline.services.scan import scan
 from brightline.services.store import Store, lists
 from brightline.services.store import content as store_content
@@ -21,10 +22,11 @@ from brightline.services.store.db import next_rev
 from brightline.services.store.entries import upsert_entries
 from brightline.services.store.events import events_url
 from brightline.services.store.tables import match_log, webhook_deliveries
+from brightline.settings import Settings
 
 
 @pytest.fixture
-def scanned(svc: Services, tmp_path: Path) -> tuple[Recorder, Path]:
+def scanned(svc: Services, tmp_path: Path) -> tuple[Job, Path]:
     known = tmp_path / "known.jpg"
     known.write_bytes(jpeg(picture(1)))
     signals = hash_path(known, HashOptions()).signals
@@ -38,21 +40,22 @@ def scanned(svc: Services, tmp_path: Path) -> tuple[Recorder, Path]:
     (root / "copy.jpg").write_bytes(known.read_bytes())
     (root / "other.jpg").write_bytes(jpeg(picture(2)))
     (root / "empty").write_bytes(b"")
-    recorder = Recorder(svc.store, local_operator(), "scan", ref=str(root), webhooks=False)
-    recorder.start()
-    assert len(list(scan([root], svc.matcher, workers=1, recorder=recorder))) == 3
-    recorder.finish()
-    return recorder, root
+    job = Job(svc.review_env(), local_operator(), "scan", ref=str(root), run_actions=False)
+    job.workers = 1
+    job.start()
+    assert len(list(scan([root], job, svc.matcher))) == 3
+    job.finish()
+    return job, root
 
 
 def test_a_scan_records_its_items_signals_and_matches(
-    svc: Services, scanned: tuple[Recorder, Path]
+    svc: Services, scanned: tuple[Job, Path]
 ) -> None:
     recorder, root = scanned
-    assert recorder.job_id is not None
+    assert recorder.id is not None
     with svc.store.connect_events() as conn:
-        job = store_content.get_job(conn, recorder.job_id)
-        items = {Path(r.locator).name: r for r in store_content.job_items(conn, recorder.job_id)}
+        job = store_content.get_job(conn, recorder.id)
+        items = {Path(r.locator).name: r for r in store_content.job_items(conn, recorder.id)}
         sigs = store_content.signals_of(conn, [r.id for r in items.values()])
         found = store_content.matches_of(conn, [r.id for r in items.values()])
     assert job is not None and job.kind == "scan" and job.status == "done"
@@ -64,11 +67,11 @@ def test_a_scan_records_its_items_signals_and_matches(
     [hit] = found
     assert hit.item_id == items["copy.jpg"].id and hit.list_name == "known"
     [logged] = actions.match_log(svc.store)
-    assert logged["job_id"] == recorder.job_id and logged["item_id"] == items["copy.jpg"].id
+    assert logged["job_id"] == recorder.id and logged["item_id"] == items["copy.jpg"].id
     assert logged["actor"] == local_operator().label
 
 
-def test_where_else_was_a_hash_seen(svc: Services, scanned: tuple[Recorder, Path]) -> None:
+def test_where_else_was_a_hash_seen(svc: Services, scanned: tuple[Job, Path]) -> None:
     _, root = scanned
     md5 = hash_path(root / "copy.jpg", HashOptions()).signals
     assert md5 is not None
@@ -79,9 +82,9 @@ def test_where_else_was_a_hash_seen(svc: Services, scanned: tuple[Recorder, Path
 
 def test_only_matched_items_when_asked(svc: Services, tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("a")
-    recorder = Recorder(svc.store, local_operator(), "scan", items="matched")
-    list(scan([tmp_path], svc.matcher, workers=1, recorder=recorder))
-    assert recorder.job_id is None  # nothing matched: nothing written
+    recorder = Job(svc.review_env(), local_operator(), "scan", items="matched", workers=1)
+    list(scan([tmp_path], recorder, svc.matcher))
+    assert recorder.id is None  # nothing matched: nothing written
 
 
 def test_sqlite_events_live_in_a_file_of_their_own(tmp_path: Path) -> None:
@@ -107,7 +110,7 @@ def test_recording_does_not_wait_behind_an_import(database_url: str, tmp_path: P
                 # Fail fast instead of the 30 s busy timeout if it were the same lock.
                 with store.events_engine.connect() as ev:
                     ev.exec_driver_sql("PRAGMA busy_timeout=100")
-            recorder = Recorder(store, local_operator(), "lookup")
+            recorder = Job(ReviewEnv(store, Settings(home=tmp_path)), local_operator(), "lookup")
             m = actions.Match("l", hl.id, 1, "md5", "0" * 32, 0, None, "none", None, None)
             assert recorder.record_matches([m]) == 1  # logged, and its webhook queued
         assert [r["list"] for r in actions.match_log(store)] == ["l"]

@@ -6,14 +6,18 @@ import os
 import signal
 import struct
 import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from PIL import ImageOps
 
+from brightline.core.actor import local_operator
+from brightline.core.models import ScanResult
 from brightline.services.context import Services
 from brightline.services.demo import jpeg, picture
 from brightline.services.hashing import HashOptions, hash_path
+from brightline.services.pipeline.job import Job
 from brightline.services.scan import ScanStopped, clear_stop, iter_files, request_stop, scan
 from brightline.services.store import lists
 from brightline.services.store.db import next_rev
@@ -46,13 +50,27 @@ def folder(tmp_path: Path) -> Path:
     return root
 
 
+def scan_with(
+    svc: Services,
+    paths: list[Path],
+    *,
+    workers: int = 0,
+    opts: HashOptions | None = None,
+    on_result: Callable[[ScanResult], None] | None = None,
+) -> Iterator[ScanResult]:
+    """A scan as ``brightline match`` runs it (a job of the local operator's)."""
+    job = Job(svc.review_env(), local_operator(), "scan", run_actions=False, workers=workers)
+    job.opts = opts or HashOptions()
+    return scan(paths, job, svc.matcher, on_result=on_result)
+
+
 def by_name(results: list) -> dict:  # type: ignore[type-arg]
     return {Path(r.path).name: r for r in results}
 
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_every_file_gets_a_row(svc: Services, folder: Path, workers: int) -> None:
-    results = by_name(list(scan([folder], svc.matcher, workers=workers)))
+    results = by_name(list(scan_with(svc, [folder], workers=workers)))
     assert sorted(results) == [
         "a.jpg",
         "b.bin",
@@ -88,13 +106,13 @@ def test_scan_finds_near_duplicates(svc: Services, tmp_path: Path) -> None:
     _write(root / "resized.jpg", jpeg(known.resize((320, 240)), 60))
     _write(root / "mirrored.jpg", jpeg(ImageOps.mirror(known)))
     _write(root / "other.jpg", jpeg(picture(8)))
-    plain = by_name(list(scan([root], svc.matcher, workers=1)))
+    plain = by_name(list(scan_with(svc, [root], workers=1)))
     assert [bool(plain[n].matches) for n in ("resized.jpg", "mirrored.jpg", "other.jpg")] == [
         True,
         False,
         False,
     ]
-    turned = by_name(list(scan([root], svc.matcher, workers=1, opts=HashOptions(dihedral=True))))
+    turned = by_name(list(scan_with(svc, [root], workers=1, opts=HashOptions(dihedral=True))))
     assert turned["mirrored.jpg"].matches and not turned["other.jpg"].matches
 
 
@@ -117,7 +135,7 @@ def test_paths_that_cannot_be_read_are_rows_with_a_reason(
     (root / "broken").symlink_to(root / "nowhere")
     (root / "up").symlink_to(tmp_path)
     (root / "ok.txt").write_text("fine")
-    rows = by_name(list(scan([root], svc.matcher, workers=workers)))
+    rows = by_name(list(scan_with(svc, [root], workers=workers)))
     assert {n: r.error_code for n, r in rows.items()} == {
         "broken": "broken_symlink",
         "fifo": "fifo",
@@ -150,7 +168,7 @@ def test_a_requested_stop_ends_the_scan_and_its_workers(
 
     try:
         with pytest.raises(ScanStopped) as stopped:
-            list(scan([tmp_path], svc.matcher, workers=workers, on_result=stop_after_first))
+            list(scan_with(svc, [tmp_path], workers=workers, on_result=stop_after_first))
     finally:
         clear_stop()
     assert stopped.value.signum == signal.SIGTERM and 0 < len(seen) < 60

@@ -19,7 +19,7 @@ from brightline.core.video.synth import Clip, pictures
 from brightline.services import ingest, video_lists
 from brightline.services.context import Services
 from brightline.services.hashing import HashOptions, hash_path
-from brightline.services.scan import attach_matches
+from brightline.services.pipeline.match import match_results
 from brightline.services.store import lists
 from brightline.services.store.entries import delete_entry, iter_entries, set_entry_state
 from brightline.services.video_ingest import export_vpdq_folder
@@ -42,7 +42,7 @@ def _import_known(svc: Services, videos: dict[str, Path], tmp_path: Path) -> Non
 def _match(svc: Services, path: Path) -> ScanResult:
     result = hash_path(path, HashOptions())
     svc.matcher.refresh()
-    attach_matches([result], svc.matcher, None)
+    match_results([result], svc.matcher, None)
     return result
 
 
@@ -249,7 +249,7 @@ def test_video_index_is_saved_and_reloaded(
     again = Matcher(svc.store, folder).open()
     assert again.index_size("vpdq") == svc.matcher.index_size("vpdq") > 0
     result = hash_path(videos["trimmed"], HashOptions())
-    attach_matches([result], again, None)
+    match_results([result], again, None)
     assert _video_matches(result)
 
 
@@ -264,6 +264,6 @@ def test_a_byte_identical_file_matches_by_md5_even_without_good_frames(
     md5 = result.signals.md5  # as if every frame were below quality 50:
     result.signals.signals["vpdq"] = SignalValue("0" * 64, None, (f"md5:{md5}",), {"vpdq": []})
     svc.matcher.refresh()
-    attach_matches([result], svc.matcher, None)
+    match_results([result], svc.matcher, None)
     (m,) = result.matches
     assert m.source_id == "known-1" and (m.extra or {}).get("md5") == result.signals.md5

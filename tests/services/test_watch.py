@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import io
 import shutil
 import subprocess
 import threading
@@ -18,12 +19,15 @@ import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
+from brightline.core.actor import local_operator
 from brightline.core.video.synth import Clip, write_video
-from brightline.services import ingest
+from brightline.services import actions, ingest, users
 from brightline.services.context import Services
+from brightline.services.review import items as review_items
 from brightline.services.store import lists
-from brightline.services.watch import Alert, Watcher, WatchOptions
+from brightline.services.watch import Alert, Watcher, WatchOptions, watch_job
 
 SEGMENT_S = 2
 BEFORE_S = 6
@@ -154,9 +158,43 @@ def test_a_file_being_written_is_followed(
     alerts: list[Alert] = []
     watcher = Watcher(
         str(growing), svc.matcher, ["videos"], WatchOptions(follow_idle_s=2), alerts.append,
-        record=False,
     )  # fmt: skip
     stats = watcher.run()
     assert stats.frames >= 10
     assert [a.match.source_id for a in alerts] == ["known-1"]
     assert 4 <= alerts[0].stream_time <= 10.5
+
+
+def test_an_alert_on_a_review_list_puts_the_matching_frames_in_the_review_queue(
+    svc: Services, videos: dict[str, Path], tmp_path: Path
+) -> None:
+    listed = tmp_path / "listed"
+    listed.mkdir()
+    shutil.copy(videos["known"], listed / "known-1.mp4")
+    with svc.store.begin() as conn:
+        lists.create_list(conn, "videos", "none", 31)
+    ingest.import_file(svc.store, "videos", listed)
+    actions.add_action(svc.store, "videos", "review")
+    svc.matcher.refresh()
+    stream = write_video(tmp_path / "stream.ts", [Clip(images=(), seed=41), Clip()], seconds=[2, 6])
+    alerts: list[Alert] = []
+    job = watch_job(svc.review_env(), local_operator(), str(stream), ["videos"])
+    watcher = Watcher(
+        str(stream), svc.matcher, ["videos"], WatchOptions(follow_idle_s=0.5), alerts.append,
+        job=job,
+    )  # fmt: skip
+    watcher.run()
+    job.finish()
+    assert [a.match.source_id for a in alerts] == ["known-1"]
+    users.create_user(svc.store, local_operator(), "ana", "analyst", "correct horse battery")
+    analyst = users.get_user(svc.store, "ana").actor
+    [item] = review_items.list_items(svc.review_env(), analyst)
+    assert item["source"] == "match" and item["list"] == "videos"
+    assert item["job_id"] == job.id and item["job_source"] == "watch"
+    assert item["signals"]["media_type"] == "image/jpeg"  # the matching frames, one strip
+    assert [m["source_id"] for m in item["matches"]] == ["known-1"]
+    body, kind = review_items.media_preview(svc.review_env(), analyst, item["id"], False)
+    assert kind == "image/jpeg"
+    assert Image.open(io.BytesIO(body)).mode == "L"  # like any item: greyed (and blurred)
+    [logged] = actions.match_log(svc.store)
+    assert logged["job_id"] == job.id and logged["ref"] == f"watch:{stream.name}"

@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 import brightline.services.reports  # noqa: F401  (registers the confirmed-item listener)
 from brightline.services import video_matching
 from brightline.services.matching import Matcher
+from brightline.services.review.env import ReviewEnv
 from brightline.services.store import Store
 from brightline.settings import Settings
 
@@ -20,6 +21,7 @@ class Services:
     settings: Settings
     store: Store
     _matcher: Matcher | None = field(default=None, repr=False)
+    _review: ReviewEnv | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         video_matching.configure(self.settings)  # vPDQ sampling, budgets, default shares
@@ -30,6 +32,13 @@ class Services:
         if self._matcher is None:
             self._matcher = Matcher(self.store, index_dir_for(self.settings)).open()
         return self._matcher
+
+    def review_env(self) -> ReviewEnv:
+        """Store, settings and the keyring (loaded on first use): what jobs and review
+        operations need."""
+        if self._review is None:
+            self._review = ReviewEnv(self.store, self.settings)
+        return self._review
 
     def close(self) -> None:
         self.store.dispose()

@@ -1,18 +1,18 @@
-"""Match content or hashes for someone, and record what was found.
+"""Match content or hashes for someone (an API request): build the job, run it.
 
-The API routes (``/v1/match*``, HMA's ``/m/lookup``) and the CLI (``brightline
-match``) run the same sequence: hash each item (``items.hash_item``), match its
-signals (``scan.attach_matches``), record the job, its items and every match
-(``recording.Recorder``). The CLI streams a folder through ``scan.scan``; a request
-passes its uploads here. Recording never hides a verdict: a failure to record is
+The API routes (``/v1/match*``, HMA's ``/m/lookup``) hand their uploads or hashes
+here; each request is one job (``upload`` or ``lookup``: ``pipeline.job.Job``) that
+hashes, matches, records and runs the lists' actions (webhooks, review items), as
+``brightline match`` does. Recording never hides a verdict: a failure to record is
 logged and the answer still goes out.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from brightline.core import signals
 from brightline.core.actor import Actor
@@ -20,13 +20,13 @@ from brightline.core.models import Match, ScanResult
 from brightline.core.sources import ContentItem
 from brightline.errors import InputError
 from brightline.services.matching import Matcher, Query
-from brightline.services.recording import ItemPolicy, Recorder
-from brightline.services.scan import match_and_record
-from brightline.services.store import Store
+from brightline.services.pipeline.job import ItemPolicy, Job
+from brightline.services.pipeline.match import match_queries
+from brightline.services.review.env import ReviewEnv
 
 log = logging.getLogger("brightline.match")
 
-#: Hashes an item (the API bounds concurrent decodes around ``items.hash_item``).
+#: Hashes an item (the API bounds concurrent decodes around ``hash_item``).
 Hasher = Callable[[ContentItem], ScanResult]
 
 
@@ -51,13 +51,20 @@ class Request:
     request_id: str | None = None
     ref: str | None = None
 
-    def recorder(self, store: Store, kind: str, items: ItemPolicy = "all") -> Recorder:
+    def job(
+        self,
+        env: ReviewEnv,
+        kind: str,
+        lists: Sequence[str] | None = None,
+        items: ItemPolicy = "all",
+    ) -> Job:
         assert kind in ("upload", "lookup")
         prefix = self.actor.id if self.actor.kind == "key" else None
-        return Recorder(
-            store,
+        return Job(
+            env,
             self.actor,
-            "upload" if kind == "upload" else "lookup",
+            kind,
+            lists=lists,
             ref=self.ref,
             request_id=self.request_id,
             key_prefix=prefix,
@@ -66,7 +73,7 @@ class Request:
 
 
 def match_items(
-    store: Store,
+    env: ReviewEnv,
     matcher: Matcher,
     items: Sequence[ContentItem],
     hasher: Hasher,
@@ -74,13 +81,20 @@ def match_items(
     *,
     lists: Sequence[str] | None = None,
     record_items: ItemPolicy = "all",
+    names: Sequence[str | None] | None = None,
+    metadata: Mapping[str, Any] | None = None,
 ) -> tuple[list[ScanResult], int]:
-    """Hash and match uploaded items, record them (one ``upload`` job) and queue the
-    lists' webhooks; returns the results and the deliveries queued."""
+    """Hash and match uploaded items as one ``upload`` job (recorded, the lists'
+    actions run); returns the results and the webhook deliveries queued."""
     results = [hasher(item) for item in items]
-    recorder = request.recorder(store, "upload", record_items)
-    match_and_record(results, matcher, lists, None)
-    queued = record_safely(lambda: recorder.record(results), sum(len(r.matches) for r in results))
+    job = request.job(env, "upload", lists, record_items)
+    job.match(results, matcher)
+    media = [item.open if item.readable else None for item in items]
+    names = list(names) if names is not None else [item.locator.name for item in items]
+    matches = sum(len(r.matches) for r in results)
+    queued = record_safely(
+        lambda: job.record(results, media=media, names=names, metadata=metadata), matches
+    )
     return results, queued
 
 
@@ -108,7 +122,7 @@ def fill_rows(rows: list[HashRow], owners: Sequence[int], found: Sequence[list[M
 
 
 def match_hashes(
-    store: Store,
+    env: ReviewEnv,
     matcher: Matcher,
     hashes: Sequence[tuple[str, str]],
     request: Request,
@@ -118,18 +132,18 @@ def match_hashes(
     """Look hashes up and record the matches (the synchronous whole; the API splits
     it to probe the PDQ index on its event loop)."""
     rows, queries, owners = parse_hashes(hashes)
-    fill_rows(rows, owners, matcher.match(queries, lists))
-    record_lookup(store, rows, request)
+    fill_rows(rows, owners, match_queries(matcher, queries, lists))
+    record_lookup(env, rows, request)
     return rows
 
 
-def record_lookup(store: Store, rows: Sequence[HashRow], request: Request) -> int:
+def record_lookup(env: ReviewEnv, rows: Sequence[HashRow], request: Request) -> int:
     """Record the matches of looked-up hashes (a ``lookup`` job); deliveries queued."""
     hits = [m for row in rows for m in row.matches]
     if not hits:
         return 0
-    recorder = request.recorder(store, "lookup")
-    return record_safely(lambda: recorder.record_matches(hits), len(hits))
+    job = request.job(env, "lookup")
+    return record_safely(lambda: job.record_matches(hits), len(hits))
 
 
 def record_safely(record: Callable[[], int], matches: int) -> int:

@@ -34,8 +34,6 @@ from brightline.services.store.reports import reports, vault_objects
 
 #: Roles that may read evidence: the local operator, Brightline's own workers, seniors.
 READERS = frozenset({"operator", "system", "senior"})
-#: Where each destination's law applies (for the hold days).
-JURISDICTIONS = {"ncmec": "us", "nca": "uk"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,9 +304,11 @@ class Vault:
 
 
 def hold_until(
-    settings_days: int, by_jurisdiction: dict[str, int], destination: str, reported_at: datetime
+    settings_days: int, by_jurisdiction: dict[str, int], jurisdiction: str, reported_at: datetime
 ) -> datetime:
-    days = by_jurisdiction.get(JURISDICTIONS.get(destination, destination), settings_days)
+    """When a report's evidence may go: the report date plus its jurisdiction's days
+    (the destination's: ``reports.destinations``)."""
+    days = by_jurisdiction.get(jurisdiction, settings_days)
     return reported_at + timedelta(days=days)
 
 

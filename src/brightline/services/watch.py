@@ -11,12 +11,16 @@ alerts again only after ``cooldown_s`` (wall time) without a match.
 
 The stream is reopened when it ends, stalls (FFmpeg's read timeout), drops or
 sends garbage, after a backoff doubling from 1 s to ``reconnect_max_s``; each
-reason is logged. Alerts go through the list's actions (match log, webhooks).
+reason is logged. Alerts are recorded by the watch's job (kind ``watch``) and go
+through the lists' actions like any match (match log, webhooks, review): the item is
+the matching frames (a strip of the window's frames as one JPEG), so a ``review``
+action puts them in front of an analyst, blurred like any other item.
 """
 
 from __future__ import annotations
 
 import collections
+import io
 import logging
 import os
 import threading
@@ -29,13 +33,16 @@ from typing import Any, BinaryIO, cast
 
 import av
 
-from brightline.core.models import Match
+from brightline.core.actor import Actor
+from brightline.core.models import Match, ScanResult
 from brightline.core.signals import _pdq, vpdq
 from brightline.core.signals.vpdq import MIN_QUALITY, VpdqFrame
 from brightline.core.video.decode import luma, open_container, rgb
 from brightline.errors import DecodeError
-from brightline.services import actions
+from brightline.services.hashing import HashOptions, hash_bytes
 from brightline.services.matching import Matcher, Query
+from brightline.services.pipeline.job import Job
+from brightline.services.review.env import ReviewEnv
 from brightline.services.video_matching import frames_in_image_lists
 
 log = logging.getLogger(__name__)
@@ -80,6 +87,12 @@ class Alert:
 class _Sample:
     frame: VpdqFrame
     received: float
+    #: A small picture of the frame (kept only when alerts keep their frames).
+    image: Any = None
+
+
+#: Frames kept for an alert's item are at most this wide.
+THUMB_WIDTH = 480
 
 
 @dataclass
@@ -101,14 +114,16 @@ class Watcher:
         opts: WatchOptions,
         on_alert: Callable[[Alert], None],
         *,
-        record: bool = True,
+        job: Job | None = None,
     ) -> None:
         self.source = source
         self.matcher = matcher
         self.list_names = list(list_names) if list_names else None
         self.opts = opts
         self.on_alert = on_alert
-        self.record = record
+        #: Records alerts and runs the lists' actions; None: alerts are only shown.
+        self.job = job
+        self._keep_frames = job is not None and job.run_actions
         self.stop = threading.Event()
         self.stats = WatchStats()
         self._queue: collections.deque[_Sample] = collections.deque(maxlen=opts.buffer_frames)
@@ -123,7 +138,7 @@ class Watcher:
         self.matcher.match([], self.list_names)  # an unknown list fails now, not later
         reader = threading.Thread(target=self._read_forever, name="brightline-watch", daemon=True)
         reader.start()
-        window: collections.deque[VpdqFrame] = collections.deque(maxlen=max(1, self.opts.window))
+        window: collections.deque[_Sample] = collections.deque(maxlen=max(1, self.opts.window))
         try:
             while not self.stop.is_set():
                 sample = self._next()
@@ -131,8 +146,8 @@ class Watcher:
                     if self._reader_done.is_set() and not self._queue:
                         break
                     continue
-                window.append(sample.frame)
-                self._check(list(window), sample.frame)
+                window.append(sample)
+                self._check(list(window), sample)
         finally:
             self.stop.set()
             reader.join(timeout=5)
@@ -144,17 +159,21 @@ class Watcher:
                 self._ready.wait(timeout=0.2)
             return self._queue.popleft() if self._queue else None
 
-    def _check(self, window: list[VpdqFrame], newest: VpdqFrame) -> None:
+    def _check(self, samples: list[_Sample], sample: _Sample) -> None:
+        window, newest = [s.frame for s in samples], sample.frame
         if time.monotonic() - self._refreshed >= 1.0:  # list changes, about once a second
             self.matcher.refresh(save=False)
             self._refreshed = time.monotonic()
         found: list[Match] = []
+        shown = [sample]  # the frames an alert's item shows
         if newest.quality >= MIN_QUALITY:
             good = [f for f in window if f.quality >= MIN_QUALITY]
             if len(good) == len(window) == max(1, self.opts.window):
                 lines = tuple(f.vpdq_line() for f in good)
                 query = Query(vpdq.NAME, vpdq.digest(good), lines)
-                found.extend(self.matcher.match([query], self.list_names)[0])
+                on_video = self.matcher.match([query], self.list_names)[0]
+                found.extend(on_video)
+                shown = samples if on_video else shown
             pdq = self.matcher.match([Query("pdq", newest.pdq)], self.list_names)
             found.extend(frames_in_image_lists(pdq, [newest]))
         fresh = [m for m in found if self._is_new(m)]
@@ -163,12 +182,26 @@ class Watcher:
         now = datetime.now(UTC)
         for m in fresh:
             self.on_alert(Alert(m, newest.timestamp, now, newest))
-        if self.record:
-            ctx = actions.MatchContext(ref=f"watch:{_redact(self.source)}")
+        if self.job is not None:
             try:
-                actions.record_matches(self.matcher.store, fresh, ctx)
+                self._record(fresh, shown, newest)
             except Exception:  # an alert must never be lost to a recording failure
                 log.exception("could not record watch alerts")
+
+    def _record(self, fresh: list[Match], shown: list[_Sample], newest: VpdqFrame) -> None:
+        """The alert as an item of the watch's job: the matching frames (one JPEG strip)
+        with its matches; the lists' actions run on it (a review item, a webhook)."""
+        assert self.job is not None
+        where = f"{_redact(self.source)}@{newest.timestamp:.1f}s"
+        strip = _strip([s.image for s in shown if s.image is not None])
+        if strip is None:
+            self.job.record([ScanResult(where, matches=fresh)])
+            return
+        result = hash_bytes(strip, HashOptions(), where)
+        result.matches = fresh
+        self.job.record(
+            [result], media=[lambda: io.BytesIO(strip)], names=[f"watch-{newest.frame}.jpg"]
+        )
 
     def _is_new(self, m: Match) -> bool:
         """Alert once per sighting: again only after ``cooldown_s`` (wall time, so a
@@ -229,13 +262,14 @@ class Watcher:
                 if next_t is not None and t + 1e-6 < next_t:
                     continue
                 next_t = t + step if next_t is None else max(next_t + step, t)
-                self._push(_hash(frame, n - 1, t))
+                image = _thumb(frame) if self._keep_frames else None
+                self._push(_hash(frame, n - 1, t), image)
 
-    def _push(self, vf: VpdqFrame) -> None:
+    def _push(self, vf: VpdqFrame, image: Any = None) -> None:
         with self._ready:
             if len(self._queue) == self._queue.maxlen:
                 self.stats.dropped += 1
-            self._queue.append(_Sample(vf, time.monotonic()))
+            self._queue.append(_Sample(vf, time.monotonic(), image))
             self.stats.frames += 1
             self._ready.notify()
 
@@ -257,6 +291,35 @@ def _hash(frame: av.VideoFrame, n: int, t: float) -> VpdqFrame:
     w, h = frame.width, frame.height
     quality, hashes = _pdq.hash_plane(pixels, bpp, w, h, w, h, 1, 1, False)
     return VpdqFrame(n, quality, hashes[0].hex(), round(t, 3))
+
+
+def watch_job(env: ReviewEnv, actor: Actor, source: str, lists: Sequence[str] | None) -> Job:
+    """The job (kind ``watch``) that records a stream's alerts and runs their actions."""
+    return Job(env, actor, "watch", lists=lists, ref=f"watch:{_redact(source)}")
+
+
+def _thumb(frame: av.VideoFrame) -> Any:
+    """A small picture of a frame (a PIL image), for an alert's item."""
+    width = min(THUMB_WIDTH, frame.width)
+    height = max(1, round(frame.height * width / max(1, frame.width)))
+    return frame.reformat(width=width, height=height, format="rgb24").to_image()  # type: ignore[no-untyped-call]
+
+
+def _strip(images: Sequence[Any]) -> bytes | None:
+    """Frames side by side, as one JPEG."""
+    if not images:
+        return None
+    from PIL import Image
+
+    height = max(i.height for i in images)
+    strip = Image.new("RGB", (sum(i.width for i in images), height))
+    x = 0
+    for image in images:
+        strip.paste(image, (x, 0))
+        x += image.width
+    out = io.BytesIO()
+    strip.save(out, "JPEG", quality=85)
+    return out.getvalue()
 
 
 def _open(source: str, opts: WatchOptions) -> Any:

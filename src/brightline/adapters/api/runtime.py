@@ -27,8 +27,8 @@ from brightline.services.budget import MemoryBudget
 from brightline.services.context import Services, index_dir_for, open_services
 from brightline.services.fetch import FetchGuard
 from brightline.services.hashing import HashOptions, decode_cost, item_decode_cost
-from brightline.services.items import hash_item
 from brightline.services.matching import Matcher
+from brightline.services.pipeline.hashing import hash_item
 from brightline.services.reports import Reporting
 from brightline.services.review import ReviewEnv
 from brightline.services.webhooks import Deliverer

@@ -32,16 +32,19 @@ from brightline.core.actor import local_operator
 from brightline.core.models import HashRecord, ScanResult
 from brightline.core.sources.files import FileSource
 from brightline.errors import FormatError, InputError, UsageError
+from brightline.services.context import Services
 from brightline.services.hashing import HashOptions
 from brightline.services.matching import Matcher, Query
-from brightline.services.recording import Recorder
+from brightline.services.pipeline.job import Job
+from brightline.services.pipeline.match import match_queries
+from brightline.services.pipeline.pool import hash_results
+from brightline.services.pipeline.shape import match_json
 from brightline.services.scan import (
     ScanStopped,
     check_paths,
     check_stop,
     clear_stop,
     count_files,
-    hash_items,
     request_stop,
     scan,
 )
@@ -69,9 +72,10 @@ def hash_(
     check_paths(files)
     svc = services()
     opts = HashOptions(svc.settings.max_image_pixels, dihedral, svc.settings.max_decode_bytes)
-    items = FileSource(files).items()
     for result in _progress(
-        hash_items(items, opts, workers or svc.settings.workers), files, "Hashing"
+        hash_results(FileSource(files).items(), opts, workers or svc.settings.workers),
+        files,
+        "Hashing",
     ):
         if json_out:
             print_json(result.as_dict())
@@ -135,34 +139,18 @@ def match(
     svc = services()
     matcher = svc.matcher
     if hashes is not None:
-        recorder = Recorder(
-            svc.store, local_operator(), "lookup", ref=str(hashes), webhooks=run_actions
-        )
-        found = _match_hash_file(hashes, matcher, list_names, json_out, recorder)
+        job = _job(svc, "lookup", list_names, str(hashes), run_actions)
+        found = _match_hash_file(hashes, matcher, json_out, job)
         raise typer.Exit(EXIT_MATCH if found else EXIT_OK)
     assert paths is not None
     check_paths(paths)
-    opts = HashOptions(svc.settings.max_image_pixels, dihedral, svc.settings.max_decode_bytes)
     log = ScanLog.open(output, resume=resume) if output else None
-    recorder = Recorder(
-        svc.store,
-        local_operator(),
-        "scan",
-        ref=" ".join(str(p) for p in paths),
-        webhooks=run_actions,
-        items=svc.settings.record_items,
-    )
-    recorder.start()
+    job = _job(svc, "scan", list_names, " ".join(str(p) for p in paths), run_actions)
+    job.opts = HashOptions(svc.settings.max_image_pixels, dihedral, svc.settings.max_decode_bytes)
+    job.workers = workers or svc.settings.workers
+    job.start()
     tally = _Tally(log)
-    results = scan(
-        paths,
-        matcher,
-        list_names=list_names,
-        opts=opts,
-        workers=workers or svc.settings.workers,
-        skip=log.done if log else frozenset(),
-        recorder=recorder,
-    )
+    results = scan(paths, job, matcher, skip=log.done if log else frozenset())
     try:
         with _stop_on_signals():
             for result in _progress(results, paths, "Scanning", len(tally.done)):
@@ -176,7 +164,7 @@ def match(
                     render_match(result)
     except (KeyboardInterrupt, ScanStopped) as exc:
         results.close()  # stops the hashing processes now
-        recorder.finish("interrupted")
+        job.finish("interrupted")
         again = [str(p) for p in paths]
         for name in list_names or ():
             again += ["--list", name]
@@ -188,17 +176,30 @@ def match(
         code = EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
         raise typer.Exit(code) from None
     except BaseException:
-        recorder.finish("failed")
+        job.finish("failed")
         raise
     finally:
         if log:
             log.close()
-    recorder.finish("done")
+    job.finish("done")
     if not json_out:
         render_summary(tally.files, tally.matched, tally.errors, tally.reasons)
     if tally.matched:
         raise typer.Exit(EXIT_MATCH)
     raise typer.Exit(EXIT_UNCHECKED if tally.errors else EXIT_OK)
+
+
+def _job(svc: Services, kind: str, lists: list[str] | None, ref: str, run_actions: bool) -> Job:
+    """The command's job: the local operator's, actions only with --actions."""
+    return Job(
+        svc.review_env(),
+        local_operator(),
+        kind,
+        lists=lists,
+        ref=ref,
+        run_actions=run_actions,
+        items=svc.settings.record_items if kind == "scan" else "all",
+    )
 
 
 class _Tally:
@@ -267,13 +268,7 @@ def _say_interrupted(tally: _Tally, args: list[str], output: Path | None) -> Non
         )
 
 
-def _match_hash_file(
-    path: Path,
-    matcher: Matcher,
-    list_names: list[str] | None,
-    json_out: bool,
-    recorder: Recorder,
-) -> int:
+def _match_hash_file(path: Path, matcher: Matcher, json_out: bool, job: Job) -> int:
     if not path.is_file():
         raise UsageError(f"{path} is not a file")
     found = 0
@@ -284,22 +279,16 @@ def _match_hash_file(
                 raise item
             batch.append(item)
             if len(batch) >= 4096:
-                found += _match_records(batch, matcher, list_names, json_out, recorder)
+                found += _match_records(batch, matcher, json_out, job)
                 batch = []
-        found += _match_records(batch, matcher, list_names, json_out, recorder)
+        found += _match_records(batch, matcher, json_out, job)
     if not json_out:
         console.print(f"{found:,} of the hashes in {path} matched.")
     return found
 
 
-def _match_records(
-    records: list[HashRecord],
-    matcher: Matcher,
-    list_names: list[str] | None,
-    json_out: bool,
-    recorder: Recorder,
-) -> int:
-    source = recorder.ref or ""
+def _match_records(records: list[HashRecord], matcher: Matcher, json_out: bool, job: Job) -> int:
+    source = job.ref or ""
     queries = []
     for rec in records:
         try:
@@ -308,14 +297,14 @@ def _match_records(
             raise FormatError(str(exc), location=rec.location, source=source) from None
         queries.append(Query(signal_type, value))
     found = 0
-    results = matcher.match(queries, list_names)
-    recorder.record_matches([m for matches in results for m in matches])
+    results = match_queries(matcher, queries, job.lists)
+    job.record_matches([m for matches in results for m in matches])
     for query, rec, matches in zip(queries, records, results, strict=True):
         found += bool(matches)
         row = {
             "hash": {"signal_type": query.signal_type, "value": query.value},
             "location": rec.location,
-            "matches": [m.as_dict() for m in matches],
+            "matches": [match_json(m) for m in matches],
         }
         if json_out:
             print_json(row)

@@ -21,7 +21,7 @@ from brightline.adapters.cli.app import (
 )
 from brightline.core.actor import local_operator
 from brightline.services import video_lists
-from brightline.services.watch import Alert, Watcher, WatchOptions
+from brightline.services.watch import Alert, Watcher, WatchOptions, watch_job
 
 
 @app.command("watch")
@@ -77,7 +77,8 @@ def watch(
             highlight=False,
         )
 
-    watcher = Watcher(source, svc.matcher, list_names, opts, on_alert, record=not no_actions)
+    job = None if no_actions else watch_job(svc.review_env(), local_operator(), source, list_names)
+    watcher = Watcher(source, svc.matcher, list_names, opts, on_alert, job=job)
 
     def stop(_sig: int, _frame: FrameType | None) -> None:
         watcher.stop.set()
@@ -90,6 +91,9 @@ def watch(
     except KeyboardInterrupt:
         watcher.stop.set()
         stats = watcher.stats
+    finally:
+        if job is not None:
+            job.finish()
     if not json_out:
         err_console.print(
             f"{stats.frames:,} frames hashed, {alerts:,} alerts, {stats.dropped:,} frames "

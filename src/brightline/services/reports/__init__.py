@@ -18,41 +18,13 @@ from brightline.core.actor import Actor
 from brightline.core.crypto import Keyring
 from brightline.errors import UsageError
 from brightline.services.reports import _review_port as review
-from brightline.services.reports import service, views
+from brightline.services.reports import destinations, service, views
+from brightline.services.reports.destinations import make_reporter
 from brightline.services.reports.outbox import Driver
 from brightline.services.reports.reporter import Outcome, Reporter
 from brightline.services.store import Store
 from brightline.services.vault import Vault, VaultObject
 from brightline.settings import Settings
-
-
-def make_reporter(settings: Settings, destination: str) -> Reporter:
-    # Imported here: the HTTP client and the XML stack load only when a report moves.
-    from brightline.services.reports.nca import NcaReporter
-    from brightline.services.reports.ncmec import NcmecReporter
-
-    if destination == "nca":
-        return NcaReporter(settings.nca_outbox)
-    if destination != "ncmec":
-        raise UsageError(f"unknown report destination {destination!r}")
-    missing = [
-        name
-        for name, value in (
-            ("BRIGHTLINE_NCMEC_USERNAME", settings.ncmec_username),
-            ("BRIGHTLINE_NCMEC_PASSWORD", settings.ncmec_password),
-        )
-        if not value
-    ]
-    if missing:
-        raise UsageError("sending to NCMEC needs " + " and ".join(missing))
-    assert settings.ncmec_username and settings.ncmec_password
-    return NcmecReporter(
-        settings.ncmec_url,
-        settings.ncmec_username,
-        settings.ncmec_password,
-        timeout_s=settings.ncmec_timeout_s,
-        schema=settings.ncmec_xsd,
-    )
 
 
 @dataclass
@@ -70,7 +42,7 @@ class Reporting:
         return cls(store, settings, keyring, Vault(store, keyring, settings.vault_dir), **kw)
 
     def driver(self, hook: Callable[[str], None] = lambda point: None) -> Driver:
-        factories = {d: (lambda d=d: make_reporter(self.settings, d)) for d in ("ncmec", "nca")}
+        factories = {d: (lambda d=d: make_reporter(self.settings, d)) for d in destinations.names()}
         return Driver(self.store, self.vault, self.settings, factories, hook=hook)
 
     def send(self, report_id: int, actor: Actor, **kw: Any) -> dict[str, Any]:
@@ -180,4 +152,4 @@ def _listener(conn: Any, item: Any) -> None:
 if _listener not in review.on_confirmed:
     review.on_confirmed.append(_listener)
 
-__all__ = ["Reporting", "make_reporter"]
+__all__ = ["Reporter", "Reporting", "make_reporter"]

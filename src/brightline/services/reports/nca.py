@@ -22,6 +22,7 @@ from brightline.core.reports.exif import picture_metadata
 from brightline.core.reports.model import Report
 from brightline.core.reports.nca import package_json, package_name
 from brightline.services.reports.reporter import Outcome, StepContext, StepResult, StepSpec
+from brightline.settings import Settings
 
 #: Files larger than this are not read into memory for their EXIF (the headers are
 #: at the front of a picture; bigger ones get their first 4 MiB looked at).
@@ -101,3 +102,8 @@ class NcaReporter:
 
     def check(self) -> StepResult:
         return StepResult(Outcome.DONE, text=f"packages go to {self.work_dir}")
+
+
+def from_settings(settings: Settings) -> NcaReporter:
+    """The reporter the settings describe (``destinations`` makes it when needed)."""
+    return NcaReporter(settings.nca_outbox)

@@ -242,6 +242,9 @@ def item_view(
         "decided_at": row.decided_at.isoformat() if row.decided_at else None,
         "my_decision": mine[0].decision if mine else None,
         "listed_in": row.listed_in,
+        # The job that found it and its source (scan, upload, lookup, watch, case).
+        "job_id": int(row.job_id) if row.job_id is not None else None,
+        "job_source": row.job_kind,
     }
     if not brief:
         view["metadata"] = json.loads(row.meta)

@@ -76,6 +76,10 @@ items = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("decided_at", UtcDateTime()),
     Column("listed_in", String(200)),
+    # The job that found it (migration 0010): its id on the events database and kind
+    # (scan, upload, watch, …); a name, not a foreign key (another database on SQLite).
+    Column("job_id", BigInteger),
+    Column("job_kind", String(16)),
     Index("ix_review_items_state", "state", "id"),
     sqlite_autoincrement=True,
 )

@@ -11,7 +11,7 @@ from brightline.core.sources import ContentItem, Locator
 from brightline.core.sources.files import FileSource
 from brightline.services.demo import jpeg, picture
 from brightline.services.hashing import HashOptions
-from brightline.services.items import hash_item
+from brightline.services.pipeline.hashing import hash_item
 
 
 class Zeros(io.RawIOBase):

@@ -1,11 +1,12 @@
-"""What a match triggers: a record in the match log, a signed webhook.
+"""A list's actions: adding, listing and removing them, the match log and the
+webhook delivery log. What each kind does when a job matches is its handler
+(``registry``: ``log``, ``webhook``, ``review``, and any kind a module registers).
 
-Every match is written to the match log, whichever path found it (API, CLI scan,
-hash lookup) and whether or not its list has a ``log`` action (kept, and accepted,
-for compatibility: it is now implied). Webhooks are set per list: ``record_matches``
-queues one delivery per webhook action and request, unless the caller asks for no
-webhooks (a CLI scan without ``--actions``). The match log is in the events database
-(``store/events.py``) with the webhook outbox; deliveries are sent by
+Every match is written to the match log, whichever job found it (API, CLI scan,
+hash lookup, watch, case) and whether or not its list has a ``log`` action (kept,
+and accepted, for compatibility: it is now implied). Other actions run when the job
+asks for them (a CLI scan only with ``--actions``). The match log is in the events
+database (``store/events.py``) with the webhook outbox; deliveries are sent by
 ``webhooks.Deliverer`` in the background, so a verdict never waits on a receiver.
 """
 
@@ -13,9 +14,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -23,66 +22,33 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Connection, Row
 
-from brightline.core.actor import Actor
+from brightline.core.actor import Actor, local_operator
 from brightline.core.models import Match
 from brightline.core.names import check_text
 from brightline.errors import NotFoundError, UsageError, shorten
 from brightline.services import audit
-from brightline.services.review.env import ensure_queue
-from brightline.services.review.intake import check_report_to
+from brightline.services.actions import registry
+from brightline.services.actions.registry import Action, ActionRun, Hit, MatchContext
+from brightline.services.reports.destinations import check_report_to
+from brightline.services.review.env import ReviewEnv, ensure_queue
 from brightline.services.store import Store
 from brightline.services.store import actions as store_actions
 from brightline.services.store import lists as store_lists
 from brightline.services.store import review as store_review
-from brightline.services.store.content import clean_text
 
 
 class ActionKind(StrEnum):
+    """The built-in kinds (a module may register more: ``registry.register``)."""
+
     LOG = "log"
     WEBHOOK = "webhook"
-    REVIEW = "review"  # the matched upload becomes a review item (services/review)
-
-
-@dataclass(frozen=True, slots=True)
-class Action:
-    id: int
-    list_name: str
-    kind: ActionKind
-    url: str | None
-    created_at: datetime
-    #: Review actions: ``{"queue": …, "report_to": [...]}``.
-    review: dict[str, Any] | None = None
-
-    def as_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {
-            "id": self.id,
-            "list": self.list_name,
-            "kind": self.kind.value,
-            "url": self.url,
-            "created_at": self.created_at.isoformat(),
-        }
-        if self.review is not None:
-            out.update(self.review)
-        return out
-
-
-@dataclass(frozen=True, slots=True)
-class MatchContext:
-    """Who asked and about what, recorded with each match."""
-
-    request_id: str | None = None
-    key_prefix: str | None = None
-    ref: str | None = None
-    #: ``Actor.label`` of who asked (``key:ab12cd34``, ``operator:alice``).
-    actor: str | None = None
-    #: The job (scan, upload request, case) that found the matches.
-    job_id: int | None = None
+    REVIEW = "review"  # the matched file becomes a review item (services/review)
 
 
 def add_action(
     store: Store,
     list_name: str,
-    kind: ActionKind | str,
+    kind: str,
     url: str | None = None,
     secret: str | None = None,
     *,
@@ -94,13 +60,13 @@ def add_action(
     A ``review`` action takes the review ``queue`` and where reports go (``report_to``:
     ``ncmec``, ``nca`` or both). Audited as ``action.add`` (the host only, never the
     secret)."""
-    kind = _kind(kind)
+    kind = registry.handler(str(kind)).kind  # UsageError for a kind nobody registered
     check_text("url", url)
     check_text("secret", secret)
     destinations = check_report_to(report_to)
-    if kind is not ActionKind.REVIEW and (queue or destinations):
+    if kind != ActionKind.REVIEW and (queue or destinations):
         raise UsageError("queue and report_to belong to review actions")
-    if kind is ActionKind.WEBHOOK:
+    if kind == ActionKind.WEBHOOK:
         url = check_webhook_url(url)
         secret = secret or secrets.token_urlsafe(32)
         if len(secret) < 16:
@@ -110,9 +76,9 @@ def add_action(
     with store.begin() as conn:
         hash_list = store_lists.get_list(conn, list_name)
         now = datetime.now(UTC)
-        action_id = store_actions.insert_action(conn, hash_list.id, kind.value, url, secret, now)
-        details: dict[str, object] = {"id": action_id, "kind": kind.value, "host": _host(url)}
-        if kind is ActionKind.REVIEW:
+        action_id = store_actions.insert_action(conn, hash_list.id, kind, url, secret, now)
+        details: dict[str, object] = {"id": action_id, "kind": kind, "host": _host(url)}
+        if kind == ActionKind.REVIEW:
             queue_name = str(ensure_queue(conn, queue).name)
             store_review.insert_review_action(conn, action_id, queue_name, json.dumps(destinations))
             details.update(queue=queue_name, report_to=destinations)
@@ -166,51 +132,28 @@ def record_matches(
     webhooks: bool = True,
     item_ids: Sequence[int | None] | None = None,
 ) -> int:
-    """Log every match and, with ``webhooks``, queue the lists' webhook deliveries, in
-    one transaction; returns deliveries queued. ``item_ids``: each match's item."""
+    """Log matches found outside a job and, with ``webhooks``, run the lists' actions
+    of the recording phase, in one transaction; returns deliveries queued."""
     if not matches:
         return 0
-    hooks = webhook_actions(store, matches) if webhooks else []
+    ids = list(item_ids) if item_ids is not None else [None] * len(matches)
+    hits = [Hit([m], item_id=i) for m, i in zip(matches, ids, strict=True)]
+    acts = read_actions(store, sorted({m.list_id for m in matches})) if webhooks else []
     with store.begin_events() as conn:
-        log_matches(conn, matches, ctx, item_ids)
-        return queue_webhooks(conn, hooks, matches, ctx)
+        done = registry.dispatch(
+            "record",
+            acts,
+            lambda mine: ActionRun(mine, hits, ctx, local_operator(), None, conn),
+        )
+    return done.get(ActionKind.WEBHOOK, 0)
 
 
-def log_matches(
-    conn: Connection,
-    matches: Sequence[Match],
-    ctx: MatchContext,
-    item_ids: Sequence[int | None] | None = None,
-) -> None:
-    """Match-log rows, in a transaction the caller holds on the events database."""
-    now = datetime.now(UTC)
-    ids = item_ids if item_ids is not None else [None] * len(matches)
-    rows = [_log_row(m, ctx, now, item) for m, item in zip(matches, ids, strict=True)]
-    store_actions.insert_match_log(conn, rows)
-
-
-def webhook_actions(store: Store, matches: Sequence[Match]) -> list[Row[Any]]:
-    """The webhook actions of the lists these matches are on (a read: never waits)."""
-    list_ids = {m.list_id for m in matches}
+def read_actions(store: Store, list_ids: Sequence[int]) -> list[Action]:
+    """The actions of these lists (a read on the main database: never waits)."""
     if not list_ids:
         return []
     with store.connect() as conn:
-        found = store_actions.actions_for_lists(conn, list_ids)
-    return [a for a in found if a.kind == ActionKind.WEBHOOK]
-
-
-def queue_webhooks(
-    conn: Connection, hooks: Sequence[Row[Any]], matches: Sequence[Match], ctx: MatchContext
-) -> int:
-    """One delivery per webhook action and request, in the caller's transaction on the
-    events database; returns how many."""
-    by_list: dict[int, list[Match]] = defaultdict(list)
-    for m in matches:
-        by_list[m.list_id].append(m)
-    now = datetime.now(UTC)
-    deliveries = [_delivery_row(a, by_list[a.list_id], ctx, now) for a in hooks]
-    store_actions.insert_deliveries(conn, deliveries)
-    return len(deliveries)
+        return _with_review(conn, store_actions.actions_for_lists(conn, list_ids))
 
 
 def match_log(
@@ -273,56 +216,6 @@ def delivery_dict(r: Row[Any]) -> dict[str, object]:
     }
 
 
-def _kind(kind: ActionKind | str) -> ActionKind:
-    try:
-        return ActionKind(kind)
-    except ValueError:
-        known = ", ".join(k.value for k in ActionKind)
-        raise UsageError(f"unknown action kind {kind!r} (known: {known})") from None
-
-
-def _log_row(m: Match, ctx: MatchContext, now: datetime, item_id: int | None) -> dict[str, Any]:
-    return {
-        "at": now,
-        "list_name": m.list_name,
-        "entry_id": m.entry_id,
-        "signal_type": m.signal_type,
-        "value": m.value,
-        "distance": m.distance,
-        "category": m.category,
-        "source": m.source,
-        "key_prefix": ctx.key_prefix,
-        "request_id": ctx.request_id,
-        "ref": clean_text(ctx.ref, 256),
-        "actor": clean_text(ctx.actor, 300),
-        "job_id": ctx.job_id,
-        "item_id": item_id,
-    }
-
-
-def _delivery_row(
-    action: Row[Any], found: list[Match], ctx: MatchContext, now: datetime
-) -> dict[str, Any]:
-    payload = {
-        "event": "match",
-        "list": action.list_name,
-        "at": now.isoformat(),
-        "request_id": ctx.request_id,
-        "ref": ctx.ref,
-        "matches": [m.as_dict() for m in found],
-    }
-    return {
-        "action_id": action.id,
-        "list_name": action.list_name,
-        "url": action.url,
-        "payload": json.dumps(payload, separators=(",", ":")),
-        "status": store_actions.PENDING,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-    }
-
-
 def _with_review(conn: Connection, rows: Sequence[Row[Any]]) -> list[Action]:
     options = store_review.review_actions_for(conn, [int(r.id) for r in rows])
     out = []
@@ -337,8 +230,26 @@ def _to_action(row: Row[Any], review: dict[str, Any] | None = None) -> Action:
     return Action(
         id=int(row.id),
         list_name=str(row.list_name),
-        kind=ActionKind(row.kind),
+        list_id=int(row.list_id),
+        kind=str(row.kind),
         url=row.url,
         created_at=row.created_at,
         review=review,
     )
+
+
+__all__ = [
+    "Action",
+    "ActionKind",
+    "ActionRun",
+    "Hit",
+    "MatchContext",
+    "ReviewEnv",
+    "add_action",
+    "delivery_log",
+    "list_actions",
+    "match_log",
+    "read_actions",
+    "record_matches",
+    "remove_action",
+]

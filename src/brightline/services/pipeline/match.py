@@ -1,0 +1,46 @@
+"""The match step: one function every job's content goes through.
+
+``match_results`` attaches to each hashed result the matches of its signals (one
+matcher call for the batch), then the cross-type matches of video frames against
+image lists and of images against listed videos' frames. A list policy (a negative
+list that suppresses, a flood that quarantines) or a new content type hooks here,
+in one place, for the CLI, the API, cases, watch and batch alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from brightline.core.models import Match, ScanResult
+from brightline.services.matching import Matcher, Query, query_of
+from brightline.services.video_matching import attach_frame_matches
+
+
+def queries_for(result: ScanResult) -> list[Query]:
+    """One query per signal of the file (see ``matching.query_of``)."""
+    s = result.signals
+    if s is None:
+        return []
+    return [query_of(name, value) for name, value in s.signals.items()]
+
+
+def match_queries(
+    matcher: Matcher, queries: Sequence[Query], lists: Sequence[str] | None
+) -> list[list[Match]]:
+    """Matches of each query (hash look-ups come straight here)."""
+    return matcher.match(queries, lists)
+
+
+def match_results(
+    results: Sequence[ScanResult], matcher: Matcher, lists: Sequence[str] | None
+) -> None:
+    """Attach the matches of a batch of hashed results to them."""
+    owners: list[int] = []
+    queries: list[Query] = []
+    for i, result in enumerate(results):
+        for q in queries_for(result):
+            owners.append(i)
+            queries.append(q)
+    for owner, found in zip(owners, match_queries(matcher, queries, lists), strict=True):
+        results[owner].matches.extend(found)
+    attach_frame_matches(results, matcher, lists)  # video frames <-> image lists
