@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import ClassVar
 
 import pytest
 
@@ -25,7 +26,7 @@ class Tipline:
     """A made-up destination: one submit step, remembered here."""
 
     destination = "tipline"
-    sent: list[tuple[str, bytes]] = []
+    sent: ClassVar[list[tuple[str, bytes]]] = []
 
     def document(self, report: Report) -> bytes:
         return json.dumps({"files": len(report.files)}).encode()

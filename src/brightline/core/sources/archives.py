@@ -29,6 +29,7 @@ from typing import BinaryIO
 import py7zr
 import py7zr.io
 
+from brightline.core.sources import containers
 from brightline.core.sources.base import ContentItem, Locator
 from brightline.errors import EvidenceError
 
@@ -81,7 +82,20 @@ def archive_items(
     limits: ArchiveLimits,
     budget: Budget,
 ) -> Iterator[ContentItem]:
-    """The members of the archive ``stream`` (``kind`` from ``container_kind``)."""
+    """The members of the archive ``stream`` (``kind`` from ``container_kind``: any
+    registered format, ``containers``)."""
+    return containers.archive_format(kind).read(stream, where, size, limits, budget)
+
+
+def builtin_items(
+    stream: BinaryIO,
+    kind: str,
+    where: Locator,
+    size: int,
+    limits: ArchiveLimits,
+    budget: Budget,
+) -> Iterator[ContentItem]:
+    """The members of a built-in format's archive."""
     if kind == "zip":
         yield from _zip_items(stream, where, limits, budget)
     elif kind == "7z":

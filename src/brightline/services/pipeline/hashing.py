@@ -28,7 +28,7 @@ from brightline.core.models import FileSignals, ScanResult
 from brightline.core.signals import VIDEO, SignalValue
 from brightline.core.signals.content import content_type_of
 from brightline.core.sources import ContentItem
-from brightline.core.sources.disk import open_readonly
+from brightline.core.sources.base import open_readonly
 from brightline.core.sources.kinds import HEAD, media_kind
 from brightline.errors import BrightlineError, error_dict
 from brightline.services.hashing import (
