@@ -1,4 +1,10 @@
-"""The services an entry point needs, built once from Settings."""
+"""The services an entry point needs, built once from Settings: the one way in.
+
+``Services`` holds the settings, the store, the matcher (loaded on first use) and
+the review environment (``review_env``: store, settings, keyring) that jobs and
+review operations take; building it wires what must be wired (the reports'
+listener on confirmed review items), explicitly, never by importing a module.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-import brightline.services.reports  # noqa: F401  (registers the confirmed-item listener)
-from brightline.services import video_matching
+from brightline.services import reports, video_matching
 from brightline.services.matching import Matcher
 from brightline.services.review.env import ReviewEnv
 from brightline.services.store import Store
@@ -25,6 +30,7 @@ class Services:
 
     def __post_init__(self) -> None:
         video_matching.configure(self.settings)  # vPDQ sampling, budgets, default shares
+        reports.install()  # confirmed review items become draft reports
 
     @property
     def matcher(self) -> Matcher:

@@ -289,12 +289,6 @@ class Vault:
             if blob not in known and path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)
 
-    def export(self, report_id: int, dest: Path, actor: Actor, document: str) -> Path:
-        """Write the report's files, document, answers and ``manifest.sha256`` to ``dest``."""
-        from brightline.services.vault_export import export
-
-        return export(self, report_id, dest, actor, document)
-
     def chunks(self, blob: str, wrapped: bytes) -> Iterator[bytes]:
         """Decrypted content of a blob (no checks, no audit: callers do both)."""
         return self._chunks(blob, wrapped)

@@ -34,7 +34,7 @@ from typing import Any, BinaryIO, cast
 import av
 
 from brightline.core.actor import Actor
-from brightline.core.models import Match, ScanResult
+from brightline.core.models import Match, ScanResult, match_json
 from brightline.core.signals import _pdq, vpdq
 from brightline.core.signals.vpdq import MIN_QUALITY, VpdqFrame
 from brightline.core.video.decode import luma, open_container, rgb
@@ -79,7 +79,7 @@ class Alert:
             "signal_type": self.match.signal_type,
             "stream_time": round(self.stream_time, 3),
             "wall_time": self.wall_time.isoformat(),
-            "match": self.match.as_dict(),
+            "match": match_json(self.match),
         }
 
 

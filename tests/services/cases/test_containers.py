@@ -15,7 +15,7 @@ from case_build import KNOWN, make_lists  # type: ignore[import-not-found]
 
 from brightline.core.actor import Actor
 from brightline.core.sources import ContentItem, Locator, containers
-from brightline.core.sources.archives import ArchiveLimits, Budget
+from brightline.core.sources.containers import ArchiveLimits, Budget
 from brightline.errors import EvidenceError
 from brightline.services import cases
 from brightline.services.context import open_services

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from case_build import KNOWN  # type: ignore[import-not-found]
 
-from brightline.core.sources.archives import ArchiveLimits
+from brightline.core.sources.containers import ArchiveLimits
 from brightline.core.sources.exhibit import ExhibitSource
 from brightline.services.hashing import HashOptions, hash_bytes
 from brightline.services.pipeline.pool import hash_items

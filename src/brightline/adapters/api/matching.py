@@ -27,7 +27,7 @@ from brightline.services.pipeline.match import match_queries
 
 log = logging.getLogger("brightline.api")
 
-__all__ = ["HashRow", "match_file", "match_files", "match_hashes", "match_upload"]
+__all__ = ["HashRow", "match_file", "match_hashes", "match_upload"]
 
 
 def key_actor(key: ApiKey) -> Actor:
@@ -88,21 +88,6 @@ def match_file(
     """Hash bytes already in memory (a fetched URL) and match them."""
     with UploadBody.of(data, name) as body:
         return match_upload(runtime, body, lists, dihedral, ctx, metadata)
-
-
-def match_files(
-    runtime: Runtime,
-    files: Sequence[tuple[str | None, bytes]],
-    lists: Sequence[str] | None,
-    dihedral: bool,
-    ctx: actions.MatchContext,
-) -> list[ScanResult]:
-    bodies = [UploadBody.of(data, name) for name, data in files]
-    try:
-        return match_uploads(runtime, bodies, lists, dihedral, ctx)
-    finally:
-        for body in bodies:
-            body.close()
 
 
 async def match_hashes(

@@ -29,7 +29,7 @@ from brightline.adapters.cli.app import (
 from brightline.adapters.cli.render import render_hash, render_match, render_summary
 from brightline.core import formats, signals
 from brightline.core.actor import local_operator
-from brightline.core.models import HashRecord, ScanResult
+from brightline.core.models import HashRecord, ScanResult, match_json
 from brightline.core.sources.files import FileSource
 from brightline.errors import FormatError, InputError, UsageError
 from brightline.services.context import Services
@@ -38,7 +38,6 @@ from brightline.services.matching import Matcher, Query
 from brightline.services.pipeline.job import Job
 from brightline.services.pipeline.match import match_queries
 from brightline.services.pipeline.pool import hash_results
-from brightline.services.pipeline.shape import match_json
 from brightline.services.scan import (
     ScanStopped,
     check_paths,
@@ -165,16 +164,10 @@ def match(
     except (KeyboardInterrupt, ScanStopped) as exc:
         results.close()  # stops the hashing processes now
         job.finish("interrupted")
-        again = [str(p) for p in paths]
-        for name in list_names or ():
-            again += ["--list", name]
         flags = {"--json": json_out, "--dihedral": dihedral, "--actions": run_actions}
-        again += [flag for flag, on in flags.items() if on]
-        again += ["--workers", str(workers)] if workers else []
-        _say_interrupted(tally, again, output)
+        _say_interrupted(tally, _again(paths, list_names, flags, workers), output)
         terminated = isinstance(exc, ScanStopped) and exc.signum == signal.SIGTERM
-        code = EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
-        raise typer.Exit(code) from None
+        raise typer.Exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
     except BaseException:
         job.finish("failed")
         raise
@@ -184,22 +177,15 @@ def match(
     job.finish("done")
     if not json_out:
         render_summary(tally.files, tally.matched, tally.errors, tally.reasons)
-    if tally.matched:
-        raise typer.Exit(EXIT_MATCH)
-    raise typer.Exit(EXIT_UNCHECKED if tally.errors else EXIT_OK)
+    raise typer.Exit(tally.exit_code)
 
 
 def _job(svc: Services, kind: str, lists: list[str] | None, ref: str, run_actions: bool) -> Job:
     """The command's job: the local operator's, actions only with --actions."""
-    return Job(
-        svc.review_env(),
-        local_operator(),
-        kind,
-        lists=lists,
-        ref=ref,
-        run_actions=run_actions,
-        items=svc.settings.record_items if kind == "scan" else "all",
-    )
+    job = Job(svc.review_env(), local_operator(), kind, lists=lists, ref=ref)
+    job.run_actions = run_actions
+    job.items = svc.settings.record_items if kind == "scan" else "all"
+    return job
 
 
 class _Tally:
@@ -211,6 +197,12 @@ class _Tally:
         self.matched = log.matched if log else 0
         self.errors = log.errors if log else 0
         self.reasons: Counter[str] = Counter(log.reasons if log else {})
+
+    @property
+    def exit_code(self) -> int:
+        if self.matched:
+            return EXIT_MATCH
+        return EXIT_UNCHECKED if self.errors else EXIT_OK
 
     def add(self, result: ScanResult) -> None:
         self.files += 1
@@ -242,6 +234,17 @@ def _stop_on_signals() -> Iterator[None]:
         for signum, old in previous.items():
             signal.signal(signum, old)
         clear_stop()
+
+
+def _again(
+    paths: list[Path], lists: list[str] | None, flags: dict[str, bool], workers: int
+) -> list[str]:
+    """The scan's own arguments, to carry it on."""
+    again = [str(p) for p in paths]
+    for name in lists or ():
+        again += ["--list", name]
+    again += [flag for flag, on in flags.items() if on]
+    return again + (["--workers", str(workers)] if workers else [])
 
 
 def _say_interrupted(tally: _Tally, args: list[str], output: Path | None) -> None:

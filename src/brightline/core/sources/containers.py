@@ -12,15 +12,40 @@ made-up one (``tests/services/cases/test_containers.py``).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from brightline.core.sources.base import ContentItem, Locator
 
-if TYPE_CHECKING:
-    from brightline.core.sources.archives import ArchiveLimits, Budget
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveLimits:
+    max_depth: int = 5
+    max_ratio: int = 200
+    max_total_bytes: int = 64 * 1024**3
+    #: 7z members are decompressed together; past this many bytes they spool to disk.
+    memory_bytes: int = 64 * MIB
+    #: The case's own temporary folder: the only place member bytes may be written.
+    spool_dir: Path | None = None
+
+
+class Budget:
+    """Bytes the archives of one exhibit may still expand to."""
+
+    def __init__(self, total: int):
+        self.remaining = total
+
+    def take(self, size: int) -> bool:
+        if size > self.remaining:
+            return False
+        self.remaining -= size
+        return True
+
 
 #: ``read(stream, where, size, limits, budget)``: the members of an archive.
 ArchiveReader = Callable[[BinaryIO, Locator, int, "ArchiveLimits", "Budget"], Iterator[ContentItem]]
@@ -87,13 +112,20 @@ def disk_format(name: str) -> DiskFormat:
 # -- built in ------------------------------------------------------------------------
 
 
+def _builtin(name: str) -> Any:
+    """A built-in reader's module, loaded when first used (py7zr, pyewf and pytsk3 load
+    only when an archive or an image is opened; they register nothing themselves)."""
+    return importlib.import_module(f"brightline.core.sources.{name}")
+
+
 def _reader(kind: str) -> ArchiveReader:
     def read(
         stream: BinaryIO, where: Locator, size: int, limits: ArchiveLimits, budget: Budget
     ) -> Iterator[ContentItem]:
-        from brightline.core.sources import archives  # py7zr and friends: when opened
-
-        return archives.builtin_items(stream, kind, where, size, limits, budget)
+        items: Iterator[ContentItem] = _builtin("archives").builtin_items(
+            stream, kind, where, size, limits, budget
+        )
+        return items
 
     return read
 
@@ -122,15 +154,11 @@ for _name, _sniff in (
 
 
 def _open_e01(path: Path) -> Any:
-    from brightline.core.sources.disk import EwfImage  # pyewf, pytsk3: when opened
-
-    return EwfImage(path)
+    return _builtin("disk").EwfImage(path)
 
 
 def _open_raw(path: Path) -> Any:
-    from brightline.core.sources.disk import RawImage
-
-    return RawImage(path)
+    return _builtin("disk").RawImage(path)
 
 
 def _is_e01(head: bytes, name: str) -> bool:

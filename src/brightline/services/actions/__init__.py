@@ -27,7 +27,7 @@ from brightline.core.models import Match
 from brightline.core.names import check_text
 from brightline.errors import NotFoundError, UsageError, shorten
 from brightline.services import audit
-from brightline.services.actions import registry
+from brightline.services.actions import log, registry, review, webhook
 from brightline.services.actions.registry import Action, ActionRun, Hit, MatchContext
 from brightline.services.reports.destinations import check_report_to
 from brightline.services.review.env import ReviewEnv, ensure_queue
@@ -35,6 +35,9 @@ from brightline.services.store import Store
 from brightline.services.store import actions as store_actions
 from brightline.services.store import lists as store_lists
 from brightline.services.store import review as store_review
+
+for _builtin in (log, webhook, review):  # the kinds every list may use
+    registry.register(_builtin.HANDLER)
 
 
 class ActionKind(StrEnum):

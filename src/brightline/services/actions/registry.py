@@ -11,8 +11,9 @@ once (``ActionCache``) and hands each registered kind its actions and the job's 
   is an encrypted file and a row in the main database).
 
 Adding a kind is one module that calls ``register(handler)`` (``log``, ``webhook`` and
-``review`` are built in; ``tests/services/test_action_registry.py`` registers one of
-its own). ``log`` runs for every match, whether or not its list names it.
+``review`` are built in, registered by the ``actions`` package;
+``tests/services/actions/test_registry.py`` registers one of its own). ``log`` runs
+for every match, whether or not its list names it.
 """
 
 from __future__ import annotations
@@ -138,16 +139,7 @@ def unregister(kind: str) -> None:
     _HANDLERS.pop(kind, None)
 
 
-def _load_builtins() -> None:
-    if "log" not in _HANDLERS:
-        from brightline.services.actions import log, review, webhook
-
-        for module in (log, webhook, review):
-            register(module.HANDLER)
-
-
 def handler(kind: str) -> ActionHandler:
-    _load_builtins()
     try:
         return _HANDLERS[kind]
     except KeyError:
@@ -155,12 +147,10 @@ def handler(kind: str) -> ActionHandler:
 
 
 def kinds() -> list[str]:
-    _load_builtins()
     return list(_HANDLERS)
 
 
 def handlers(phase: Phase) -> list[ActionHandler]:
-    _load_builtins()
     return [h for h in _HANDLERS.values() if h.phase == phase]
 
 

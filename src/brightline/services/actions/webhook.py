@@ -8,9 +8,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from brightline.core.models import Match
+from brightline.core.models import Match, match_json
 from brightline.services.actions.registry import Action, ActionRun, MatchContext
-from brightline.services.pipeline.shape import match_json
 from brightline.services.store import actions as store_actions
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from brightline.core.models import Match, ScanResult
+from brightline.core.models import Match, ScanResult, match_json
 from brightline.core.signals import PHOTO, VIDEO
 from brightline.core.signals.content import content_type_of
 from brightline.core.sources import ContentItem
@@ -125,12 +125,13 @@ def row_of(meta: Meta, result: ScanResult | None, scheme: str) -> dict[str, Any]
         "media_type": signals.media_type if signals else None,
         "status": status,
         "category": category,
-        "matches": json.dumps([match_json(m, scheme) for m in matches]),
+        "matches": json.dumps([case_match_json(m, scheme) for m in matches]),
         "error_code": error_code,
         "error": _clean(error),
         "modified": meta.modified,
         "created": meta.created,
         "accessed": meta.accessed,
+        "signals": [(t, v.value, v.quality) for t, v in signals.signals.items()] if signals else [],
     }
 
 
@@ -140,14 +141,12 @@ def _best(matches: list[Match]) -> Match:
     return (with_category or matches)[0]
 
 
-def match_json(m: Match, scheme: str) -> dict[str, object]:
-    return {
-        "list": m.list_name,
-        "entry": m.entry_id,
-        "signal_type": m.signal_type,
-        "value": m.value,
-        "distance": m.distance,
-        "category": category_of(m, scheme) if m.category is not None else None,
-        "list_category": m.category,
-        "scheme": m.scheme,
-    }
+def case_match_json(m: Match, scheme: str) -> dict[str, object]:
+    """The one match shape (``core.models.match_json``), plus what a case adds: the
+    category in the case's scheme (``category``; the list's own is ``list_category``)
+    and ``entry`` (the entry id, as case files have always called it)."""
+    out = match_json(m)
+    out["entry"] = m.entry_id
+    out["category"] = category_of(m, scheme) if m.category is not None else None
+    out["list_category"] = m.category
+    return out

@@ -18,7 +18,7 @@ from pathlib import Path
 from brightline.core.actor import Actor
 from brightline.core.categories import check_scheme
 from brightline.core.sources import ContentItem
-from brightline.core.sources.archives import ArchiveLimits
+from brightline.core.sources.containers import ArchiveLimits
 from brightline.core.sources.exhibit import ExhibitSource, exhibit_kind
 from brightline.errors import UsageError
 from brightline.services import audit
@@ -147,12 +147,6 @@ def resume(svc: Services, actor: Actor, case: str, progress: Progress | None = N
     with svc.store.connect() as conn:
         rows = list(store.file_rows(conn, row.id))
     return _summary(rows)
-
-
-def pending_exhibits(svc: Services, case: str) -> list[ExhibitRow]:
-    with svc.store.connect() as conn:
-        row = store.get_case(conn, case)
-        return [ex for ex in store.exhibits(conn, row.id) if ex.state != "done"]
 
 
 def limits_for(svc: Services, case: str, exhibit_id: int) -> ArchiveLimits:

@@ -1,8 +1,8 @@
 """Reporting: drafts from confirmed review items, the outbox, NCMEC and the NCA.
 
 ``Reporting.from_settings`` builds what an entry point needs: the vault, a reporter
-per destination and the outbox driver. Importing this package registers the
-listener that turns confirmed review items into draft reports.
+per destination and the outbox driver. ``install`` (called when the services are
+built) registers the listener that turns confirmed review items into draft reports.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 from brightline.core.actor import Actor
 from brightline.core.crypto import Keyring
 from brightline.errors import UsageError
+from brightline.services import vault_export
 from brightline.services.reports import _review_port as review
 from brightline.services.reports import destinations, service, views
 from brightline.services.reports.destinations import make_reporter
@@ -35,6 +36,9 @@ class Reporting:
     vault: Vault
     #: Where media of review items are read from; default: the review workspace's.
     media: review.MediaOpener | None = None
+
+    def __post_init__(self) -> None:
+        install()
 
     @classmethod
     def from_settings(cls, store: Store, settings: Settings, **kw: Any) -> Reporting:
@@ -142,14 +146,19 @@ class Reporting:
 
     def export(self, report_id: int, dest: Path, actor: Actor) -> Path:
         document = service.export_document(self.store, self.settings, report_id)
-        return self.vault.export(report_id, dest, actor, document)
+        return vault_export.export(self.vault, report_id, dest, actor, document)
 
 
 def _listener(conn: Any, item: Any) -> None:
     service.add_confirmed(conn, item)
 
 
-if _listener not in review.on_confirmed:
-    review.on_confirmed.append(_listener)
+def install() -> None:
+    """Turn confirmed review items into draft reports (the review workspace's
+    ``on_confirmed`` listener). Called by whoever builds the services (``Services``,
+    ``Reporting``), never by importing a module; calling it again changes nothing."""
+    if _listener not in review.on_confirmed:
+        review.on_confirmed.append(_listener)
 
-__all__ = ["Reporter", "Reporting", "make_reporter"]
+
+__all__ = ["Reporter", "Reporting", "install", "make_reporter"]

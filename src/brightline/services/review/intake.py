@@ -18,11 +18,10 @@ from typing import Any, BinaryIO, Protocol
 
 from brightline.core.actor import Actor
 from brightline.core.categories import normalize_category
-from brightline.core.models import FileSignals, Match
+from brightline.core.models import FileSignals, Match, match_json
 from brightline.errors import InputError
 from brightline.services import audit
 from brightline.services.hashing import HashOptions, hash_bytes
-from brightline.services.pipeline.shape import match_json
 from brightline.services.review import video
 from brightline.services.review.env import ReviewEnv, ensure_queue, require_senior
 from brightline.services.review.media import store_media
@@ -215,6 +214,8 @@ def _insert(
                 "created_at": now,
             },
         )
+        found = [(t, v.value, v.quality) for t, v in s.signals.items()]
+        store_review.insert_item_signals(conn, item_id, found)
         details = {"source": item.source, "queue": queue.name, "list": item.list_name}
         if item.quality:
             details["quality"] = True

@@ -227,6 +227,8 @@ def item_view(
         "matches": matches,
         "report_to": json.loads(row.report_to),
         "signals": {
+            # every signal by type (a plugin type's too), then the fixed fields
+            **store_review.signals_of_item(conn, int(row.id)),
             "md5": row.md5,
             "sha1": row.sha1,
             "sha256": row.sha256,

@@ -176,29 +176,6 @@ def md5_of(conn: Connection, entry_ids: Iterable[int]) -> dict[int, str]:
     return {int(e): str(m) for e, m in conn.execute(query)}
 
 
-def entries_by_md5(conn: Connection, md5s: Iterable[str]) -> dict[str, list[int]]:
-    """Video entries whose file MD5 is one of ``md5s``."""
-    out: dict[str, list[int]] = {}
-    query = select(video_entries.c.md5, video_entries.c.entry_id).where(
-        video_entries.c.md5.in_(sorted(set(md5s)))
-    )
-    for md5, entry_id in conn.execute(query):
-        out.setdefault(str(md5), []).append(int(entry_id))
-    return out
-
-
-def frames_since(conn: Connection, entry_ids: Sequence[int]) -> list[tuple[int, int, str]]:
-    """``(entry id, ordinal, pdq)`` of the entries' frames: what the index holds."""
-    out: list[tuple[int, int, str]] = []
-    for start in range(0, len(entry_ids), 500):
-        chunk = list(entry_ids[start : start + 500])
-        query = select(video_frames.c.entry_id, video_frames.c.ordinal, video_frames.c.pdq).where(
-            video_frames.c.entry_id.in_(chunk)
-        )
-        out.extend((int(e), int(o), str(p)) for e, o, p in conn.execute(query))
-    return out
-
-
 def with_frames(conn: Connection, items: Iterable[Entry], batch: int = 200) -> Iterator[Entry]:
     """Entries as they are, but video entries' values replaced by their frames
     (pytx's JSON, which import reads back)."""
