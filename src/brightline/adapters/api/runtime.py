@@ -30,7 +30,6 @@ from brightline.services.hashing import HashOptions, decode_cost, item_decode_co
 from brightline.services.matching import Matcher
 from brightline.services.pipeline.hashing import hash_item
 from brightline.services.reports import Reporting
-from brightline.services.review import ReviewEnv
 from brightline.services.webhooks import Deliverer
 from brightline.settings import Settings
 
@@ -46,7 +45,7 @@ class Runtime:
         self.settings = settings
         self.services = services
         self.keys = KeyChecker(services.store)
-        self.review = ReviewEnv(services.store, settings)  # review items, their media
+        self.review = services.review_env()  # review items, their media; jobs
         self.fetch: FetchGuard | None = None
         if settings.fetch_enabled:
             self.fetch = FetchGuard(
