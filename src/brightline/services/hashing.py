@@ -173,7 +173,8 @@ def _add_content_signals(result: ScanResult, source: bytes | Path, opts: HashOpt
             signals.signals[signal.name] = found
             partial = found.extra.get("decode_error")  # kept what it could, then broke
             if isinstance(partial, str):
-                _set_error(result, partial, _row_code(DecodeError(partial).code))
+                given = found.extra.get("decode_error_code")
+                _set_error(result, partial, _row_code(given if isinstance(given, str) else ""))
     return result
 
 
@@ -194,7 +195,7 @@ def _set_error(result: ScanResult, message: str, code: str | None) -> ScanResult
     """The first problem met is the row's (its message and its code, together)."""
     if result.error is None:
         result.error = message
-        result.error_code = code or _row_code(DecodeError(message).code)
+        result.error_code = code or "undecodable"
     return result
 
 

@@ -40,8 +40,9 @@ How it is matched
 
 A ``SignalValue`` may also carry ``extra`` JSON fields for the file's signals row
 (``pdq_dihedral``), and ``quality`` (shown as ``<name>_quality``). An extra
-``decode_error`` (text) says the content broke part way: the value is kept (what
-was decoded before the break) and the file's row carries that error. A value that is
+``decode_error`` (text) says the content broke part way, with its code in
+``decode_error_code``: the value is kept (what was decoded before the break) and the
+file's row carries that error. A value that is
 not one string (vPDQ's frames) keeps a summary in ``value``, its parts where its
 ``query_values`` finds them (``variants``, or ``extra``).
 

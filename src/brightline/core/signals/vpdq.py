@@ -224,6 +224,7 @@ class VpdqSignal(SignalTypeBase):
         extra["video"] = video.as_dict()
         if video.error:  # a video that broke part way: its frames and why (error row)
             extra["decode_error"] = video.error
+            extra["decode_error_code"] = video.error_code or "undecodable"
         lines = tuple(f.vpdq_line() for f in video.frames)
         return SignalValue(digest(video.frames), None, (f"md5:{md5}", *lines), extra)
 
