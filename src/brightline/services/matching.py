@@ -29,7 +29,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from brightline.core import signals
 from brightline.core.models import HashList, Match
@@ -37,14 +37,13 @@ from brightline.core.signals import IndexHit, SignalIndex, SignalType, SignalVal
 from brightline.errors import IndexCorruptError, NotFoundError
 from brightline.services.store import Store
 from brightline.services.store import lists as store_lists
-from brightline.services.store.db import current_rev
+from brightline.services.store.db import current_rev, instance_id
 from brightline.services.store.entries import (
     EntryHit,
     active_entries_by_id,
     active_entries_by_values,
     changes_since,
 )
-from brightline.services.store.tables import counters
 
 log = logging.getLogger(__name__)
 
@@ -425,5 +424,4 @@ def _to_match(hit: EntryHit, distance: int, extra: Mapping[str, object] | None =
 def _instance_id(store: Store) -> int:
     """A random id written when the database was created: tells databases apart."""
     with store.connect() as conn:
-        query = select(counters.c.value).where(counters.c.name == "instance")
-        return int(conn.execute(query).scalar_one())
+        return instance_id(conn)

@@ -9,12 +9,10 @@ import hashlib
 import re
 from pathlib import Path
 
-from sqlalchemy import select
-
 from brightline.core.actor import Actor
 from brightline.errors import NotFoundError, UsageError
 from brightline.services import audit
-from brightline.services.store.reports import vault_objects
+from brightline.services.store import reports as store_reports
 from brightline.services.vault import Vault, VaultObject, check_reader
 
 
@@ -28,12 +26,7 @@ def export(vault: Vault, report_id: int, dest: Path, actor: Actor, document: str
         raise UsageError(f"{dest} is not empty; export into a new folder")
     dest.mkdir(parents=True, exist_ok=True, mode=0o700)
     with vault.store.begin() as conn:
-        rows = {
-            r.id: r
-            for r in conn.execute(
-                select(vault_objects).where(vault_objects.c.id.in_([o.id for o in objects]))
-            )
-        }
+        rows = store_reports.vault_rows(conn, [o.id for o in objects])
         audit.record(
             conn,
             actor,

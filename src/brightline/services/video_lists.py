@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
-
 from brightline.core.actor import Actor
 from brightline.errors import UsageError
 from brightline.services import audit
@@ -11,7 +9,6 @@ from brightline.services.store import Store
 from brightline.services.store import lists as store_lists
 from brightline.services.store import video as store_video
 from brightline.services.store.db import next_rev
-from brightline.services.store.tables import entries
 
 
 def set_thresholds(
@@ -36,11 +33,7 @@ def set_thresholds(
         ls = ls if listed_share is None else listed_share
         store_video.set_list_thresholds(conn, hl.id, q, ls)
         rev = next_rev(conn)  # the list's videos come again in the change feed
-        conn.execute(
-            update(entries)
-            .where(entries.c.list_id == hl.id, entries.c.signal_type == "vpdq")
-            .values(rev=rev)
-        )
+        store_video.touch_list_videos(conn, hl.id, rev)
         audit.record(
             conn, actor, "list.video_thresholds", name, {"query_share": q, "listed_share": ls}
         )

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from brightline.core.models import Match, ScanResult
 from brightline.core.signals import vpdq
@@ -32,7 +32,6 @@ from brightline.services import matching
 from brightline.services.matching import Matcher, Query
 from brightline.services.store import video as store_video
 from brightline.services.store.entries import changes_since
-from brightline.services.store.tables import entries
 from brightline.settings import Settings
 
 _CHUNK = 500
@@ -73,8 +72,7 @@ def video_changes(conn: Connection, since: int) -> Iterator[tuple[int, str, bool
         chunk = active[start : start + _CHUNK]
         frames = store_video.frames_of(conn, chunk)
         md5 = store_video.md5_of(conn, chunk)
-        query = select(entries.c.id, entries.c.list_id).where(entries.c.id.in_(chunk))
-        lists = {int(e): int(hl) for e, hl in conn.execute(query)}
+        lists = store_video.lists_of(conn, chunk)
         for e in chunk:
             if frames.get(e):
                 s = shares.get(int(lists[e]), (d.query_share, d.listed_share))

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text, update
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text, update
 from sqlalchemy.engine import make_url
 
 from brightline.services.store.events import (
@@ -134,6 +134,12 @@ def next_rev(conn: Connection) -> int:
         .returning(counters.c.value)
     )
     return int(result.scalar_one())
+
+
+def instance_id(conn: Connection) -> int:
+    """A random id written when the database was created: tells databases apart."""
+    query = select(counters.c.value).where(counters.c.name == "instance")
+    return int(conn.execute(query).scalar_one())
 
 
 def current_rev(conn: Connection) -> int:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     and_,
     select,
+    update,
 )
 
 from brightline.core.models import Entry
@@ -195,6 +196,21 @@ def with_frames(conn: Connection, items: Iterable[Entry], batch: int = 200) -> I
         if len(pending) >= batch:
             yield from flush()
     yield from flush()
+
+
+def lists_of(conn: Connection, entry_ids: Sequence[int]) -> dict[int, int]:
+    """``{entry id: list id}``."""
+    query = select(entries.c.id, entries.c.list_id).where(entries.c.id.in_(list(entry_ids)))
+    return {int(e): int(hl) for e, hl in conn.execute(query)}
+
+
+def touch_list_videos(conn: Connection, list_id: int, rev: int) -> None:
+    """Give a list's video entries a new revision (they come again in the change feed)."""
+    conn.execute(
+        update(entries)
+        .where(entries.c.list_id == list_id, entries.c.signal_type == "vpdq")
+        .values(rev=rev)
+    )
 
 
 def list_thresholds(conn: Connection) -> dict[int, tuple[float, float]]:
