@@ -22,6 +22,8 @@
     │   └── UnreadableContentError  a path or item a source met but cannot read (a FIFO,
     │       │                       a broken link); ``code`` says why in one word
     │       └── EvidenceError       triage evidence that cannot be read (has a ``code``)
+    ├── ThrottledError              too many attempts from one address, or at once; has
+    │                               ``retry_after`` seconds (API 429 with Retry-After)
     ├── IndexCorruptError           an on-disk index that cannot be loaded (rebuilt from
     │                               the database, never trusted)
     └── CryptoError                 encrypted data or a key that cannot be used (wrong
@@ -209,6 +211,20 @@ class FetchError(InputError):
     """A URL was refused (not allowed, private address) or could not be fetched."""
 
     code = "fetch_failed"
+
+
+class ThrottledError(BrightlineError):
+    """Too many attempts (sign-ins from one address) or too many at once: try again
+    after ``retry_after`` seconds."""
+
+    code = "throttled"
+
+    def __init__(self, message: str, retry_after: float = 1.0):
+        self.retry_after = max(1, int(retry_after + 0.999))
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[type[ThrottledError], tuple[str, float]]:
+        return (type(self), (str(self), float(self.retry_after)))
 
 
 class IndexCorruptError(BrightlineError):

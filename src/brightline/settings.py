@@ -50,6 +50,11 @@ class Settings(BaseSettings):
         default=2 * 1024 * 1024 * 1024,
         description="Largest hash-list file the API accepts for a bulk import.",
     )
+    max_json_bytes: int = Field(
+        default=64 * 1024,
+        description="Largest request body the API accepts on routes that take JSON or a "
+        "form (413 above); file uploads and imports have their own limits.",
+    )
     upload_max_pixels: int = Field(
         default=50_000_000,
         description="Images uploaded to the API with more pixels than this are refused "
@@ -96,6 +101,11 @@ class Settings(BaseSettings):
         default=None,
         description="Base64 of the 32-byte master key that wraps every per-item key; "
         "default: a key file ``master.key`` made in the home folder on first use.",
+    )
+    audit_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 of the 32-byte key that signs (HMAC) every audit record; "
+        "default: a key file ``audit.key`` made in the home folder on first use.",
     )
     old_master_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
@@ -218,6 +228,23 @@ class Settings(BaseSettings):
     login_lockout_s: float = Field(
         default=900.0, description="How long a locked account stays locked."
     )
+    login_address_max_attempts: int = Field(
+        default=20,
+        description="Sign-in attempts one client address may make per window (per server "
+        "process; successful ones are not counted); more get 429 before any hashing.",
+    )
+    login_address_window_s: float = Field(
+        default=300.0, description="The window of ``login_address_max_attempts``, in seconds."
+    )
+    login_hash_threads: int = Field(
+        default=2,
+        description="Password hashes (argon2) one server process computes at once; more "
+        "sign-ins wait their turn.",
+    )
+    login_hash_wait_s: float = Field(
+        default=10.0,
+        description="How long a sign-in waits for a hashing slot before it gets 429.",
+    )
     review_claim_s: float = Field(
         default=900.0, description="A reviewer's claim on an item expires after this long."
     )
@@ -338,6 +365,10 @@ class Settings(BaseSettings):
     @property
     def master_key_file(self) -> Path:
         return self.home / "master.key"
+
+    @property
+    def audit_key_file(self) -> Path:
+        return self.home / "audit.key"
 
     @property
     def vault_dir(self) -> Path:

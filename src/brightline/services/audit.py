@@ -11,6 +11,7 @@ orders concurrent writers until commit.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,8 +20,15 @@ from typing import Any
 from sqlalchemy import Connection
 
 from brightline.core.actor import Actor, local_operator
-from brightline.core.audit_chain import ChainBreak, ChainRecord
-from brightline.core.audit_chain import verify as verify_chain
+from brightline.core.audit_chain import (
+    GENESIS,
+    ChainBreak,
+    ChainRecord,
+    checkpoint_mac,
+    key_id,
+)
+from brightline.core.audit_chain import check as check_chain
+from brightline.errors import ConflictError, CryptoError, InputError, UsageError
 from brightline.services.store import Store
 from brightline.services.store import audit as store_audit
 
@@ -55,6 +63,10 @@ def who(actor: Actor | None) -> Actor:
 class Verification:
     records: int
     broken: ChainBreak | None
+    #: Whether the records are signed with the audit key (None: an empty chain).
+    keyed: bool | None = None
+    #: The checkpoint checked against, when one was.
+    checkpoint: Mapping[str, Any] | None = None
 
     @property
     def intact(self) -> bool:
@@ -64,7 +76,15 @@ class Verification:
         broken = None
         if self.broken is not None:
             broken = {"seq": self.broken.seq, "reason": self.broken.reason}
-        return {"intact": self.intact, "records": self.records, "broken": broken}
+        out: dict[str, object] = {
+            "intact": self.intact,
+            "records": self.records,
+            "broken": broken,
+            "keyed": self.keyed,
+        }
+        if self.checkpoint is not None:
+            out["checkpoint"] = {k: self.checkpoint[k] for k in ("seq", "digest", "made_at")}
+        return out
 
 
 def record_dict(rec: ChainRecord) -> dict[str, object]:
@@ -83,6 +103,11 @@ def record_dict(rec: ChainRecord) -> dict[str, object]:
 
 def verify(store: Store) -> Verification:
     """Walk the whole chain (paged, in bounded memory) and report the first break."""
+    with store.connect() as conn:
+        return _verify(conn)
+
+
+def _verify(conn: Connection) -> Verification:
     counted = 0
 
     def counting(it: Iterator[ChainRecord]) -> Iterator[ChainRecord]:
@@ -91,10 +116,93 @@ def verify(store: Store) -> Verification:
             counted += 1
             yield rec
 
+    head = store_audit.head(conn)
+    found = check_chain(counting(store_audit.records(conn)), head, store_audit.key_of(conn))
+    return Verification(counted, found.broken, found.keyed)
+
+
+def rekey(store: Store, actor: Actor | None = None) -> Verification:
+    """Sign an unkeyed chain (written before the audit key) with the key: every
+    digest is recomputed, once the chain is checked intact as it stands. A chain that
+    is keyed already is left as it is."""
+    with store.begin() as conn:
+        key = store_audit.key_of(conn)
+        if key is None:
+            raise UsageError("no audit key for this database (BRIGHTLINE_AUDIT_KEY or audit.key)")
+        before = _verify(conn)
+        if before.broken is not None:
+            raise ConflictError(
+                f"the audit chain is broken at {before.broken}; it is not rekeyed (a "
+                "rekey would hide the break)"
+            )
+        if before.keyed is not False:
+            return before
+        count = store_audit.rewrite(conn, store_audit.records(conn), key)
+        record(conn, who(actor), "audit.rekey", "", {"records": count, "key": key_id(key)})
+        return _verify(conn)
+
+
+#: The ``format`` of a checkpoint file.
+CHECKPOINT_FORMAT = "brightline-audit-checkpoint/1"
+
+
+def checkpoint(store: Store) -> dict[str, Any]:
+    """A signed statement of the chain's head as it is now (seq, digest, time), to be
+    kept outside the database: ``verify_against`` later proves the chain still holds
+    that record unchanged, which catches a chain cut back with its head reset."""
     with store.connect() as conn:
-        head = store_audit.head(conn)
-        broken = verify_chain(counting(store_audit.records(conn)), head)
-    return Verification(counted, broken)
+        key = store_audit.key_of(conn)
+        if key is None:
+            raise UsageError("no audit key for this database (BRIGHTLINE_AUDIT_KEY or audit.key)")
+        found = _verify(conn)
+        if found.broken is not None:
+            raise ConflictError(f"the audit chain is broken at {found.broken}; no checkpoint made")
+        head = store_audit.head(conn) or (0, GENESIS)
+    fields: dict[str, Any] = {
+        "format": CHECKPOINT_FORMAT,
+        "seq": head[0],
+        "digest": head[1],
+        "records": found.records,
+        "keyed": bool(found.keyed),
+        "key": key_id(key),
+        "made_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    return {**fields, "mac": checkpoint_mac(key, fields)}
+
+
+def verify_against(store: Store, saved: Mapping[str, Any]) -> Verification:
+    """Verify the chain and that it still holds the checkpoint's record unchanged.
+    Raises CryptoError when the checkpoint is not one signed with this audit key."""
+    with store.connect() as conn:
+        key = store_audit.key_of(conn)
+        _check_checkpoint(saved, key)
+        found = _verify(conn)
+        seq, digest = int(saved["seq"]), str(saved["digest"])
+        kept = store_audit.record_at(conn, seq) if seq > 0 else None
+    broken = found.broken
+    when = saved.get("made_at", "?")
+    if broken is None and seq > 0 and kept is None:
+        reason = f"missing: the chain was cut back below the checkpoint of {when}"
+        broken = ChainBreak(seq, reason)
+    elif broken is None and kept is not None and kept.digest != digest:
+        reason = f"differs from the checkpoint of {when}: the chain was rewritten"
+        broken = ChainBreak(seq, reason)
+    return Verification(found.records, broken, found.keyed, dict(saved))
+
+
+def _check_checkpoint(saved: Mapping[str, Any], key: bytes | None) -> None:
+    if not isinstance(saved, Mapping) or saved.get("format") != CHECKPOINT_FORMAT:
+        raise InputError("that is not a Brightline audit checkpoint")
+    if key is None:
+        raise CryptoError("no audit key to check the checkpoint with")
+    fields = {k: v for k, v in saved.items() if k != "mac"}
+    if not hmac.compare_digest(str(saved.get("mac", "")), checkpoint_mac(key, fields)):
+        raise CryptoError(
+            "the checkpoint's signature does not match this audit key: it was changed, "
+            "or made with another key"
+        )
+    if not isinstance(saved.get("seq"), int) or not isinstance(saved.get("digest"), str):
+        raise InputError("the checkpoint has no seq and digest")
 
 
 def records(

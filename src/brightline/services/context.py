@@ -8,6 +8,7 @@ listener on confirmed review items), explicitly, never by importing a module.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,9 +16,11 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from brightline.services import reports, video_matching
+from brightline.services.keys_at_rest import audit_key_from_settings
 from brightline.services.matching import Matcher
 from brightline.services.review.env import ReviewEnv
 from brightline.services.store import Store
+from brightline.services.store import audit as store_audit
 from brightline.settings import Settings
 
 
@@ -59,6 +62,8 @@ def index_dir_for(settings: Settings) -> Path:
 def open_services(settings: Settings) -> Services:
     store = Store(settings.db_url)
     store.migrate()
+    # The audit key stays outside the database; read (or made) when first needed.
+    store_audit.use_key(store.url, functools.cache(lambda: audit_key_from_settings(settings)))
     return Services(settings, store)
 
 

@@ -1,8 +1,9 @@
-"""The master keyring for encryption at rest, from settings.
+"""The master keyring for encryption at rest, and the audit chain's key, from settings.
 
 ``BRIGHTLINE_MASTER_KEY`` when set; otherwise a key file in the home folder, made
 (mode 0600, never overwritten) on first use. Older keys (``old_master_keys``) are
-loaded for unwrapping only.
+loaded for unwrapping only. The audit key (``BRIGHTLINE_AUDIT_KEY``, else
+``audit.key`` in the home folder) is kept the same way, and apart from the database.
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ def keyring_from_settings(settings: Settings) -> Keyring:
     if settings.master_key is not None:
         return Keyring(MasterKey.from_text(settings.master_key.get_secret_value()), older)
     return Keyring(_key_file(settings.master_key_file), older)
+
+
+def audit_key_from_settings(settings: Settings) -> bytes:
+    """The key under which audit records are signed (HMAC)."""
+    if settings.audit_key is not None:
+        return MasterKey.from_text(settings.audit_key.get_secret_value()).key
+    return _key_file(settings.audit_key_file).key
 
 
 def _key_file(path: Path) -> MasterKey:

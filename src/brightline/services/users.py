@@ -5,7 +5,8 @@ sees escalations, quality figures and exposure counters and manages queues;
 ``admin`` manages users and settings (no media); ``auditor`` reads the audit log (no
 media). Sessions are opaque random tokens kept only as SHA-256 digests; a session
 ends after ``session_idle_s`` without use or ``session_lifetime_s`` after sign-in.
-Every sign-in (and each refusal) and every change to a user is in the audit chain.
+Every sign-in, every refusal whose password was checked, each lock-out and each
+address's throttled window, and every change to a user is in the audit chain.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import Row
 
 from brightline.core.actor import Actor
-from brightline.errors import AuthError, InputError, NotFoundError, UsageError
+from brightline.errors import AuthError, InputError, NotFoundError, ThrottledError, UsageError
 from brightline.services import audit
+from brightline.services.login_guard import LoginGuard, default_guard
 from brightline.services.store import Store
 from brightline.services.store import users as store_users
 from brightline.settings import Settings
@@ -175,46 +177,80 @@ def reset_password(store: Store, actor: Actor, name: str, password: str) -> User
         return user
 
 
-def login(store: Store, settings: Settings, name: str, password: str) -> tuple[str, Session]:
-    """Check a password and open a session: ``(token, session)``. Raises AuthError
-    (the same message for an unknown user and a wrong password)."""
-    now = datetime.now(UTC)
-    with store.begin() as conn:
-        row = store_users.user_by_name(conn, name.strip())
-        refused: str | None = "wrong user name or password"
-        if row is None:
-            _verify(_dummy(), password)
-            audit.record(conn, _anonymous(name), "auth.login_failed", "", {"reason": "unknown"})
-        else:
-            refused = _refusal(conn, settings, row, password, now)
-        if refused is None:
-            assert row is not None  # the session starts now, after the slow hash check
-            return _open_session(conn, settings, row, datetime.now(UTC))
-    raise AuthError(refused or "sign-in refused")
+def login(
+    store: Store,
+    settings: Settings,
+    name: str,
+    password: str,
+    *,
+    address: str = "",
+    guard: LoginGuard | None = None,
+) -> tuple[str, Session]:
+    """Check a password and open a session: ``(token, session)``.
 
-
-def _refusal(
-    conn: Any, settings: Settings, row: Row[Any], password: str, now: datetime
-) -> str | None:
-    user = _to_user(row)
-    target = f"user:{user.id}"
-    if user.locked_until is not None and user.locked_until > now:
-        audit.record(conn, user.actor, "auth.login_failed", target, {"reason": "locked"})
-        return "this account is locked after repeated failed sign-ins; try again later"
-    if not _verify(row.password_hash, password):
-        failures = int(row.failed_logins) + 1
-        locked = failures >= settings.login_max_failures
-        until = now + timedelta(seconds=settings.login_lockout_s) if locked else None
-        store_users.update_user(
-            conn, user.id, failed_logins=0 if locked else failures, locked_until=until
+    In order: the client address's throttle (ThrottledError, before any work), a
+    slot in the password pool, the attempt counted on the account in one atomic
+    UPDATE (so parallel guesses get no more than ``login_max_failures`` checked),
+    then one argon2 check, against a dummy hash when the name is unknown or the
+    account is locked: those answer exactly like a wrong password (AuthError, the
+    same message), after the same work. Only checked failures, the lock-out and the
+    first throttled attempt of a window are audited, not every attempt past a limit.
+    """
+    guard = guard or default_guard(settings)
+    name = name.strip()
+    refusal = guard.throttle.take(address)
+    if refusal is not None:
+        _throttled(store, settings, name, address, refusal.first)
+        raise ThrottledError(
+            "too many sign-in attempts from this address; try again later", refusal.retry_after
         )
-        details = {"reason": "password", "locked": locked}
-        audit.record(conn, user.actor, "auth.login_failed", target, details)
-        return "wrong user name or password"
-    if user.disabled:
-        audit.record(conn, user.actor, "auth.login_failed", target, {"reason": "disabled"})
-        return "this account is disabled"
-    return None
+    dummy = _dummy()
+    with guard.pool.slot():
+        now = datetime.now(UTC)
+        until = now + timedelta(seconds=settings.login_lockout_s)
+        with store.begin() as conn:
+            row = store_users.count_attempt(conn, name, now, settings.login_max_failures, until)
+        attempt = 0 if row is None else int(row.failed_logins)
+        checked = row is not None and attempt <= settings.login_max_failures
+        matched = _verify(row.password_hash if row is not None and checked else dummy, password)
+    if row is not None and checked and matched:
+        guard.throttle.give_back(address)
+        with store.begin() as conn:
+            if not row.disabled:
+                return _open_session(conn, settings, row, datetime.now(UTC))
+            store_users.update_user(conn, row.id, failed_logins=0, locked_until=None)
+            details = {"reason": "disabled", "address": address}
+            audit.record(conn, _to_user(row).actor, "auth.login_failed", f"user:{row.id}", details)
+        raise AuthError("this account is disabled")
+    if row is None or checked:
+        with store.begin() as conn:
+            _failed(conn, settings, name, row, attempt, address)
+    raise AuthError(WRONG_PASSWORD)
+
+
+#: The one answer to an unknown name, a wrong password and a locked account.
+WRONG_PASSWORD = "wrong user name or password"
+
+
+def _failed(
+    conn: Any, settings: Settings, name: str, row: Row[Any] | None, attempt: int, address: str
+) -> None:
+    if row is None:
+        unknown = {"reason": "unknown", "address": address}
+        audit.record(conn, _anonymous(name), "auth.login_failed", "", unknown)
+        return
+    locked = attempt >= settings.login_max_failures
+    details = {"reason": "password", "locked": locked, "address": address}
+    audit.record(conn, _to_user(row).actor, "auth.login_failed", f"user:{row.id}", details)
+
+
+def _throttled(store: Store, settings: Settings, name: str, address: str, first: bool) -> None:
+    """One audit record per address and window, not one per refused attempt."""
+    if not first:
+        return
+    details = {"address": address, "window_s": settings.login_address_window_s}
+    with store.begin() as conn:
+        audit.record(conn, _anonymous(name), "auth.throttled", f"address:{address}", details)
 
 
 def _open_session(

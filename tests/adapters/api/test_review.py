@@ -128,10 +128,11 @@ def test_wrong_passwords_lock_the_account(
                 "/v1/auth/login", json={"username": "lockme", "password": "nope-nope-nope"}
             )
             assert_error(resp, 401, "unauthenticated")
+        # Locked: the right password answers like a wrong one (names cannot be probed).
         resp = c.post("/v1/auth/login", json={"username": "lockme", "password": PASSWORD})
-        assert "locked" in assert_error(resp, 401, "unauthenticated")["message"]
+        assert assert_error(resp, 401, "unauthenticated")["message"] == users.WRONG_PASSWORD
         unknown = c.post("/v1/auth/login", json={"username": "nobody", "password": PASSWORD})
-        assert_error(unknown, 401, "unauthenticated")
+        assert assert_error(unknown, 401, "unauthenticated")["message"] == users.WRONG_PASSWORD
 
 
 def test_a_match_on_a_review_list_becomes_an_item_and_two_analysts_confirm_it(
@@ -381,6 +382,24 @@ def test_quality_checks_give_seniors_agreement_rates(server: Any, as_user: Any) 
     counters = carol.get("/v1/review/exposure").json()
     assert {"user", "day", "items", "reveals", "minutes"} <= set(counters[0])
     assert as_user("alice").get("/v1/review/quality").status_code == 403
+
+
+def test_undo_after_a_disagreement_or_under_another_holder_is_409(
+    server: Any, as_user: Any, assert_error: Any
+) -> None:
+    alice, bob = as_user("alice"), as_user("bob")
+    held = _intake(server, 1151)
+    _grade(alice, held, "A1")
+    assert bob.post(f"/v1/review/items/{held}/claim").status_code == 200
+    taken = alice.post(f"/v1/review/items/{held}/undo")
+    assert "holds" in assert_error(taken, 409, "conflict")["message"]
+    assert bob.get(f"/v1/review/items/{held}").json()["claimed_by_me"] is True
+    resp = bob.post(f"/v1/review/items/{held}/decisions", json={"decision": "B1"})
+    assert resp.json()["state"] == "escalated"
+    for reviewer in (alice, bob):
+        again = reviewer.post(f"/v1/review/items/{held}/undo")
+        assert "seniors" in assert_error(again, 409, "conflict")["message"]
+    assert as_user("carol").get(f"/v1/review/items/{held}").json()["state"] == "escalated"
 
 
 def test_undo_within_the_window_and_next_item(server: Any, as_user: Any, assert_error: Any) -> None:

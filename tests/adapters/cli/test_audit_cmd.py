@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from brightline.adapters.cli.main import app
 from brightline.services.store import Store
-from brightline.services.store.tables import audit_log
+from brightline.services.store.tables import audit_head, audit_log
 from brightline.settings import normalize_database_url
 
 runner = CliRunner()
@@ -100,3 +100,29 @@ def test_import_help_documents_the_csv_columns(env: Path) -> None:
     assert code == 0
     for column in ("signal_type", "value", "category", "source_id", "note"):
         assert column in out
+
+
+def test_checkpoint_then_verify_against_it(env: Path) -> None:
+    for name in ("a", "b", "c", "d"):
+        assert run("list", "create", name)[0] == 0
+    saved = env / "checkpoint.json"
+    code, out = run("audit", "checkpoint", "-o", str(saved))
+    assert code == 0 and "record 4" in out
+    made = json.loads(saved.read_text())
+    assert {"seq", "digest", "made_at", "mac"} <= set(made) and made["keyed"] is True
+    code, out = run("audit", "verify", "--against", str(saved))
+    assert code == 0 and "holds the checkpoint" in out and "signed with the audit key" in out
+    # Cut back to record 2 with the head reset: the chain alone still verifies.
+    s = store()
+    with s.begin() as conn:
+        kept = conn.execute(select(audit_log).where(audit_log.c.seq == 2)).one()
+        conn.execute(delete(audit_log).where(audit_log.c.seq > 2))
+        conn.execute(update(audit_head).values(seq=2, digest=kept.digest))
+    s.dispose()
+    assert run("audit", "verify")[0] == 0
+    code, out = run("audit", "verify", "--against", str(saved), "--json")
+    assert code == 1 and json.loads(out)["broken"]["seq"] == 4
+    # A checkpoint that was changed is not one to trust: the check cannot run.
+    saved.write_text(json.dumps({**made, "seq": 2}))
+    assert run("audit", "verify", "--against", str(saved))[0] == 2
+    assert run("audit", "verify", "--against", str(env / "missing.json"))[0] == 2

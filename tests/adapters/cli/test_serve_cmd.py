@@ -75,3 +75,71 @@ def test_settings_report_the_running_port_and_workers(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def _children(pid: int) -> set[int]:
+    """Live (not zombie) processes whose parent is ``pid``, read from /proc."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            state, ppid = entry.joinpath("stat").read_text().rsplit(")", 1)[1].split()[:2]
+        except (OSError, ValueError):
+            continue
+        if int(ppid) == pid and state != "Z":
+            found.add(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_die_with_a_killed_supervisor(tmp_path: Path) -> None:
+    """kill -9 of ``serve --workers 2``'s parent leaves no worker serving (each would
+    hold the port and run the report outbox under PID 1), and the port is free again."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(SRC), "BRIGHTLINE_HOME": str(tmp_path / "home")}
+    env.update(BRIGHTLINE_LOG_LEVEL="warning", BRIGHTLINE_REPORTS_WORKER="true")
+    env.pop("BRIGHTLINE_DATABASE_URL", None)
+    server = subprocess.Popen(
+        [*CLI, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 90
+        while len(workers) < 2:
+            assert server.poll() is None, "the server stopped"
+            assert time.monotonic() < deadline, "the workers did not start"
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=2).is_success:
+                    workers = _children(server.pid)
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        server.kill()  # SIGKILL: the supervisor cannot stop anything itself
+        server.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while any(_alive(w) for w in workers):
+            assert time.monotonic() < deadline, "workers outlived their supervisor"
+            time.sleep(0.1)
+        check_port_free("127.0.0.1", port)
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=2)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(timeout=30)
+        for pid in workers:
+            if _alive(pid):
+                os.kill(pid, 9)

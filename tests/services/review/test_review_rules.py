@@ -85,6 +85,42 @@ def test_undo_only_inside_the_window(env: ReviewEnv, people: dict[str, Actor]) -
         decide.undo(env, people["bo"], item_id)
 
 
+def test_undo_after_a_disagreement_leaves_it_with_the_seniors(
+    env: ReviewEnv, people: dict[str, Actor]
+) -> None:
+    item_id = _item(env)
+    _grade(env, people["al"], item_id, "A1")
+    assert _grade(env, people["bo"], item_id, "B1")["state"] == "escalated"
+    with pytest.raises(ConflictError, match="seniors"):
+        decide.undo(env, people["bo"], item_id)
+    with pytest.raises(ConflictError, match="seniors"):
+        decide.undo(env, people["al"], item_id)
+    view = items.get_item(env, people["se"], item_id)
+    assert view["state"] == "escalated" and view["claimed_by"] is None
+    # Redeciding alone is impossible: the disagreement stands for a senior.
+    with pytest.raises((ConflictError, ForbiddenError)):
+        items.claim(env, people["bo"], item_id)
+
+
+def test_undo_never_takes_the_item_from_its_holder(
+    env: ReviewEnv, people: dict[str, Actor]
+) -> None:
+    item_id = _item(env)
+    _grade(env, people["al"], item_id, "A1")
+    items.claim(env, people["bo"], item_id)
+    with pytest.raises(ConflictError, match="holds"):
+        decide.undo(env, people["al"], item_id)
+    assert items.get_item(env, people["bo"], item_id)["claimed_by_me"] is True
+    # Once another has graded it, the first decision is no longer the analyst's alone.
+    create_queue(env, people["se"], "three-undo", "uk", 3)
+    third = _item(env, 2, queue="three-undo")
+    _grade(env, people["al"], third, "A")
+    _grade(env, people["bo"], third, "A")
+    with pytest.raises(ConflictError, match="since"):
+        decide.undo(env, people["al"], third)
+    assert decide.undo(env, people["bo"], third)["claimed_by_me"] is True
+
+
 def test_an_expired_claim_frees_the_item(env: ReviewEnv, people: dict[str, Actor]) -> None:
     brief = ReviewEnv(env.store, env.settings.model_copy(update={"review_claim_s": -1.0}))
     item_id = _item(env)

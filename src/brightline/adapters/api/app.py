@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from brightline import __version__
-from brightline.adapters.api import errors
+from brightline.adapters.api import docs, errors
 from brightline.adapters.api.middleware import RequestContext
 from brightline.adapters.api.routes import (
     actions,
@@ -24,6 +25,8 @@ from brightline.adapters.api.routes import audit as audit_routes
 from brightline.adapters.api.routes import auth as auth_routes
 from brightline.adapters.api.routes import review as review_routes
 from brightline.adapters.api.runtime import Runtime
+from brightline.adapters.api.uploads import body_limits
+from brightline.services.children import die_with_parent
 from brightline.services.context import open_services
 from brightline.settings import Settings
 
@@ -56,7 +59,10 @@ def create_app(settings: Settings) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's load Swagger UI and ReDoc from a CDN: ours do not
+        redoc_url=None,
     )
+    docs.install(app, app.title)
     for module in (health, scanning, curation, actions, keys, compat_hma, reports):
         app.include_router(module.router)
     app.include_router(audit_routes.router)
@@ -68,14 +74,18 @@ def create_app(settings: Settings) -> FastAPI:
     from brightline.adapters import web
 
     web.install(app)
-    app.add_middleware(
-        RequestContext,
-        upload_limit=settings.max_upload_bytes,
-        import_limit=settings.max_import_bytes,
-    )
+    limits = body_limits(app.routes, settings.max_upload_bytes, settings.max_import_bytes)
+    app.add_middleware(RequestContext, json_limit=settings.max_json_bytes, route_limits=limits)
     return app
 
 
 def app_from_environment() -> FastAPI:
-    """Entry point of each server worker process: settings come from the environment."""
+    """Entry point of each server worker process: settings come from the environment.
+
+    A worker started by ``serve --workers N``'s supervisor ends with it: killed
+    (``kill -9``, the OOM killer), the supervisor cannot stop its workers, which would
+    go on serving (and sending reports) under PID 1, holding the port."""
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.pid is not None:
+        die_with_parent(parent.pid)
     return create_app(Settings())

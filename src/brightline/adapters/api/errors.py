@@ -30,6 +30,7 @@ _BY_CLASS: list[tuple[type[errors.BrightlineError], int]] = [
     (errors.NotFoundError, 404),
     (errors.ConflictError, 409),
     (errors.TooLargeError, 413),
+    (errors.ThrottledError, 429),
     (errors.InputError, 422),
     (errors.UsageError, 400),
     (errors.BrightlineError, 400),
@@ -45,6 +46,7 @@ _BY_STATUS = {
     413: "too_large",
     415: "unsupported_media_type",
     422: "invalid_request",
+    429: "throttled",
     503: "not_ready",
 }
 
@@ -90,6 +92,8 @@ async def _brightline_error(request: Request, exc: Exception) -> JSONResponse:
     status, _ = classify(exc)
     body = errors.error_dict(exc)
     headers = {"WWW-Authenticate": 'Bearer realm="brightline"'} if status == 401 else None
+    if isinstance(exc, errors.ThrottledError):
+        headers = {"Retry-After": str(exc.retry_after)}
     return error_response(_request_id(request), status, body["code"], body["message"], headers)
 
 

@@ -1,5 +1,10 @@
 """Per-request plumbing as plain ASGI (cheap): a request id, a body size limit,
-and one structured access-log line per request."""
+and one structured access-log line per request.
+
+Body limits are per route: routes that take a file (and the few JSON routes whose
+bodies carry hash values) keep the upload or import limit; every other route, sign-in
+included, takes at most ``max_json_bytes``, so nobody can make a worker buffer a
+hundred megabytes of JSON (``body_limits`` reads which is which from the routes)."""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ import logging
 import re
 import secrets
 import time
+from collections.abc import Sequence
+from re import Pattern
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,10 +41,16 @@ class RequestContext:
     refuses bodies over the limit: at once when ``Content-Length`` says so, else as
     soon as the streamed body passes it."""
 
-    def __init__(self, app: ASGIApp, *, upload_limit: int, import_limit: int):
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        json_limit: int,
+        route_limits: Sequence[tuple[Pattern[str], int]] = (),
+    ):
         self.app = app
-        self.upload_limit = upload_limit
-        self.import_limit = import_limit
+        self.json_limit = json_limit
+        self.route_limits = list(route_limits)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -77,7 +90,10 @@ class RequestContext:
             request_id_var.reset(token)
 
     def _limit(self, path: str) -> int:
-        return self.import_limit if path.endswith("/import") else self.upload_limit
+        for pattern, limit in self.route_limits:
+            if pattern.match(path):
+                return limit
+        return self.json_limit
 
 
 def _too_large(limit: int) -> str:

@@ -16,17 +16,22 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
+import anyio
+import anyio.to_thread
 from starlette.concurrency import run_in_threadpool
 
 from brightline.adapters.api.errors import ApiError
 from brightline.core.models import ScanResult
 from brightline.core.sources import ContentItem
 from brightline.core.sources.upload import UploadBody
+from brightline.errors import ThrottledError
+from brightline.services import users
 from brightline.services.auth import KeyChecker
 from brightline.services.budget import MemoryBudget
 from brightline.services.context import Services, index_dir_for, open_services
 from brightline.services.fetch import FetchGuard
 from brightline.services.hashing import HashOptions, decode_cost, item_decode_cost
+from brightline.services.login_guard import LoginGuard
 from brightline.services.matching import Matcher
 from brightline.services.pipeline.hashing import hash_item
 from brightline.services.reports import Reporting
@@ -36,6 +41,8 @@ from brightline.settings import Settings
 log = logging.getLogger("brightline.api")
 #: ``run_light`` calls slower than this on average go to the thread pool.
 LIGHT_CALL_S = 0.001
+#: Sign-ins that may wait for a password check; more are refused at once (429).
+SIGN_IN_QUEUE = 100
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -64,6 +71,8 @@ class Runtime:
         self._threads: list[threading.Thread] = []
         self._reporting: Reporting | None = None
         self.report_kick = threading.Event()  # wakes the report outbox after a send
+        self.login_guard = LoginGuard(settings)
+        self._sign_in_threads = anyio.CapacityLimiter(max(1, settings.login_hash_threads))
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -136,6 +145,23 @@ class Runtime:
             finally:
                 self._refreshing.release()
         return await run_in_threadpool(functools.partial(self._timed, fn, *args, **kwargs))
+
+    async def sign_in(self, name: str, password: str, address: str) -> tuple[str, users.Session]:
+        """``users.login`` on threads of its own, as many as the password pool has
+        slots: sign-ins waiting their turn wait here, never holding the threads other
+        routes need, and past ``SIGN_IN_QUEUE`` of them the next is refused."""
+        if self._sign_in_threads.statistics().tasks_waiting >= SIGN_IN_QUEUE:
+            raise ThrottledError("too many sign-ins at once; try again in a moment", 1.0)
+        call = functools.partial(
+            users.login,
+            self.services.store,
+            self.settings,
+            name,
+            password,
+            address=address,
+            guard=self.login_guard,
+        )
+        return await anyio.to_thread.run_sync(call, limiter=self._sign_in_threads)
 
     def _timed(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         started = time.perf_counter()

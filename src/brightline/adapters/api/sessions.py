@@ -33,6 +33,12 @@ def session_token(request: Request) -> tuple[str | None, bool]:
     return request.cookies.get(COOKIE), True
 
 
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (behind a proxy, uvicorn's
+    ``--forwarded-allow-ips`` decides whether that is the forwarded one)."""
+    return request.client.host if request.client else ""
+
+
 async def check_csrf(request: Request, session: Session) -> None:
     presented = request.headers.get(CSRF_HEADER)
     if presented is None and request.headers.get("content-type", "").startswith(

@@ -5,13 +5,16 @@ Size limits are enforced as the body streams in (``middleware.RequestContext``).
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, BinaryIO, cast
 
+import fastapi.routing
 from fastapi import Request
 from starlette.datastructures import UploadFile
+from starlette.routing import compile_path
 
 from brightline.adapters.api.errors import ApiError
 from brightline.core.sources.upload import UploadBody
@@ -31,6 +34,34 @@ def _file_body(batch: bool) -> dict[str, Any]:
     if not batch:
         content["application/octet-stream"] = {"schema": part}
     return {"requestBody": {"required": True, "content": content}}
+
+
+#: ``openapi_extra`` of a JSON route whose body may be large (hash values: a long
+#: video's vPDQ is about a megabyte): it keeps the upload limit, not the JSON one.
+LARGE_JSON: dict[str, Any] = {"x-large-body": True}
+_FILE_TYPES = ("multipart/form-data", "application/octet-stream")
+
+
+def body_limits(routes: list[Any], upload: int, imports: int) -> list[tuple[re.Pattern[str], int]]:
+    """``(path pattern, limit)`` of the routes that take files or large JSON (read from
+    their ``openapi_extra``); every other route gets the small JSON limit."""
+    out = []
+    for path, route in _flat_routes(routes):
+        extra = getattr(route, "openapi_extra", None) or {}
+        content = extra.get("requestBody", {}).get("content", {})
+        if extra.get("x-large-body") or any(t in content for t in _FILE_TYPES):
+            limit = imports if path.endswith("/import") else upload
+            out.append((compile_path(path)[0], limit))
+    return out
+
+
+def _flat_routes(routes: list[Any]) -> list[tuple[str, Any]]:
+    """``(full path, route)`` of every route, included routers opened up (newer
+    FastAPI keeps them nested; older ones copy each route with its full path)."""
+    iterate = getattr(fastapi.routing, "iter_route_contexts", None)
+    if iterate is None:  # pragma: no cover - FastAPI before nested included routers
+        return [(r.path, r) for r in routes if hasattr(r, "path")]
+    return [(c.path, c.original_route) for c in iterate(routes) if c.path]
 
 
 #: ``openapi_extra`` for routes taking one file (multipart or raw body).

@@ -19,12 +19,13 @@ from brightline.adapters.api.sessions import (
     SAFE_METHODS,
     check_csrf,
     clear_cookie,
+    client_address,
     session_token,
     set_cookie,
 )
-from brightline.adapters.api.uploads import read_upload
+from brightline.adapters.api.uploads import ONE_FILE, read_upload
 from brightline.core.categories import SCHEMES
-from brightline.errors import AuthError, BrightlineError
+from brightline.errors import AuthError, BrightlineError, ThrottledError
 from brightline.services import audit_export, users
 from brightline.services.review import decide, exposure, intake, items, quality
 from brightline.services.review.env import create_queue, list_queues
@@ -114,17 +115,18 @@ async def login_submit(
     expected = request.cookies.get(LOGIN_CSRF, "")
     if not expected or not secrets.compare_digest(expected, csrf_token):
         return RedirectResponse("/ui/login?failed=form", 303)
-    svc = runtime.services
     try:
-        token, session = await run_in_threadpool(
-            users.login, svc.store, svc.settings, username, password
+        token, session = await runtime.sign_in(username, password, client_address(request))
+    except (AuthError, ThrottledError) as exc:
+        status = 429 if isinstance(exc, ThrottledError) else 401
+        page = render(
+            request, "login.html", None, status, login_csrf=expected, expired=False, failed=str(exc)
         )
-    except AuthError as exc:
-        return render(
-            request, "login.html", None, 401, login_csrf=expected, expired=False, failed=str(exc)
-        )
+        if isinstance(exc, ThrottledError):
+            page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     response = RedirectResponse(home_for(session), 303)
-    set_cookie(request, response, token, int(svc.settings.session_lifetime_s))
+    set_cookie(request, response, token, int(runtime.settings.session_lifetime_s))
     response.delete_cookie(LOGIN_CSRF, path="/ui/login")
     return response
 
@@ -240,7 +242,7 @@ async def queues_create(
     return RedirectResponse("/ui/queues", 303)
 
 
-@router.post("/queues/seed")
+@router.post("/queues/seed", openapi_extra=ONE_FILE)
 async def queues_seed(request: Request, runtime: RuntimeDep) -> Response:
     session = await page_session(request, runtime, UserRole.SENIOR)
     name, data, fields = await read_upload(request, ("known_answer", "queue", "csrf_token"))

@@ -1,6 +1,8 @@
-"""Response headers for the pages and the media: a strict Content-Security-Policy
-(no inline script, nothing from elsewhere), no framing, no referrer, no sniffing, and
-``no-store`` so nothing a reviewer saw stays in a browser cache."""
+"""Response headers for the pages, the media and the API: a strict Content-Security-
+Policy on pages (no inline script, nothing from elsewhere), no framing, no referrer, no
+sniffing, and ``no-store`` on pages and on every API answer (reports carry reported
+users' e-mails and IP addresses, the audit log names people, a new key is shown once),
+so nothing a reviewer or a tool saw stays in a browser or proxy cache."""
 
 from __future__ import annotations
 
@@ -17,6 +19,10 @@ _ALWAYS = [
 ]
 
 
+#: Every JSON route but health (``/v1/reports``, ``/v1/audit``, ``/v1/review``, …).
+_PRIVATE = ("/v1/", "/compat/")
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -27,7 +33,7 @@ class SecurityHeaders:
             return
         path: str = scope["path"]
         page = path.startswith("/ui")
-        private = page or path.startswith(("/v1/review", "/v1/auth", "/v1/users"))
+        private = page or path.startswith(_PRIVATE)
 
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -93,20 +93,21 @@ def _check_holder(row: Row[Any], actor: Actor, now: datetime) -> None:
 
 
 def undo(env: ReviewEnv, actor: Actor, item_id: int) -> dict[str, Any]:
-    """Take back your decision within ``review_undo_s``, while the item is undecided;
-    you hold the item again."""
+    """Take back your decision within ``review_undo_s``, while the item is still
+    yours: not settled, not escalated (a disagreement stays for the seniors), nobody
+    else holding it and nobody else's decision since. You hold the item again."""
     require_reviewer(actor)
     now = datetime.now(UTC)
     with env.store.begin() as conn:
         row = store_review.get_item(conn, item_id, lock=True)
-        mine = [d for d in store_review.decisions_of(conn, item_id) if d.user_id == user_id(actor)]
+        decisions = store_review.decisions_of(conn, item_id)
+        mine = [d for d in decisions if d.user_id == user_id(actor)]
         if not mine:
             raise ConflictError("you have not decided this item")
-        if row.state in FINAL:
-            raise ConflictError("the item is already decided; it cannot be undone")
-        if mine[0].at + timedelta(seconds=env.settings.review_undo_s) < now:
+        _check_undoable(row, decisions, mine[-1], actor, now)
+        if mine[-1].at + timedelta(seconds=env.settings.review_undo_s) < now:
             raise ConflictError("too late to undo that decision")
-        store_review.delete_decision(conn, mine[0].id)
+        store_review.delete_decision(conn, mine[-1].id)
         state, _ = _resolve(row, store_review.decisions_of(conn, item_id))
         until = now + timedelta(seconds=env.settings.review_claim_s)
         store_review.update_item(
@@ -117,10 +118,26 @@ def undo(env: ReviewEnv, actor: Actor, item_id: int) -> dict[str, Any]:
             claimed_name=actor.name,
             claim_until=until,
         )
-        if mine[0].decision != SKIP:
+        if mine[-1].decision != SKIP:
             exposure.add(conn, actor, now, items=-1)
-        audit.record(conn, actor, "review.undo", f"item:{item_id}", {"decision": mine[0].decision})
+        audit.record(conn, actor, "review.undo", f"item:{item_id}", {"decision": mine[-1].decision})
         return item_view(conn, store_review.get_item(conn, item_id), actor)
+
+
+def _check_undoable(
+    row: Row[Any], decisions: list[Row[Any]], mine: Row[Any], actor: Actor, now: datetime
+) -> None:
+    if row.state in FINAL:
+        raise ConflictError("the item is already decided; it cannot be undone")
+    if row.state == "escalated":
+        raise ConflictError(
+            "the item went to the seniors after a disagreement; it cannot be undone"
+        )
+    held = row.claimed_by is not None and row.claim_until is not None and row.claim_until > now
+    if held and int(row.claimed_by) != user_id(actor):
+        raise ConflictError("another reviewer holds the item now; it cannot be undone")
+    if any(d.id > mine.id and d.user_id != user_id(actor) for d in decisions):
+        raise ConflictError("another reviewer has graded the item since; it cannot be undone")
 
 
 def _resolve(row: Row[Any], decs: list[Row[Any]]) -> tuple[str, str | None]:

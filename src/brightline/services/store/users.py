@@ -18,6 +18,8 @@ from sqlalchemy import (
     Row,
     String,
     Table,
+    and_,
+    case,
     insert,
     select,
     update,
@@ -93,6 +95,28 @@ def all_users(conn: Connection) -> list[Row[Any]]:
 
 def update_user(conn: Connection, user_id: int, **values: Any) -> None:
     conn.execute(update(users).where(users.c.id == user_id).values(**values))
+
+
+def count_attempt(
+    conn: Connection, name: str, now: datetime, max_failures: int, lock_until: datetime
+) -> Row[Any] | None:
+    """Count a sign-in attempt on ``name`` before its password is checked, in one
+    atomic UPDATE (the row lock orders parallel attempts), and return the user row
+    as it is now: ``failed_logins`` is this attempt's number in the run. The attempt
+    that reaches ``max_failures`` also locks the account until ``lock_until`` (a
+    success then unlocks it); a lock that has run out starts the count again.
+    None when there is no such user."""
+    locked = and_(users.c.locked_until.is_not(None), users.c.locked_until > now)
+    expired = and_(users.c.locked_until.is_not(None), users.c.locked_until <= now)
+    failures = case((expired, 1), else_=users.c.failed_logins + 1)
+    until = case((locked, users.c.locked_until), (failures >= max_failures, lock_until), else_=None)
+    query = (
+        update(users)
+        .where(users.c.name == name)
+        .values(failed_logins=failures, locked_until=until)
+        .returning(*users.c)
+    )
+    return conn.execute(query).one_or_none()
 
 
 def insert_session(

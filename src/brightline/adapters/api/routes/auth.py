@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
-from brightline.adapters.api.deps import ServicesDep
+from brightline.adapters.api.deps import RuntimeDep, ServicesDep
 from brightline.adapters.api.sessions import (
     AdminSession,
     SessionDep,
     clear_cookie,
+    client_address,
     set_cookie,
 )
 from brightline.services import users
@@ -38,14 +38,15 @@ class PasswordIn(BaseModel):
 
 @router.post("/auth/login")
 async def login(
-    body: LoginIn, request: Request, response: Response, svc: ServicesDep
+    body: LoginIn, request: Request, response: Response, runtime: RuntimeDep
 ) -> dict[str, object]:
     """Sign in: ``{"token", "expires_at"}`` (a bearer token for the JSON routes) and
-    the browser's session cookie (HttpOnly, SameSite=Strict, Secure over HTTPS)."""
-    token, session = await run_in_threadpool(
-        users.login, svc.store, svc.settings, body.username, body.password
-    )
-    set_cookie(request, response, token, int(svc.settings.session_lifetime_s))
+    the browser's session cookie (HttpOnly, SameSite=Strict, Secure over HTTPS).
+
+    An unknown name, a wrong password and a locked account get the same 401; too
+    many attempts from one address get 429 with ``Retry-After``."""
+    token, session = await runtime.sign_in(body.username, body.password, client_address(request))
+    set_cookie(request, response, token, int(runtime.settings.session_lifetime_s))
     return {
         "token": token,
         "expires_at": session.expires_at.isoformat(),

@@ -23,7 +23,7 @@ from brightline.adapters.api.deps import CuratorKey, RuntimeDep, ScannerKey, Ser
 from brightline.adapters.api.errors import ApiError
 from brightline.adapters.api.routes.scanning import fetch
 from brightline.adapters.api.runtime import Runtime
-from brightline.adapters.api.uploads import read_files
+from brightline.adapters.api.uploads import LARGE_JSON, read_files
 from brightline.core import signals
 from brightline.core.actor import Actor
 from brightline.core.models import HashList, Match, ScanResult
@@ -268,7 +268,7 @@ async def add_content(
     return await run_in_threadpool(_bank_signals, runtime, bank_name, hashes, actor(key))
 
 
-@router.post("/c/bank/{bank_name}/signal")
+@router.post("/c/bank/{bank_name}/signal", openapi_extra=LARGE_JSON)
 def add_signal(
     bank_name: BankName,
     runtime: RuntimeDep,

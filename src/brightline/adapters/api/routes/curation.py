@@ -19,7 +19,7 @@ from brightline.adapters.api.schemas import (
     ListOut,
     ListPatch,
 )
-from brightline.adapters.api.uploads import ONE_FILE, spooled_body
+from brightline.adapters.api.uploads import LARGE_JSON, ONE_FILE, spooled_body
 from brightline.core.models import Entry, HashList
 from brightline.services import curation, ingest, lists
 
@@ -109,7 +109,9 @@ def get_entries(
     return {"entries": [entry_out(e, name) for e in found], "next_after_id": next_after}
 
 
-@router.post("/lists/{name}/entries", response_model=EntryOut, status_code=201)
+@router.post(
+    "/lists/{name}/entries", response_model=EntryOut, status_code=201, openapi_extra=LARGE_JSON
+)
 def add_entry(name: str, body: EntryIn, svc: ServicesDep, key: CuratorKey) -> dict[str, object]:
     """Add one hash (or update it, if the list has it); matchable within seconds."""
     new = curation.NewEntry(**body.model_dump())

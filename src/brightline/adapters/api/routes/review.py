@@ -18,7 +18,7 @@ from brightline.adapters.api.sessions import (
     current_session,
     session_token,
 )
-from brightline.adapters.api.uploads import read_upload
+from brightline.adapters.api.uploads import ONE_FILE, read_upload
 from brightline.core.actor import Actor
 from brightline.errors import ForbiddenError, InputError
 from brightline.services import users
@@ -174,7 +174,7 @@ def add_queue(body: QueueIn, session: SeniorSession, runtime: RuntimeDep) -> dic
     )
 
 
-@router.post("/review/seed", status_code=201)
+@router.post("/review/seed", status_code=201, openapi_extra=ONE_FILE)
 async def seed(request: Request, session: SeniorSession, runtime: RuntimeDep) -> dict[str, Any]:
     """A quality-check item: multipart ``file``, ``known_answer`` and optional
     ``queue``; analysts grade it like any other."""
@@ -215,7 +215,7 @@ def _key_actor(key: Any) -> Actor:
     return Actor("key", key.prefix, key.name, key.role.value)
 
 
-@router.post("/intake", status_code=201)
+@router.post("/intake", status_code=201, openapi_extra=ONE_FILE)
 async def intake_report(request: Request, runtime: RuntimeDep, key: ScannerKey) -> JSONResponse:
     """A user's report from a platform joins the review queue: multipart ``file``
     (plus optional ``metadata`` JSON and ``queue``), or JSON ``{"text", "metadata"}``

@@ -25,6 +25,7 @@ from brightline.adapters.api.schemas import (
     UrlMatchIn,
 )
 from brightline.adapters.api.uploads import (
+    LARGE_JSON,
     MANY_FILES,
     ONE_FILE,
     read_bodies,
@@ -163,7 +164,7 @@ async def match_files(
     return {"request_id": ctx.request_id, "results": [_file_row(r) for r in results]}
 
 
-@router.post("/match/hash", response_model=HashMatchOut)
+@router.post("/match/hash", response_model=HashMatchOut, openapi_extra=LARGE_JSON)
 async def match_hash(
     body: HashMatchIn, request: Request, runtime: RuntimeDep, key: ScannerKey
 ) -> JSONResponse:
@@ -186,7 +187,7 @@ async def match_hash(
     )
 
 
-@router.post("/match/hash/batch", response_model=HashBatchOut)
+@router.post("/match/hash/batch", response_model=HashBatchOut, openapi_extra=LARGE_JSON)
 async def match_hashes(
     body: HashBatchIn, request: Request, runtime: RuntimeDep, key: ScannerKey
 ) -> dict[str, object]:
