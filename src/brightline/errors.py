@@ -10,6 +10,8 @@
     ├── ForbiddenError              the key's role does not allow this (API 403)
     ├── InputError                  bad input data (CLI exit 2)
     │   ├── InvalidHashError        a hash value that is not valid for its signal type
+    │   │   ├── InvalidUrlError     a URL (list entry) that cannot be canonicalised
+    │   │   └── InvalidKeywordError a keyword that folds to nothing
     │   ├── InvalidCategoryError    a category that the list's scheme does not define
     │   ├── DecodeError             a file that is not a decodable image (corrupt, bomb…)
     │   │   └── DecodeMemoryError   one that would take more than max_decode_bytes to decode
@@ -19,6 +21,7 @@
     │   ├── InvalidThresholdError   a list threshold for an exact type, or out of range
     │   ├── InvalidNameError        a list name that breaks the naming rule
     │   ├── InvalidTextError        text with a NUL character (refused on every database)
+    │   ├── ModelFileError          a saved conversation model that cannot be trusted
     │   └── UnreadableContentError  a path or item a source met but cannot read (a FIFO,
     │       │                       a broken link); ``code`` says why in one word
     │       └── EvidenceError       triage evidence that cannot be read (has a ``code``)
@@ -245,6 +248,24 @@ def error_dict(exc: BaseException) -> dict[str, str]:
     if isinstance(exc, BrightlineError):
         return {"code": exc.code, "message": str(exc)}
     return {"code": "internal", "message": "internal error"}
+
+
+class InvalidUrlError(InvalidHashError):
+    """A URL that cannot be canonicalised (not http(s), no host, too long)."""
+
+    code = "invalid_url"
+
+
+class InvalidKeywordError(InvalidHashError):
+    """A keyword that is empty once folded, or too long."""
+
+    code = "invalid_keyword"
+
+
+class ModelFileError(InputError):
+    """A saved model that cannot be loaded safely (wrong format, digest mismatch)."""
+
+    code = "invalid_model"
 
 
 class InvalidNameError(InputError):

@@ -326,6 +326,36 @@ class Settings(BaseSettings):
         "``us``, NCA reports ``uk``); others use ``vault_hold_days``.",
     )
 
+    # -- Text: links, keywords and conversations -----------------------------
+    text_max_chars: int = Field(
+        default=1_000_000,
+        description="Longest text ``/v1/match/text`` and a conversation message take.",
+    )
+    chat_warn_threshold: float = Field(
+        default=0.5,
+        description="A message leaving its conversation's risk at or above this counts "
+        "toward a warning.",
+    )
+    chat_warn_k: int = Field(
+        default=2,
+        description="Messages of the last ``chat_warn_n`` at or above the threshold for a warning.",
+    )
+    chat_warn_n: int = Field(
+        default=5, description="Window of recent messages the warning rule looks at."
+    )
+    chat_warn_cooldown: int = Field(
+        default=20,
+        description="Messages after a warning before the same conversation can warn again.",
+    )
+    chat_context: int = Field(
+        default=5,
+        description="Messages before a warning kept with it (and shown in its review item).",
+    )
+    chat_retention_days: int = Field(
+        default=30,
+        description="Days the text of messages around a warning is kept; scores are kept.",
+    )
+
     @field_validator("old_master_keys", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:

@@ -112,9 +112,11 @@ def import_file(
     skip_invalid: bool = False,
     source: str | None = None,
     actor: Actor | None = None,
+    signal_type: str | None = None,
 ) -> ImportReport:
     """Import a file into a list (one transaction, one audit record). A folder of vpdq
-    files or videos imports as one video entry per file."""
+    files or videos imports as one video entry per file. ``signal_type``: a plain-text
+    file holds values of this type, one a line (``keyword`` terms)."""
     if path.is_dir():
         from brightline.services.video_ingest import folder_records
 
@@ -136,11 +138,12 @@ def import_file(
                 skip_invalid=skip_invalid,
                 source=source or path.name,
                 actor=actor,
+                signal_type=signal_type,
             )
     report = ImportReport(list_name)
     with store.begin(bulk=True) as conn:
         hash_list = store_lists.get_list(conn, list_name)
-        batches = _parsed_in_child(path, hash_list, skip_invalid, report)
+        batches = _parsed_in_child(path, hash_list, skip_invalid, report, signal_type)
         _write(conn, hash_list, batches, source or path.name, report)
         _audit(conn, actor, hash_list, report, str(path), source or path.name)
     return report
@@ -155,6 +158,7 @@ def import_stream(
     skip_invalid: bool = False,
     source: str | None = None,
     actor: Actor | None = None,
+    signal_type: str | None = None,
 ) -> ImportReport:
     """Import from an open stream (an upload); ``source_name`` names it in errors."""
     source = check_text("source", source)
@@ -162,7 +166,9 @@ def import_stream(
     digesting = _Digesting(stream)
     with store.begin(bulk=True) as conn:
         hash_list = store_lists.get_list(conn, list_name)
-        rows = _rows(hash_list, cast(BinaryIO, digesting), source_name, skip_invalid, report)
+        rows = _rows(
+            hash_list, cast(BinaryIO, digesting), source_name, skip_invalid, report, signal_type
+        )
         batches = _batches(rows)
         _write(conn, hash_list, batches, source, report)
         digesting.finish(report)
@@ -252,7 +258,11 @@ PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 
 
 def _parsed_in_child(
-    path: Path, hash_list: HashList, skip_invalid: bool, report: ImportReport
+    path: Path,
+    hash_list: HashList,
+    skip_invalid: bool,
+    report: ImportReport,
+    signal_type: str | None = None,
 ) -> Iterator[list[EntryRow]]:
     """Batches parsed and validated by a child process; its counts land in ``report``.
 
@@ -269,7 +279,7 @@ def _parsed_in_child(
     plugins = signals.plugins() if ctx.get_start_method() == "spawn" else []
     child = ctx.Process(
         target=_parse_in_child,
-        args=(str(path), hash_list, skip_invalid, send, receive, os.getpid(), plugins),
+        args=(str(path), hash_list, skip_invalid, send, receive, os.getpid(), plugins, signal_type),
         name="brightline-import-reader",
         daemon=True,
     )
@@ -310,6 +320,7 @@ def _parse_in_child(
     receive: MpConnection,
     parent_pid: int,
     plugins: list[SignalType],
+    signal_type: str | None = None,
 ) -> None:
     # Die with the parent (kill -9 of the import must not leave this blocked on the
     # pipe forever); and let go of the parent's end, which a fork inherits, so a send
@@ -323,7 +334,7 @@ def _parse_in_child(
     try:
         with open(path, "rb") as raw:
             stream = _Digesting(raw)
-            rows = _rows(hash_list, cast(BinaryIO, stream), path, skip_invalid, report)
+            rows = _rows(hash_list, cast(BinaryIO, stream), path, skip_invalid, report, signal_type)
             for batch in _batches(rows):
                 send.send(("batch", batch))
             stream.finish(report)
@@ -340,8 +351,9 @@ def _rows(
     source_name: str,
     skip_invalid: bool,
     report: ImportReport,
+    signal_type: str | None = None,
 ) -> Iterator[EntryRow]:
-    items = formats.read_records(stream, source=source_name)
+    items = formats.read_records(stream, source=source_name, signal_type=signal_type)
     return _rows_of(hash_list, items, source_name, skip_invalid, report)
 
 

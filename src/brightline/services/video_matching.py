@@ -8,7 +8,7 @@ shares are set with ``brightline list video`` (``services.video_lists``, which
 re-feeds the list's video entries).
 
 Two cross-type matches a video scan also makes (``attach_frame_matches``, called
-from ``services.scan.attach_matches``):
+from ``pipeline.match.match_results``):
 
 - each frame of a video (or animation) against the image lists (a known image shown
   in a video): the PDQ match says which ``frame`` and ``timestamp``;

@@ -20,6 +20,7 @@ from brightline.adapters.api.routes import (
     keys,
     reports,
     scanning,
+    text,
 )
 from brightline.adapters.api.routes import audit as audit_routes
 from brightline.adapters.api.routes import auth as auth_routes
@@ -63,7 +64,7 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
     )
     docs.install(app, app.title)
-    for module in (health, scanning, curation, actions, keys, compat_hma, reports):
+    for module in (health, scanning, curation, actions, keys, compat_hma, reports, text):
         app.include_router(module.router)
     app.include_router(audit_routes.router)
     app.state.settings = settings

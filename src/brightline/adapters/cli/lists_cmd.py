@@ -109,14 +109,22 @@ def import_(
         str | None,
         typer.Option(help="Provenance recorded on each entry (default: the file name)."),
     ] = None,
+    signal_type: Annotated[
+        str | None,
+        typer.Option(
+            "--type",
+            help="A plain-text file of this type, one value a line (e.g. keyword terms).",
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Import hashes from a file; the format is recognised from its content.
 
     \b
     Formats: plain text (one hash a line: "VALUE", or "TYPE VALUE [note]", or md5sum
-    output), CSV, python-threatexchange files (signal files, `dataset --csv`), VICS
-    2.0 JSON. Hashes of types Brightline cannot use (PhotoDNA) are counted as ignored.
+    output; a file of URLs is recognised; terms need --type keyword), CSV,
+    python-threatexchange files (signal files, `dataset --csv`), VICS 2.0 JSON.
+    Hashes of types Brightline cannot use (PhotoDNA) are counted as ignored.
 
     \b
     CSV: a header row, then one hash a row. Columns are found by header name, in any
@@ -135,7 +143,13 @@ def import_(
         else nullcontext()
     ):
         report = ingest.import_file(
-            svc.store, name, file, skip_invalid=skip_invalid, source=source, actor=operator()
+            svc.store,
+            name,
+            file,
+            skip_invalid=skip_invalid,
+            source=source,
+            actor=operator(),
+            signal_type=signal_type,
         )
     if json_out:
         print_json(report.as_dict())

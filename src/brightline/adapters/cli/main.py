@@ -5,6 +5,7 @@ from __future__ import annotations
 from brightline.adapters.cli import (
     audit_cmd,
     case_cmd,
+    chat_cmd,
     demo_cmd,
     keys_cmd,
     lists_cmd,
@@ -22,6 +23,7 @@ __all__ = [
     "app",
     "audit_cmd",
     "case_cmd",
+    "chat_cmd",
     "demo_cmd",
     "keys_cmd",
     "lists_cmd",

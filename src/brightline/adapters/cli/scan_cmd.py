@@ -101,6 +101,14 @@ def match(
             "--hashes", help="Match the hashes in this file (any import format) instead of media."
         ),
     ] = None,
+    text: Annotated[
+        Path | None,
+        typer.Option(
+            "--text",
+            help="Find the URL and keyword lists' entries in this text file ('-': standard "
+            "input; JSON lines with id and text: one document a line).",
+        ),
+    ] = None,
     json_out: JsonOpt = False,
     dihedral: DihedralOpt = False,
     workers: WorkersOpt = 0,
@@ -133,8 +141,14 @@ def match(
     """
     if resume and output is None:
         raise UsageError("--resume needs --output FILE (the results of the earlier run)")
+    if text is not None and not paths and hashes is None:
+        from brightline.adapters.cli import text_cmd
+
+        raise typer.Exit(text_cmd.match_text_file(text, list_names, json_out, run_actions))
     if bool(paths) == bool(hashes):
-        raise UsageError("give files or folders to scan, or --hashes FILE (not both)")
+        raise UsageError(
+            "give files or folders to scan, or --hashes FILE, or --text FILE (one of them)"
+        )
     svc = services()
     matcher = svc.matcher
     if hashes is not None:

@@ -16,8 +16,13 @@ from brightline.core.models import HashRecord
 from brightline.errors import FormatError
 
 
-def read_records(stream: BinaryIO, source: str | None = None) -> Iterator[HashRecord | FormatError]:
+def read_records(
+    stream: BinaryIO, source: str | None = None, *, signal_type: str | None = None
+) -> Iterator[HashRecord | FormatError]:
     """Yield each hash in ``stream`` as a HashRecord, each bad record as a FormatError.
+
+    ``signal_type`` (``keyword``): a plain-text file is one value of that type a line
+    (whole lines: phrases keep their spaces), whatever its lines look like.
 
     The format is sniffed from the first 64 KiB. Raises FormatError (with ``source``)
     when the file as a whole cannot be read: unknown format, broken JSON structure.
@@ -33,6 +38,8 @@ def read_records(stream: BinaryIO, source: str | None = None) -> Iterator[HashRe
             yield from read_csv(buf, source)
         elif kind == "vpdq":
             yield from read_vpdq_file(buf, source)
+        elif signal_type is not None and kind in ("text", "pytx"):
+            yield from read_text(buf, source, signal_type=signal_type)
         elif kind == "pytx":
             yield from read_pytx(buf, buf.peek(len(head)), source)
         else:

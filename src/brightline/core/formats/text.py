@@ -12,6 +12,10 @@ python-threatexchange (``LocalFileSignalExchangeAPI``, and what its
 ``threatexchange`` CLI appends): ``<signal_type> <signal>``, split at the first space,
 the signal being the rest of the line (``raw_text`` signals hold spaces). Type names
 are pytx's own (``pdq``, ``video_md5``, ``url``...); they are passed on as written.
+
+A file of one type given by the caller (``list import --type keyword``): each line
+that is not blank or a comment is one value, spaces and all (a keyword phrase).
+A URL line may carry a note after a space, like a hash line.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from brightline.core.formats.infer import (
     cannot_infer,
     infer_signal_type,
     looks_like_hash,
+    looks_like_url,
 )
 from brightline.core.formats.streams import iter_lines
 from brightline.core.models import HashRecord
@@ -34,7 +39,11 @@ _DIRECTIVE = re.compile(r"#\s*(?:signal[ _-]?)?type\s*[:=]\s*(\S+)\s*", re.IGNOR
 
 
 def read_text(
-    buf: io.BufferedReader, source: str | None, *, pytx: bool = False
+    buf: io.BufferedReader,
+    source: str | None,
+    *,
+    pytx: bool = False,
+    signal_type: str | None = None,
 ) -> Iterator[HashRecord | FormatError]:
     default_type: str | None = None
     for lineno, line in iter_lines(buf, source):
@@ -49,6 +58,9 @@ def read_text(
             if directive:
                 default_type = directive.group(1)
             continue
+        if signal_type is not None:
+            yield HashRecord(signal_type, text, location=f"line {lineno}")
+            continue
         parse = _parse_pytx if pytx else _parse_text
         yield parse(text, f"line {lineno}", default_type, source)
 
@@ -57,7 +69,7 @@ def _parse_text(
     text: str, location: str, default_type: str | None, source: str | None
 ) -> HashRecord | FormatError:
     first, *rest = text.split(None, 1)
-    if looks_like_hash(first) or not rest:
+    if looks_like_hash(first) or not rest or looks_like_url(first):
         return _untyped(first, rest[0] if rest else None, location, default_type, source)
     if not TYPE_NAME.fullmatch(first):
         return FormatError("expected 'value' or 'type value'", location, source)

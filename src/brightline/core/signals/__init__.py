@@ -16,6 +16,7 @@ from importlib import metadata
 from brightline.core.signals.base import (
     FILE,
     PHOTO,
+    TEXT,
     VIDEO,
     Content,
     IndexHit,
@@ -25,13 +26,14 @@ from brightline.core.signals.base import (
     SignalValue,
 )
 from brightline.core.signals.hexhash import MD5, PDQ, SHA1, SHA256
+from brightline.core.signals.text import KEYWORD, URL
 from brightline.core.signals.vpdq import VPDQ
 from brightline.errors import InvalidHashError
 
 ENTRY_POINT_GROUP = "brightline.signal_types"
 log = logging.getLogger(__name__)
 
-_REGISTRY: dict[str, SignalType] = {s.name: s for s in (MD5, SHA1, SHA256, PDQ, VPDQ)}
+_REGISTRY: dict[str, SignalType] = {s.name: s for s in (MD5, SHA1, SHA256, PDQ, VPDQ, URL, KEYWORD)}
 _BUILT_IN = frozenset(_REGISTRY)
 
 # Spellings seen in the wild (VICS, NCMEC, threatexchange) for the same signal.
@@ -45,6 +47,10 @@ _ALIASES = {
     "video_md5": "md5",  # python-threatexchange's name for a whole-file video MD5
     "video_vpdq": "vpdq",
     "vpdq_hash": "vpdq",
+    "keywords": "keyword",
+    "term": "keyword",
+    "terms": "keyword",
+    "urls": "url",
 }
 _discovered = False
 _discover_lock = threading.Lock()
@@ -155,6 +161,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "FILE",
     "PHOTO",
+    "TEXT",
     "VIDEO",
     "Content",
     "IndexHit",

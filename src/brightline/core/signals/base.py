@@ -63,6 +63,8 @@ from typing import NamedTuple, Protocol
 FILE = "file"
 PHOTO = "photo"
 VIDEO = "video"
+#: Text (messages, posts): matched by the ``url`` and ``keyword`` types, never hashed.
+TEXT = "text"
 
 
 @dataclass(frozen=True, slots=True)

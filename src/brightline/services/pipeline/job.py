@@ -159,18 +159,23 @@ class Job:
         *,
         media: Sequence[Opener | None] | None = None,
         names: Sequence[str | None] | None = None,
-        metadata: Mapping[str, Any] | None = None,
+        metadata: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
     ) -> int:
         """Store these results and run the lists' actions; returns webhook deliveries
-        queued. ``media``: each result's content (for actions that keep it)."""
+        queued. ``media``: each result's content (for actions that keep it);
+        ``metadata``: the content's context (one for all, or one per result)."""
         n = len(results)
         opened = list(media) if media is not None else [None] * n
         named = list(names) if names is not None else [None] * n
+        if metadata is None or isinstance(metadata, Mapping):
+            metas: list[Mapping[str, Any]] = [metadata or {}] * n
+        else:
+            metas = list(metadata)
         keep = [i for i, r in enumerate(results) if self.items == "all" or r.matches]
         if not keep:
             return 0
         hits = [
-            Hit(results[i].matches, results[i], None, opened[i], named[i], dict(metadata or {}))
+            Hit(results[i].matches, results[i], None, opened[i], named[i], dict(metas[i]))
             for i in keep
         ]
         return self._record_hits(hits, items=[results[i] for i in keep])

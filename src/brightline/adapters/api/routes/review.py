@@ -62,7 +62,7 @@ def list_items(
     runtime: RuntimeDep,
     state: State | None = None,
     queue: Annotated[str | None, Query(max_length=100)] = None,
-    source: Annotated[Literal["match", "intake", "case"] | None, Query()] = None,
+    source: Annotated[Literal["match", "intake", "case", "chat"] | None, Query()] = None,
     after_id: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[dict[str, Any]]:

@@ -1,8 +1,8 @@
 """The content pipeline: which job (and so which source) a review item came from;
 review items' and case files' signals as rows per signal type.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011_pipeline
+Revises: 0010_text
 Create Date: 2026-12-07
 """
 
@@ -11,8 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011_pipeline"
+down_revision = "0010_text"
 branch_labels = None
 depends_on = None
 
