@@ -265,6 +265,23 @@ class Settings(BaseSettings):
         description="Rejected matches against one list entry after which it is flagged.",
     )
 
+    # -- Statistics and metrics --------------------------------------------------
+    stats_min_cell: int = Field(
+        default=10,
+        ge=1,
+        description="Counts below this are suppressed in published statistics (exports, "
+        "the stats page, and for roles without exact figures).",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token that may read GET /metrics (an admin API key may too).",
+    )
+    metrics_dir: Path | None = Field(
+        default=None,
+        description="Set by ``brightline serve`` for its workers: where each writes its "
+        "request-latency histogram (prometheus_client multiprocess mode).",
+    )
+
     # -- Reporting and the evidence vault ------------------------------------
     ncmec_url: str = Field(
         default="https://exttest.cybertip.org/ispws",

@@ -295,7 +295,9 @@ def _hash(frame: av.VideoFrame, n: int, t: float) -> VpdqFrame:
 
 def watch_job(env: ReviewEnv, actor: Actor, source: str, lists: Sequence[str] | None) -> Job:
     """The job (kind ``watch``) that records a stream's alerts and runs their actions."""
-    return Job(env, actor, "watch", lists=lists, ref=f"watch:{_redact(source)}")
+    job = Job(env, actor, "watch", lists=lists, ref=f"watch:{_redact(source)}")
+    job.source = "stream"  # statistics' name for live sources
+    return job
 
 
 def _thumb(frame: av.VideoFrame) -> Any:

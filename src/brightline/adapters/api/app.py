@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from brightline import __version__
-from brightline.adapters.api import docs, errors
+from brightline.adapters.api import docs, errors, metrics
 from brightline.adapters.api.middleware import RequestContext
 from brightline.adapters.api.routes import (
     actions,
@@ -25,6 +25,7 @@ from brightline.adapters.api.routes import (
 from brightline.adapters.api.routes import audit as audit_routes
 from brightline.adapters.api.routes import auth as auth_routes
 from brightline.adapters.api.routes import review as review_routes
+from brightline.adapters.api.routes import stats as stats_routes
 from brightline.adapters.api.runtime import Runtime
 from brightline.adapters.api.uploads import body_limits
 from brightline.services.children import die_with_parent
@@ -70,6 +71,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.include_router(auth_routes.router)
     app.include_router(review_routes.router)
+    app.include_router(stats_routes.router)
+    app.include_router(metrics.router)
     errors.install(app)
     # Imported here: the web adapter sits above the API one (it reuses its routes).
     from brightline.adapters import web
@@ -77,6 +80,7 @@ def create_app(settings: Settings) -> FastAPI:
     web.install(app)
     limits = body_limits(app.routes, settings.max_upload_bytes, settings.max_import_bytes)
     app.add_middleware(RequestContext, json_limit=settings.max_json_bytes, route_limits=limits)
+    app.add_middleware(metrics.RequestTimer)
     return app
 
 

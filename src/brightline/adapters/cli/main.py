@@ -13,6 +13,7 @@ from brightline.adapters.cli import (
     review_cmd,
     scan_cmd,
     serve_cmd,
+    stats_cmd,
     users_cmd,
     video_cmd,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "review_cmd",
     "scan_cmd",
     "serve_cmd",
+    "stats_cmd",
     "users_cmd",
     "video_cmd",
 ]

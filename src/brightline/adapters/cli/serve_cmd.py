@@ -5,8 +5,11 @@ from __future__ import annotations
 import errno
 import inspect
 import os
+import shutil
 import socket
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -43,6 +46,7 @@ def serve(
     os.environ.update(
         BRIGHTLINE_HOST=host, BRIGHTLINE_PORT=str(port), BRIGHTLINE_API_WORKERS=str(workers)
     )
+    metrics_dir = _metrics_dir(settings)
     # Bring the saved index up to date once, so each worker just loads the file.
     hashes = warm_index(settings)
     err_console.print(
@@ -62,7 +66,20 @@ def serve(
         server_header=False,
         **_worker_startup_allowance(uvicorn.run),
     )
-    serve_uvicorn(config)
+    try:
+        serve_uvicorn(config)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _metrics_dir(settings: Settings) -> Path:
+    """A fresh folder for the workers' latency histograms (prometheus_client's
+    multiprocess mode reads ``PROMETHEUS_MULTIPROC_DIR`` when it is first imported,
+    in each worker), so ``/metrics`` adds every worker's up."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="metrics-", dir=settings.home))
+    os.environ.update(PROMETHEUS_MULTIPROC_DIR=str(folder), BRIGHTLINE_METRICS_DIR=str(folder))
+    return folder
 
 
 #: Seconds a worker may take to start before uvicorn's supervisor gives up on it and

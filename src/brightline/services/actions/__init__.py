@@ -31,6 +31,7 @@ from brightline.services.actions import log, registry, review, webhook
 from brightline.services.actions.registry import Action, ActionRun, Hit, MatchContext
 from brightline.services.reports.destinations import check_report_to
 from brightline.services.review.env import ReviewEnv, ensure_queue
+from brightline.services.stats import hooks as stats_hooks
 from brightline.services.store import Store
 from brightline.services.store import actions as store_actions
 from brightline.services.store import lists as store_lists
@@ -134,6 +135,7 @@ def record_matches(
     *,
     webhooks: bool = True,
     item_ids: Sequence[int | None] | None = None,
+    source: str | None = None,
 ) -> int:
     """Log matches found outside a job and, with ``webhooks``, run the lists' actions
     of the recording phase, in one transaction; returns deliveries queued."""
@@ -143,6 +145,7 @@ def record_matches(
     hits = [Hit([m], item_id=i) for m, i in zip(matches, ids, strict=True)]
     acts = read_actions(store, sorted({m.list_id for m in matches})) if webhooks else []
     with store.begin_events() as conn:
+        stats_hooks.matches(conn, source, ctx.actor, matches, ctx.job_id)
         done = registry.dispatch(
             "record",
             acts,

@@ -10,6 +10,7 @@ from typing import Any
 
 from brightline.core.models import Match, match_json
 from brightline.services.actions.registry import Action, ActionRun, MatchContext
+from brightline.services.stats import hooks as stats_hooks
 from brightline.services.store import actions as store_actions
 
 
@@ -26,6 +27,7 @@ class WebhookAction:
             if found:
                 rows.append(_delivery_row(action, found, run.context, now))
         store_actions.insert_deliveries(run.events, rows)
+        stats_hooks.webhooks(run.events, run.context.actor, rows, run.context.job_id)
         return len(rows)
 
 

@@ -15,9 +15,9 @@ render what it yields.
 - **act**: then the ``after`` actions (review items) with each matched item's content.
 - **finish**: the job's status (``done``, ``interrupted``, ``failed``).
 
-Events (the statistics stream) belong in ``Job.start`` (job), ``Job._record_in``
-(items and matches, in its transaction), ``actions.registry.dispatch`` (each action)
-and ``Job.finish``.
+Statistics events (``services.stats.hooks``) are written in the job's own
+transactions: the job started and finished, every item checked and hashed and every
+match (``_record_hits``), and each action where its handler acts.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from brightline.services.matching import Matcher
 from brightline.services.pipeline import pool
 from brightline.services.pipeline.match import match_results
 from brightline.services.review.env import ReviewEnv
+from brightline.services.stats import hooks as stats_hooks
 from brightline.services.store import content as store_content
 
 #: ``all``: every item and its signals; ``matched``: only items that matched.
@@ -72,6 +73,8 @@ class Job:
     batch: int = 256
     #: A batch is matched and recorded at the latest this long after its first result.
     flush_s: float = 0.5
+    #: What statistics call the source (default: the kind; ``watch`` is ``stream``).
+    source: str | None = None
     id: int | None = None
     deliveries: int = 0
     acted: dict[str, int] = field(default_factory=dict)
@@ -100,8 +103,12 @@ class Job:
                 self.id = self._insert_job(conn, now)
         return self.id
 
+    @property
+    def stats_source(self) -> str:
+        return self.source or self.kind
+
     def _insert_job(self, conn: Connection, now: datetime) -> int:
-        return store_content.insert_job(
+        job_id = store_content.insert_job(
             conn,
             self.kind,
             self.actor.label,
@@ -110,6 +117,8 @@ class Job:
             self.request_id,
             done=self.kind in ONE_SHOT,
         )
+        stats_hooks.job(conn, self.actor.label, self.stats_source, "started", job_id, now)
+        return job_id
 
     # -- hash, match ---------------------------------------------------------------
 
@@ -172,13 +181,16 @@ class Job:
         else:
             metas = list(metadata)
         keep = [i for i, r in enumerate(results) if self.items == "all" or r.matches]
-        if not keep:
+        if not keep:  # only counted (a job that keeps matched items met none here)
+            if results:
+                with self.store.begin_events() as conn:
+                    self._count_results(conn, results)
             return 0
         hits = [
             Hit(results[i].matches, results[i], None, opened[i], named[i], dict(metas[i]))
             for i in keep
         ]
-        return self._record_hits(hits, items=[results[i] for i in keep])
+        return self._record_hits(hits, items=[results[i] for i in keep], counted=results)
 
     def record_matches(self, matches: Sequence[Match]) -> int:
         """Matches of hashes looked up directly (no content item)."""
@@ -186,12 +198,24 @@ class Job:
             return 0
         return self._record_hits([Hit([m]) for m in matches], items=None)
 
-    def _record_hits(self, hits: list[Hit], items: list[ScanResult] | None) -> int:
+    def _count_results(self, conn: Connection, results: Sequence[ScanResult]) -> None:
+        stats_hooks.results(conn, self.stats_source, self.actor.label, results, self.id)
+
+    def _record_hits(
+        self,
+        hits: list[Hit],
+        items: list[ScanResult] | None,
+        counted: Sequence[ScanResult] = (),
+    ) -> int:
         matched = [h for h in hits if h.matches]
         acts = self._actions_for(matched)
         with self.store.begin_events() as conn:
             self.start(conn)
-            if items is not None:
+            if items is None:
+                found = [m for h in hits for m in h.matches]
+                stats_hooks.matches(conn, self.stats_source, self.actor.label, found, self.id)
+            else:
+                self._count_results(conn, counted)
                 ids = self._record_in(conn, items)
                 for hit, item_id in zip(hits, ids, strict=True):
                     hit.item_id = item_id
@@ -241,6 +265,7 @@ class Job:
             return
         with self.store.begin_events() as conn:
             store_content.finish_job(conn, self.id, status, datetime.now(UTC))
+            stats_hooks.job(conn, self.actor.label, self.stats_source, status, self.id)
 
 
 def _opener(item: ContentItem) -> Opener | None:

@@ -14,6 +14,7 @@ from brightline.errors import BrightlineError, UsageError
 from brightline.services import audit
 from brightline.services.reports import destinations
 from brightline.services.reports.reporter import Outcome, Reporter, StepContext, StepResult
+from brightline.services.stats import hooks as stats_hooks
 from brightline.services.store import Store
 from brightline.services.store.reports import report_steps, reports
 from brightline.services.vault import Blob, Vault, hold_until
@@ -50,6 +51,7 @@ class Endings:
             values["next_attempt_at"] = now + timedelta(seconds=delay)
         conn.execute(update(reports).where(reports.c.id == row.id).values(values))
         if give_up:
+            stats_hooks.report_step(conn, WORKER.label, row.destination, "failed", row.id, now)
             audit.record(
                 conn,
                 WORKER,
@@ -82,6 +84,7 @@ class Endings:
                     last_error=None,
                 )
             )
+            stats_hooks.report_filed(conn, row, now)
             audit.record(
                 conn,
                 WORKER,
@@ -115,6 +118,9 @@ class Endings:
                     .values(
                         state="retracted", updated_at=now, hold_until=until, next_attempt_at=None
                     )
+                )
+                stats_hooks.report_step(
+                    conn, WORKER.label, row.destination, "retracted", row.id, now
                 )
                 audit.record(
                     conn,

@@ -32,6 +32,7 @@ from brightline.services.reports.build import (
 )
 from brightline.services.reports.reporter import Reporter
 from brightline.services.reports.views import STATES, export_document, list_reports, show
+from brightline.services.stats import hooks as stats_hooks
 from brightline.services.store import Store
 from brightline.services.store.reports import report_items, reports
 from brightline.services.vault import Vault
@@ -103,6 +104,7 @@ def _draft(conn: Connection, destination: str, user_key: str) -> int:
                     )
                     .returning(reports.c.id)
                 ).one()
+            stats_hooks.report_step(conn, None, destination, "drafted", int(new.id), now)
             return int(new.id)
         except IntegrityError:  # another transaction made the draft just now
             continue
@@ -189,6 +191,7 @@ def send(
         )
         if done.rowcount != 1:
             raise ConflictError(f"report {report_id} was sent by someone else just now")
+        stats_hooks.report_step(conn, actor.label, row.destination, "submitted", report_id, now)
         audit.record(
             conn,
             actor,
@@ -252,6 +255,7 @@ def retract(store: Store, settings: Settings, report_id: int, actor: Actor) -> d
         values: dict[str, Any] = {"updated_at": now}
         if row.state == "draft":
             values["state"] = "retracted"
+            stats_hooks.report_step(conn, actor.label, row.destination, "retracted", report_id, now)
         else:
             values.update(state="sending", retract_requested=True, next_attempt_at=now)
         conn.execute(update(reports).where(reports.c.id == report_id).values(values))

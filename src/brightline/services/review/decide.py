@@ -26,6 +26,7 @@ from brightline.services.review import events, exposure
 from brightline.services.review.env import ReviewEnv, require_reviewer, require_senior, user_id
 from brightline.services.review.intake import NOT_ILLEGAL
 from brightline.services.review.items import FINAL, item_view, unclaim
+from brightline.services.stats import hooks as stats_hooks
 from brightline.services.store import entries as store_entries
 from brightline.services.store import lists as store_lists
 from brightline.services.store import review as store_review
@@ -73,6 +74,7 @@ def decide(env: ReviewEnv, actor: Actor, item_id: int, decision: str) -> dict[st
         spent = max(0, min(int((now - started).total_seconds()), int(env.settings.review_claim_s)))
         exposure.add(conn, actor, now, items=1, seconds=spent)
         details = _settle(conn, env, row, now)
+        stats_hooks.decision(conn, actor.label, row, now)
         audit.record(
             conn, actor, "review.decide", f"item:{item_id}", {"decision": value, **details}
         )
@@ -120,6 +122,7 @@ def undo(env: ReviewEnv, actor: Actor, item_id: int) -> dict[str, Any]:
         )
         if mine[-1].decision != SKIP:
             exposure.add(conn, actor, now, items=-1)
+            stats_hooks.undone(conn, actor.label, row, now)
         audit.record(conn, actor, "review.undo", f"item:{item_id}", {"decision": mine[-1].decision})
         return item_view(conn, store_review.get_item(conn, item_id), actor)
 

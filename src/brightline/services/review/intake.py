@@ -26,6 +26,7 @@ from brightline.services.review import video
 from brightline.services.review.env import ReviewEnv, ensure_queue, require_senior
 from brightline.services.review.media import store_media
 from brightline.services.review.metadata import dumps, parse_metadata
+from brightline.services.stats import hooks as stats_hooks
 from brightline.services.store import review as store_review
 
 REVIEW = "review"
@@ -217,6 +218,7 @@ def _insert(
         found = [(t, v.value, v.quality) for t, v in s.signals.items()]
         store_review.insert_item_signals(conn, item_id, found)
         details = {"source": item.source, "queue": queue.name, "list": item.list_name}
+        stats_hooks.queued(conn, actor.label, item_id, item.source, item.list_name, item.quality)
         if item.quality:
             details["quality"] = True
         audit.record(conn, actor, "review.intake", f"item:{item_id}", details)

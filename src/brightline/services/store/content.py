@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection
 
+from brightline.services.store.stats import STATS_TABLES
 from brightline.services.store.tables import (
     Id,
     UtcDateTime,
@@ -101,7 +102,15 @@ item_matches = Table(
 
 #: Every table kept in the events database (on SQLite a file of its own): what a
 #: match writes, down to the webhook outbox, so no part of it waits on the main file.
-EVENT_TABLES = (jobs, items, item_signals, item_matches, match_log, webhook_deliveries)
+EVENT_TABLES = (
+    jobs,
+    items,
+    item_signals,
+    item_matches,
+    match_log,
+    webhook_deliveries,
+    *STATS_TABLES,  # also in the main file: an event is written beside its change
+)
 #: Tables an older version kept in the main file, copied when the events file is made.
 LEGACY_TABLES = (match_log, webhook_deliveries)
 

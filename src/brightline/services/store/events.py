@@ -26,8 +26,9 @@ from sqlalchemy.engine import make_url
 
 from brightline.services.store.content import EVENT_TABLES, LEGACY_TABLES
 
-#: Schema version of a SQLite events file (``PRAGMA user_version``).
-EVENTS_VERSION = 1
+#: Schema version of a SQLite events file (``PRAGMA user_version``): 2 added the
+#: statistics tables (``store/stats.py``).
+EVENTS_VERSION = 2
 _COPY_CHUNK = 10_000
 
 
@@ -56,10 +57,12 @@ def create_events_schema(events: Engine, main: Engine) -> None:
     if events is main or events_schema_current(events):
         return
     with events.begin() as conn:
-        for table in EVENT_TABLES:
+        version = int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
+        for table in EVENT_TABLES:  # a new file gets all; an older one what it lacks
             table.create(conn, checkfirst=True)
-        for table in LEGACY_TABLES:
-            _copy_legacy(main, conn, table)
+        if version < 1:
+            for table in LEGACY_TABLES:
+                _copy_legacy(main, conn, table)
         conn.exec_driver_sql(f"PRAGMA user_version={EVENTS_VERSION}")
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-from functools import partial
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from brightline.core import signals
 from brightline.core.models import FileSignals, Match, ScanResult
