@@ -25,24 +25,39 @@ native: $(STAMP) $(NATIVE)
 	$(PY) setup.py -q build_ext --inplace
 
 # The demo (a list of generated pictures, a scan of near-duplicates with what matched
-# and why), a demo admin key (printed once), then the API on http://127.0.0.1:8000.
-# Its data (lists, keys) is in demo/home, not ~/.brightline: it says how to point the
-# CLI at it. Another port: make run BRIGHTLINE_PORT=8001.
+# and why), a demo admin key (printed once, and in the curl hint), then the API on
+# http://127.0.0.1:8000. Reports go to a local CyberTipline SANDBOX (`brightline reports
+# sandbox`, not NCMEC) unless BRIGHTLINE_NCMEC_USERNAME is set. Its data (lists, keys)
+# is in demo/home, not ~/.brightline: it says how to point the CLI at it. Other ports:
+# make run BRIGHTLINE_PORT=8001 BRIGHTLINE_SANDBOX_PORT=8026.
 run: install
 	@export BRIGHTLINE_HOME=$${BRIGHTLINE_HOME:-demo/home}; \
 	port=$${BRIGHTLINE_PORT:-8000}; host=$${BRIGHTLINE_HOST:-127.0.0.1}; \
+	sandbox_port=$${BRIGHTLINE_SANDBOX_PORT:-8025}; \
 	$(VENV)/bin/brightline demo --folder demo/files && \
-	$(VENV)/bin/brightline keys create --role admin --name "make run" && \
+	token=$$($(VENV)/bin/brightline keys create --role admin --name "make run" --json | \
+		$(PY) -c 'import json, sys; print(json.load(sys.stdin)["token"])') && \
 	$(VENV)/bin/brightline review demo && \
 	home=$$(cd "$$BRIGHTLINE_HOME" && pwd) && \
 	echo && \
+	echo "The demo's admin API key (shown once; keep it): $$token" && \
 	echo "The demo's lists and keys are in $$home (not ~/.brightline). To use them from the CLI:" && \
 	echo "  export BRIGHTLINE_HOME=$$home" && \
 	echo "  export PATH=\"$$PWD/$(VENV)/bin:\$$PATH\"   # puts brightline on PATH (or run $(VENV)/bin/brightline)" && \
-	echo "Try: curl -H 'Authorization: Bearer <key>' --data-binary @demo/files/scan/copy-0.jpg http://$$host:$$port/v1/match" && \
+	echo "Try: curl -H 'Authorization: Bearer $$token' --data-binary @demo/files/scan/copy-0.jpg http://$$host:$$port/v1/match" && \
 	echo "(Port $$port taken? make run BRIGHTLINE_PORT=8001)" && \
+	if [ -z "$$BRIGHTLINE_NCMEC_USERNAME" ]; then \
+		$(VENV)/bin/brightline reports sandbox --port $$sandbox_port > demo/sandbox.log 2>&1 & \
+		sandbox=$$!; trap 'kill $$sandbox 2>/dev/null' EXIT INT TERM; \
+		export BRIGHTLINE_NCMEC_URL=http://127.0.0.1:$$sandbox_port/ispws \
+			BRIGHTLINE_NCMEC_USERNAME=sandbox BRIGHTLINE_NCMEC_PASSWORD=sandbox \
+			BRIGHTLINE_REPORTER_FIRST_NAME=$${BRIGHTLINE_REPORTER_FIRST_NAME:-Sam} \
+			BRIGHTLINE_REPORTER_LAST_NAME=$${BRIGHTLINE_REPORTER_LAST_NAME:-Sandbox} \
+			BRIGHTLINE_REPORTER_EMAIL=$${BRIGHTLINE_REPORTER_EMAIL:-sandbox@example.org}; \
+		echo "Reports go to a local CyberTipline SANDBOX on port $$sandbox_port (NOT NCMEC; its log: demo/sandbox.log)"; \
+	fi; \
 	echo && \
-	exec $(VENV)/bin/brightline serve
+	$(VENV)/bin/brightline serve
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench

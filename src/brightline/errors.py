@@ -25,6 +25,8 @@
     │   └── UnreadableContentError  a path or item a source met but cannot read (a FIFO,
     │       │                       a broken link); ``code`` says why in one word
     │       └── EvidenceError       triage evidence that cannot be read (has a ``code``)
+    │           ├── DiskImageError      a disk image cut short or damaged (``disk_image_damaged``)
+    │           └── OverlappingMembersError  zip members sharing bytes (``overlapping_members``)
     ├── ThrottledError              too many attempts from one address, or at once; has
     │                               ``retry_after`` seconds (API 429 with Retry-After)
     ├── IndexCorruptError           an on-disk index that cannot be loaded (rebuilt from
@@ -320,3 +322,25 @@ class EvidenceError(UnreadableContentError):
     """
 
     code = "evidence_unreadable"  # the class's; each instance carries its own reason
+
+
+class DiskImageError(EvidenceError):
+    """A disk image (E01 or raw) that cannot be read through: truncated, a segment
+    missing, a damaged chunk. It becomes one error row for the exhibit (or the part of
+    it that could not be read); the rest of the case goes on."""
+
+    code = "disk_image_damaged"
+
+    def __init__(self, message: str, code: str = "disk_image_damaged"):
+        super().__init__(code, message)
+
+
+class OverlappingMembersError(EvidenceError):
+    """A zip whose members share compressed bytes (one stream declared by many
+    members): each would decompress the same data again, a bomb under the ratio
+    limit. Refused before anything is decompressed."""
+
+    code = "overlapping_members"
+
+    def __init__(self, message: str, code: str = "overlapping_members"):
+        super().__init__(code, message)

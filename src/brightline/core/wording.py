@@ -20,3 +20,22 @@ def _plural(word: str) -> str:
 def article(word: str) -> str:
     """``"an admin"``, ``"a scanner"``."""
     return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
+def shown(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` safe to print on a terminal: control characters (escape sequences,
+    carriage returns, a NUL) and invisible format characters (right-to-left overrides
+    that disguise ``gpj.exe`` as ``exe.jpg``) written as ``\\x1b``, ``\\u202e``.
+    A file name can hold any of them; printed raw they could rewrite the screen."""
+    return "".join(_shown_char(c, keep_newlines) for c in text)
+
+
+def _shown_char(c: str, keep_newlines: bool) -> str:
+    if c.isprintable() or (keep_newlines and c in "\n\t"):
+        return c
+    if c == " ":
+        return c
+    code = ord(c)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"

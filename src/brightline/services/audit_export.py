@@ -33,6 +33,30 @@ def rows(store: Store, action: str, actor: str, target: str, limit: int) -> list
     ]
 
 
+def with_names(store: Store, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``found`` with ``actor_name`` and ``target_name``: the people behind ``user:5``
+    (the name a record carries, else today's name of that user), for the page."""
+    from brightline.services.users import list_users
+
+    people = {f"user:{u.id}": u.name for u in list_users(store)}
+    named = []
+    for r in found:
+        recorded = _recorded_name(r["details"])
+        actor = recorded or people.get(r["actor"]) or r["actor"]
+        target = people.get(r["target"], r["target"]) if r["target"] else ""
+        named.append({**r, "actor_name": actor, "target_name": target})
+    return named
+
+
+def _recorded_name(details: str) -> str | None:
+    try:
+        actor = json.loads(details).get("actor")
+    except (ValueError, AttributeError):
+        return None
+    name = actor.get("name") if isinstance(actor, dict) else None
+    return str(name) if name else None
+
+
 def verify(store: Store) -> dict[str, Any]:
     result = audit.verify(store)
     broken = result.broken

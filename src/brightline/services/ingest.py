@@ -20,7 +20,7 @@ import multiprocessing
 import os
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection as MpConnection
 from pathlib import Path
@@ -113,20 +113,28 @@ def import_file(
     source: str | None = None,
     actor: Actor | None = None,
     signal_type: str | None = None,
+    category: str | None = None,
 ) -> ImportReport:
-    """Import a file into a list (one transaction, one audit record). A folder of vpdq
-    files or videos imports as one video entry per file. ``signal_type``: a plain-text
-    file holds values of this type, one a line (``keyword`` terms)."""
+    """Import a file into a list (one transaction, one audit record). A folder, a
+    picture or a video is hashed (see :mod:`brightline.services.video_ingest`):
+    ``category`` is given to the entries made from pictures and videos.
+    ``signal_type``: a plain-text file holds values of this type, one a line
+    (``keyword`` terms)."""
     if path.is_dir():
         from brightline.services.video_ingest import folder_records
 
         return import_records(
-            store, list_name, folder_records(path), source_name=str(path),
+            store, list_name, folder_records(path, category=category), source_name=str(path),
             skip_invalid=skip_invalid, source=check_text("source", source) or path.name,
             actor=actor,
         )  # fmt: skip
     if not path.is_file():
         raise UsageError(f"{path} is not a file")
+    if _is_media(path):
+        return import_media(
+            store, list_name, [path], skip_invalid=skip_invalid, source=source, actor=actor,
+            category=category,
+        )  # fmt: skip
     source = check_text("source", source)
     if path.stat().st_size < PARALLEL_MIN_BYTES:
         with open(path, "rb") as stream:
@@ -147,6 +155,46 @@ def import_file(
         _write(conn, hash_list, batches, source or path.name, report)
         _audit(conn, actor, hash_list, report, str(path), source or path.name)
     return report
+
+
+def _is_media(path: Path) -> bool:
+    from brightline.services.video_ingest import is_media
+
+    return is_media(path)
+
+
+def import_media(
+    store: Store,
+    list_name: str,
+    paths: Sequence[Path],
+    *,
+    skip_invalid: bool = False,
+    source: str | None = None,
+    actor: Actor | None = None,
+    category: str | None = None,
+) -> ImportReport:
+    """Import pictures, videos and list files (folders expanded) into a list, in one
+    transaction: ``brightline list import L a.jpg b.mp4 more/``."""
+    from brightline.services.video_ingest import content_records
+
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(
+                p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise UsageError(f"{path} is not a file or a folder")
+    if not files:
+        raise UsageError("no files to import")
+    provenance = check_text("source", source) or (paths[0].name if len(paths) == 1 else None)
+    return import_records(
+        store, list_name, content_records(files, category=category),
+        source_name=", ".join(str(p) for p in paths)[:500], skip_invalid=skip_invalid,
+        source=provenance or "files", actor=actor,
+    )  # fmt: skip
 
 
 def import_stream(

@@ -29,6 +29,7 @@ from brightline.core.actor import Actor
 from brightline.core.crypto import Keyring, decrypt_chunks, encrypt_stream, new_data_key
 from brightline.errors import ForbiddenError, NotFoundError, UsageError
 from brightline.services import audit
+from brightline.services.private_files import create_private_file, private_folder
 from brightline.services.store import Store
 from brightline.services.store.reports import reports, vault_objects
 
@@ -105,10 +106,10 @@ class Vault:
         aad = _aad(blob)
         key = new_data_key(self.keyring, aad)
         path = self._path(blob)
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_folder(path.parent)
         reader = _HashingReader(chunks)
         tmp = path.with_suffix(".partial")
-        with open(tmp, "wb") as out:
+        with os.fdopen(create_private_file(tmp), "wb") as out:
             encrypt_stream(cast(BinaryIO, reader), out, key.key, aad)
             out.flush()
             os.fsync(out.fileno())

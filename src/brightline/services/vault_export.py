@@ -6,12 +6,14 @@ are plaintext, for the recipient."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
 from brightline.core.actor import Actor
 from brightline.errors import NotFoundError, UsageError
 from brightline.services import audit
+from brightline.services.private_files import create_private_file, private_folder, write_private
 from brightline.services.store import reports as store_reports
 from brightline.services.vault import Vault, VaultObject, check_reader
 
@@ -24,7 +26,7 @@ def export(vault: Vault, report_id: int, dest: Path, actor: Actor, document: str
         raise NotFoundError(f"the vault holds nothing for report {report_id}")
     if dest.exists() and any(dest.iterdir()):
         raise UsageError(f"{dest} is not empty; export into a new folder")
-    dest.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(dest)
     with vault.store.begin() as conn:
         rows = store_reports.vault_rows(conn, [o.id for o in objects])
         audit.record(
@@ -40,17 +42,17 @@ def export(vault: Vault, report_id: int, dest: Path, actor: Actor, document: str
             continue
         rel = _export_name(obj)
         target = dest / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(target.parent)
         digest = hashlib.sha256()
         row = rows[obj.id]
-        with open(target, "wb") as out:
+        with os.fdopen(create_private_file(target), "wb") as out:
             for chunk in vault.chunks(row.blob, bytes(row.wrapped_key)):
                 digest.update(chunk)
                 out.write(chunk)
         lines.append(f"{digest.hexdigest()}  {rel}")
-    (dest / "report.json").write_text(document)
+    write_private(dest / "report.json", [document.encode()])
     lines.append(f"{hashlib.sha256(document.encode()).hexdigest()}  report.json")
-    (dest / "manifest.sha256").write_text("\n".join(lines) + "\n")
+    write_private(dest / "manifest.sha256", [("\n".join(lines) + "\n").encode()])
     return dest
 
 

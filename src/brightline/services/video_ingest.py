@@ -1,10 +1,14 @@
-"""Video entries from a folder, and lists written back out as vpdq files.
+"""Entries from pictures and videos (a folder, or files), and lists written back out
+as vpdq files.
 
-``brightline list import NAME FOLDER`` reads each file of the folder (recursively,
-in name order) as one video: a ``vpdq`` tool file is read as it is; a video file
-is hashed here (vPDQ at the configured rate, plus its MD5); the file's name without
-its extension becomes the entry's ``source_id``. Any other list file in the folder
-is read as usual.
+``brightline list import NAME FOLDER`` (or ``FILE…``) reads each file (folders
+recursively, in name order): a picture is hashed with every signal type that applies
+to it (MD5, SHA-1, SHA-256 and PDQ when its quality is enough to match on), one
+entry each; a ``vpdq`` tool file is read as it is; a video file is hashed here
+(vPDQ at the configured rate, plus its MD5). The file's name without its extension
+becomes each entry's ``source_id`` (the entries of one picture belong together),
+``category`` is the one given for the import, and any other list file is read as
+usual.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from pathlib import Path
 
 from brightline.core import formats
 from brightline.core.models import HashRecord
-from brightline.core.signals import VIDEO, vpdq
+from brightline.core.signals import PHOTO, VIDEO, vpdq
 from brightline.core.signals.content import HEAD_BYTES, content_type_of, sniff
+from brightline.core.signals.pdq import MIN_QUALITY as PDQ_MIN_QUALITY
 from brightline.errors import FormatError, UsageError
 from brightline.services.hashing import HashOptions, hash_path
 from brightline.services.store import Store
@@ -25,23 +30,66 @@ from brightline.services.store.entries import iter_entries
 
 
 def folder_records(
-    folder: Path, opts: HashOptions | None = None
+    folder: Path, opts: HashOptions | None = None, category: str | None = None
 ) -> Iterator[HashRecord | FormatError]:
-    opts = opts or HashOptions()
     files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
     if not files:
         raise UsageError(f"{folder} holds no files to import")
+    return content_records(files, opts, category)
+
+
+def is_media(path: Path) -> bool:
+    """Whether ``path`` is a picture or a video (by its first bytes), not a list file."""
+    with open(path, "rb") as fh:
+        return content_type_of(sniff(fh.read(HEAD_BYTES))) in (PHOTO, VIDEO)
+
+
+def content_records(
+    files: list[Path], opts: HashOptions | None = None, category: str | None = None
+) -> Iterator[HashRecord | FormatError]:
+    """The records of ``files``: pictures and videos hashed, list files read."""
+    opts = opts or HashOptions()
     for path in files:
         with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)
-        if content_type_of(sniff(head)) == VIDEO:
-            yield _hashed(path, opts)
+        kind = content_type_of(sniff(head))
+        if kind == VIDEO:
+            yield _with_category(_hashed(path, opts), category)
+            continue
+        if kind == PHOTO:
+            yield from picture_records(path, opts, category)
             continue
         with open(path, "rb") as fh:
             for item in formats.read_records(fh, source=str(path)):
                 if isinstance(item, HashRecord) and item.signal_type == vpdq.NAME:
                     item = item._replace(source_id=item.source_id or path.stem)
                 yield item
+
+
+def picture_records(
+    path: Path, opts: HashOptions, category: str | None = None
+) -> Iterator[HashRecord | FormatError]:
+    """One record per signal type of the picture at ``path``; a picture that cannot be
+    decoded is one error (its digests alone would match only this exact file; the
+    list owner should know)."""
+    result = hash_path(path, opts)
+    s = result.signals
+    if s is None or result.error:
+        yield FormatError(result.error or "the picture could not be hashed", None, str(path))
+        return
+    for name, found in s.signals.items():
+        if name == "pdq" and (found.quality or 0) < PDQ_MIN_QUALITY:
+            continue  # too flat to match on: it would match unrelated pictures
+        note = f"from {path.name}"
+        yield HashRecord(name, found.value, category, path.stem, note, str(path))
+
+
+def _with_category(
+    record: HashRecord | FormatError, category: str | None
+) -> HashRecord | FormatError:
+    if isinstance(record, HashRecord) and category and not record.category:
+        return record._replace(category=category)
+    return record
 
 
 def _hashed(path: Path, opts: HashOptions) -> HashRecord | FormatError:

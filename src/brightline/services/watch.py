@@ -225,7 +225,11 @@ class Watcher:
                     reason = str(exc)
                 except Exception as exc:
                     reason = f"{type(exc).__name__}: {exc}"
-                if self.stop.is_set() or _is_plain_file(self.source):
+                if self.stop.is_set():
+                    return
+                if _is_plain_file(self.source):
+                    if reason != "the stream ended":
+                        self.stats.errors.append(reason)
                     return
                 self.stats.reconnects += 1
                 self.stats.errors.append(reason)
@@ -341,6 +345,27 @@ def _open(source: str, opts: WatchOptions) -> Any:
     return open_container(cast(BinaryIO, _Follow(Path(source), opts.follow_idle_s)))
 
 
+def source_problem(source: str) -> str | None:
+    """Why ``source`` cannot be watched at all (a file or device that is not there),
+    or None; a URL is tried (and retried) instead, since a stream may start later."""
+    if "://" in source:
+        return None
+    path = Path(source.removeprefix("v4l2:"))
+    if not path.exists():
+        return f"no such file or device: {source}"
+    if path.is_dir():
+        return f"{source} is a folder, not a video file, stream or device"
+    return None
+
+
+def nothing_watched(stats: WatchStats) -> str | None:
+    """Why a watch that ended saw nothing (no frame decoded), or None."""
+    if stats.frames:
+        return None
+    reason = stats.errors[-1] if stats.errors else "the source ended"
+    return f"no decodable video frames in the source ({reason})"
+
+
 def _is_plain_file(source: str) -> bool:
     return "://" not in source and not source.startswith(("/dev/", "v4l2:"))
 
@@ -351,12 +376,19 @@ class _Follow:
     def __init__(self, path: Path, idle_s: float) -> None:
         self._fh: BinaryIO = open(path, "rb")  # noqa: SIM115 - closed by PyAV via close()
         self._idle_s = idle_s
+        self._ended = False
 
     def read(self, n: int = -1) -> bytes:
         waited = 0.0
         while True:
             data = self._fh.read(n if n > 0 else 1 << 16)
-            if data or waited >= self._idle_s:
+            if data:
+                self._ended = False
+                return data
+            if self._ended or waited >= self._idle_s:
+                # once ended, a decoder probing again is told at once (not after
+                # another idle wait each time), so a file with no video ends promptly
+                self._ended = True
                 return data
             time.sleep(0.1)
             waited += 0.1

@@ -7,6 +7,7 @@ import random
 import shutil
 import subprocess
 import tarfile
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -223,3 +224,66 @@ def test_hostile_bytes_never_raise(tmp_path: Path, magic: bytes, body: bytes, ta
     path.write_bytes(data)
     got = items(path)  # every problem is an item, never an exception
     assert "x.bin" in got
+
+
+def _duplicate_zip(first: bytes, second: bytes) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "Duplicate name": the point here
+        zf.writestr("a/photo.jpg", first)
+        zf.writestr("a/photo.jpg", second)
+        zf.writestr("a/photo.jpg (#2)", b"a member really named so")
+    return buf.getvalue()
+
+
+def _duplicate_tar(first: bytes, second: bytes) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tf:
+        for name, data in (("a/photo.jpg", first), ("./a/photo.jpg", second)):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def test_members_of_the_same_name_are_each_an_item(tmp_path: Path) -> None:
+    (tmp_path / "dup.zip").write_bytes(_duplicate_zip(b"benign", b"hidden"))
+    got = items(tmp_path / "dup.zip")
+    assert got["dup.zip/a/photo.jpg"] == md5(b"benign")
+    assert got["dup.zip/a/photo.jpg (#2)"] == md5(b"hidden")
+    assert got["dup.zip/a/photo.jpg (#2) (#2)"] == md5(b"a member really named so")
+    assert items(tmp_path / "dup.zip") == got  # the same names on every read (resume)
+    (tmp_path / "dup.tar").write_bytes(_duplicate_tar(b"benign", b"hidden"))
+    got = items(tmp_path / "dup.tar")
+    assert got["dup.tar/a/photo.jpg"] == md5(b"benign")
+    assert got["dup.tar/a/photo.jpg (#2)"] == md5(b"hidden")
+
+
+def _overlapping_zip(copies: int) -> bytes:
+    """One deflated member whose central directory entry is repeated ``copies`` times:
+    every member reads the same compressed stream (the overlapping zip bomb's shape)."""
+    data = bytearray(zip_bytes({"a.bin": b"0123456789abcdef" * 40_000}))
+    cd = data.index(b"PK\x01\x02")
+    eocd = data.rindex(b"PK\x05\x06")
+    entry = bytes(data[cd:eocd])
+    tail = bytearray(data[eocd:])
+    tail[8:10] = tail[10:12] = copies.to_bytes(2, "little")
+    tail[12:16] = (len(entry) * copies).to_bytes(4, "little")
+    return bytes(data[:cd]) + entry * copies + bytes(tail)
+
+
+def test_overlapping_members_are_refused_before_decompression(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "bomb.zip").write_bytes(_overlapping_zip(50))
+    opened: list[str] = []
+    real_open = zipfile.ZipFile.open
+    monkeypatch.setattr(
+        zipfile.ZipFile,
+        "open",
+        lambda self, *a, **k: opened.append("x") or real_open(self, *a, **k),
+    )
+    assert items(tmp_path / "bomb.zip") == {"bomb.zip": "overlapping_members"}
+    assert opened == []  # nothing decompressed
+    (tmp_path / "fine.zip").write_bytes(zip_bytes({"a": b"a" * 5000, "b": b"b", "c/": b""}))
+    assert set(items(tmp_path / "fine.zip")) == {"fine.zip", "fine.zip/a", "fine.zip/b"}

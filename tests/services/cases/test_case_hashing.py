@@ -57,7 +57,9 @@ def test_statuses_from_the_shared_hashing(videos: dict[str, Path]) -> None:
     cut = _row(MP4_HEAD)  # a video that cannot be decoded is an error with a reason
     assert cut["status"] == "error" and cut["media_type"] == "video/mp4" and cut["error"]
     empty = _row(b"")
-    assert empty["status"] == "other" and empty["md5"] == "d41d8cd98f00b204e9800998ecf8427e"
+    # an empty file is empty_file in a case as in `brightline match` (issue 15), digested
+    assert empty["status"] == "error" and empty["error_code"] == "empty_file"
+    assert empty["md5"] == "d41d8cd98f00b204e9800998ecf8427e"
     broken = _row(b"\xff\xd8\xff\xe0garbage")
     assert broken["status"] == "error" and broken["error_code"] and broken["error"]
     assert broken["md5"]

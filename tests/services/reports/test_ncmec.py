@@ -215,3 +215,20 @@ def test_a_report_that_keeps_restarting_runs_out_of_attempts(
     assert drive(reporting, report_id) == "failed"
     assert len(ncmec.reports) <= 3 and ncmec.finished() == []
     assert {r.state for r in ncmec.reports.values()} <= {"retracted", "open"}
+
+
+@pytest.mark.parametrize("status", [503, 500, 429])
+@pytest.mark.parametrize("path", ["submit", "upload", "fileinfo", "finish"])
+def test_an_answered_refusal_retries_the_same_step_of_the_same_report(
+    reporting: Reporting, desk: ReviewDouble, ncmec: FakeNcmec, status: int, path: str
+) -> None:
+    report_id = sent(reporting, desk, files=2)
+    ncmec.fault(path, "http", code=status, times=2)
+    assert drive(reporting, report_id) == "finished"
+    (filed,) = ncmec.finished()
+    assert list(ncmec.reports.values()) == [filed]  # no retracted duplicate, no new report
+    assert sorted(f.md5 for f in filed.files.values()) == md5s(desk)
+    view = service.show(reporting.store, reporting.settings, report_id)
+    assert view["generation"] == 1
+    step = next(s for s in view["steps"] if s["kind"] == path)
+    assert step["attempts"] == 3 and step["state"] == "done"

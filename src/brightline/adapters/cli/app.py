@@ -14,6 +14,7 @@ from rich.markup import escape
 from sqlalchemy.exc import DataError
 
 from brightline.core.actor import Actor, local_operator
+from brightline.core.wording import shown
 from brightline.errors import BrightlineError
 from brightline.services.context import Services, open_services
 from brightline.settings import Settings
@@ -65,7 +66,8 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except BrightlineError as exc:
-            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+            message = shown(str(exc), keep_newlines=True)
+            err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
             raise typer.Exit(EXIT_ERROR) from None
         except DataError:
             message = "a value was refused by the database (a NUL character, or out of range)"

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     Progress,
@@ -28,6 +29,7 @@ from brightline.adapters.cli.app import (
     services,
 )
 from brightline.core.actor import local_operator
+from brightline.core.wording import shown
 from brightline.services import cases
 from brightline.services.cases.export import MANIFEST
 from brightline.services.cases.run import Progress as ProgressFn
@@ -40,7 +42,24 @@ case_app = typer.Typer(
 app.add_typer(case_app, name="case")
 
 EXIT_INTERRUPTED = 130
+
+
+@case_app.callback()
+def _before_any_case_command() -> None:
+    """Sweep the temporary folders that runs killed with kill -9 left behind."""
+    from brightline.services.cases.spool import sweep_leftover_spools
+    from brightline.settings import Settings
+
+    sweep_leftover_spools(Settings().cases_folder)
+
+
 JsonOpt = Annotated[bool, typer.Option("--json", help="JSON output.")]
+DihedralOpt = Annotated[
+    bool,
+    typer.Option(
+        "--dihedral", help="Also hash the 8 rotations/flips (PDQ) and match on any of them."
+    ),
+]
 
 
 @case_app.command("create")
@@ -82,6 +101,7 @@ def add_exhibit(
         Path, typer.Argument(help="Folder, file, archive, or disk image (raw/dd, E01).")
     ],
     exhibit: Annotated[str, typer.Option("--id", help="The exhibit's reference, e.g. JB/1.")],
+    dihedral: DihedralOpt = False,
 ) -> None:
     """Hash and match every file of an exhibit (deleted files and archives included).
 
@@ -91,18 +111,33 @@ def add_exhibit(
     svc = services()
     with _progress(estimate(path) if path.exists() else (0, 0)) as advance:
         summary = _interruptible(
-            case, lambda: cases.add_exhibit(svc, local_operator(), case, path, exhibit, advance)
+            case,
+            lambda: cases.add_exhibit(
+                svc, local_operator(), case, path, exhibit, advance, dihedral
+            ),
         )
-    _finish(case, summary)
+    in_case = cases.show(svc, case)["files"]
+    _finish(case, summary, in_case)
 
 
 @case_app.command("resume")
 @handle_errors
-def resume(case: Annotated[str, typer.Argument(help="The case.")]) -> None:
+def resume(
+    case: Annotated[str, typer.Argument(help="The case.")],
+    exhibit: Annotated[
+        str | None,
+        typer.Option(
+            "--exhibit", help="Carry on only this exhibit (default: every unfinished one)."
+        ),
+    ] = None,
+    dihedral: DihedralOpt = False,
+) -> None:
     """Carry on after Ctrl-C, a crash or kill -9: finished files are not hashed again."""
     svc = services()
     with _progress((0, 0)) as advance:
-        summary = _interruptible(case, lambda: cases.resume(svc, local_operator(), case, advance))
+        summary = _interruptible(
+            case, lambda: cases.resume(svc, local_operator(), case, advance, exhibit, dihedral)
+        )
     _finish(case, summary)
 
 
@@ -164,8 +199,8 @@ def files(
         if row["error"]:
             path += f" [{row['error']['code']}: {row['error']['message']}]"
         table.add_row(
-            row["exhibit"], path, row["status"], row["category"] or "", str(row["size"] or ""),
-            row["sha1"] or "",
+            escape(shown(row["exhibit"])), escape(shown(path)), row["status"],
+            row["category"] or "", str(row["size"] or ""), row["sha1"] or "",
         )  # fmt: skip
     console.print(table)
 
@@ -207,9 +242,16 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
-def _finish(case: str, summary: RunSummary) -> None:
+def _finish(case: str, summary: RunSummary, in_case: int | None = None) -> None:
+    """The run's counts: of this exhibit (``in_case``: the case's files besides), or of
+    the whole case (a resume)."""
+    where = (
+        f"{_plural(summary.files, 'file')} in this exhibit, {in_case:,} in the case {case}"
+        if in_case is not None
+        else f"{_plural(summary.files, 'file')} in the case {case}"
+    )
     console.print(
-        f"{_plural(summary.files, 'file')} in the case {case}: {summary.known:,} known, "
+        f"{where}: {summary.known:,} known, "
         f"{summary.suggested:,} suggested, {summary.errors:,} could not be read. "
         f"Counts: brightline case show {case}",
         highlight=False,

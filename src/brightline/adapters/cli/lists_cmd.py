@@ -101,7 +101,17 @@ def thresholds(
 @handle_errors
 def import_(
     name: str,
-    file: Path,
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="A hash-list file; or pictures and videos (files or folders) to hash.",
+            metavar="FILE...",
+        ),
+    ],
+    category: Annotated[
+        str | None,
+        typer.Option(help="Category of the entries made from pictures and videos."),
+    ] = None,
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="Import the valid records and report the rest.")
     ] = False,
@@ -118,7 +128,14 @@ def import_(
     ] = None,
     json_out: JsonOpt = False,
 ) -> None:
-    """Import hashes from a file; the format is recognised from its content.
+    """Import hashes from a file, or hash pictures and videos into the list; the format
+    is recognised from its content.
+
+    \b
+    Pictures and videos (a folder of them, or files): each picture gets an entry per
+    signal type that applies (md5, sha1, sha256, and pdq when the picture has enough
+    detail), each video a vpdq entry (with its MD5); their source_id is the file
+    name without its extension, their category --category, their source --source.
 
     \b
     Formats: plain text (one hash a line: "VALUE", or "TYPE VALUE [note]", or md5sum
@@ -137,20 +154,22 @@ def import_(
     Comma-separated, RFC 4180 quoting. `brightline list export` writes this format.
     """
     svc = services()
+    shown_files = ", ".join(str(f) for f in files[:3]) + (" …" if len(files) > 3 else "")
     with (
-        console.status(f"Importing {file} …", spinner="dots")
+        console.status(f"Importing {shown_files} …", spinner="dots")
         if sys.stderr.isatty()
         else nullcontext()
     ):
-        report = ingest.import_file(
-            svc.store,
-            name,
-            file,
-            skip_invalid=skip_invalid,
-            source=source,
-            actor=operator(),
-            signal_type=signal_type,
-        )
+        if len(files) == 1:
+            report = ingest.import_file(
+                svc.store, name, files[0], skip_invalid=skip_invalid, source=source,
+                actor=operator(), category=category, signal_type=signal_type,
+            )  # fmt: skip
+        else:
+            report = ingest.import_media(
+                svc.store, name, files, skip_invalid=skip_invalid, source=source,
+                actor=operator(), category=category,
+            )  # fmt: skip
     if json_out:
         print_json(report.as_dict())
         return

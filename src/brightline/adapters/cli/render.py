@@ -9,12 +9,12 @@ from rich.markup import escape
 from brightline.adapters.cli.app import console
 from brightline.core.models import Match, ScanResult
 from brightline.core.signals.vpdq import VpdqFrame
-from brightline.core.wording import plural
+from brightline.core.wording import plural, shown
 
 
 def render_hash(result: ScanResult) -> None:
     """Every signal of the file, one a line (digests first, as computed)."""
-    console.print(f"[bold]{escape(result.path)}[/]")
+    console.print(f"[bold]{escape(shown(result.path))}[/]")
     s = result.signals
     if s is not None:
         for name, found in s.signals.items():
@@ -26,12 +26,12 @@ def render_hash(result: ScanResult) -> None:
             for i, variant in enumerate(found.variants, start=1):
                 console.print(f"  {f'{name}[{i}]':<7} {escape(variant)}", highlight=False)
     if result.error:
-        console.print(f"  [yellow]error:[/] {escape(result.error)}")
+        console.print(f"  [yellow]error:[/] {escape(shown(result.error))}")
 
 
 def render_match(result: ScanResult) -> None:
     """One line per matched or failed file; quiet files stay quiet."""
-    path = escape(result.path)
+    path = escape(shown(result.path))
     for m in result.matches:
         why = "exact" if m.distance == 0 and m.exact else f"distance {m.distance}"
         why += _video_note(m)
@@ -42,7 +42,7 @@ def render_match(result: ScanResult) -> None:
             highlight=False,
         )
     if result.error and not result.matches:
-        console.print(f"[yellow]ERROR[/] {path}: {escape(result.error)}", highlight=False)
+        console.print(f"[yellow]ERROR[/] {path}: {escape(shown(result.error))}", highlight=False)
 
 
 def render_summary(files: int, matched: int, errors: int, reasons: Mapping[str, int]) -> None:

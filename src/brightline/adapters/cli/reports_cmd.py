@@ -128,6 +128,61 @@ def check(
     console.print(f"{destination}: reachable, credentials accepted ({text})", highlight=False)
 
 
+@reports_app.command("sandbox")
+@handle_errors
+def sandbox(
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free one).")] = 8025,
+    username: Annotated[str, typer.Option(help="The sandbox's user name.")] = "sandbox",
+    password: Annotated[str, typer.Option(help="The sandbox's password.")] = "sandbox",
+) -> None:
+    """Run a local CyberTipline SANDBOX on loopback: a stand-in for NCMEC, so reports
+    can be seen filed end to end without NCMEC credentials. Nothing sent to it leaves
+    this machine; it keeps reports in memory only. Ctrl-C stops it."""
+    import time
+
+    from brightline.testing.cybertipline import CyberTiplineSandbox
+
+    try:
+        server = CyberTiplineSandbox(username, password, port).start()
+    except OSError as exc:
+        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+    for line in sandbox_banner(server.url, username, password):
+        typer.echo(line)  # plain and flushed: URLs never wrapped, seen at once in a pipe
+    seen: set[tuple[int, str]] = set()
+    try:
+        while True:
+            for report in list(server.reports.values()):
+                if (report.report_id, report.state) not in seen and report.state != "open":
+                    seen.add((report.report_id, report.state))
+                    files = len(report.files)
+                    typer.echo(
+                        f"SANDBOX report {report.report_id} {report.state} "
+                        f"({files} file{'' if files == 1 else 's'})"
+                    )
+            time.sleep(0.3)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+def sandbox_banner(url: str, username: str, password: str) -> list[str]:
+    """What ``reports sandbox`` says first: what it is, where it listens (second line),
+    and how to point Brightline at it."""
+    return [
+        "CyberTipline SANDBOX: a local stand-in for NCMEC on this machine. It is NOT NCMEC: "
+        "nothing sent to it leaves this machine.",
+        f"Listening on {url}",
+        "Point Brightline at it (in the shell that runs `brightline serve`):",
+        f"  export BRIGHTLINE_NCMEC_URL={url}",
+        f"  export BRIGHTLINE_NCMEC_USERNAME={username}",
+        f"  export BRIGHTLINE_NCMEC_PASSWORD={password}",
+        "  export BRIGHTLINE_REPORTER_FIRST_NAME=Sam BRIGHTLINE_REPORTER_LAST_NAME=Sandbox",
+        "  export BRIGHTLINE_REPORTER_EMAIL=sandbox@example.org",
+        "Ctrl-C stops it.",
+    ]
+
+
 @reports_app.command("retract")
 @handle_errors
 def retract(report_id: IdArg, json_out: JsonOpt = False) -> None:
@@ -230,12 +285,21 @@ def rotate() -> None:
     console.print(f"Re-wrapped {count} data key(s) under the current master key.")
 
 
+#: The longest hold one command sets (a hundred years); a longer one is a typo.
+MAX_HOLD_DAYS = 36_500
+
+
 @vault_app.command("hold")
 @handle_errors
 def hold(
     report_id: IdArg,
     reason: Annotated[str, typer.Option(help="Why (e.g. a preservation request's number).")],
-    days: Annotated[int | None, typer.Option(help="Hold until this many days from today.")] = None,
+    days: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=MAX_HOLD_DAYS, help="Hold until this many days from today (1-36500)."
+        ),
+    ] = None,
     until: Annotated[str | None, typer.Option(help="Hold until this date (YYYY-MM-DD).")] = None,
 ) -> None:
     """Extend a report's legal hold (never shortened)."""

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from brightline.adapters.cli.app import (
+    EXIT_ERROR,
     EXIT_MATCH,
     EXIT_OK,
     app,
@@ -20,8 +21,16 @@ from brightline.adapters.cli.app import (
     services,
 )
 from brightline.core.actor import local_operator
+from brightline.errors import UsageError
 from brightline.services import video_lists
-from brightline.services.watch import Alert, Watcher, WatchOptions, watch_job
+from brightline.services.watch import (
+    Alert,
+    Watcher,
+    WatchOptions,
+    nothing_watched,
+    source_problem,
+    watch_job,
+)
 
 
 @app.command("watch")
@@ -51,8 +60,11 @@ def watch(
     """Watch a live stream and alert as soon as known video (or a known image) appears.
 
     Runs until interrupted (Ctrl-C); reconnects with backoff when the stream stalls,
-    drops or restarts. Exit code: 1 when there was an alert, 0 otherwise.
+    drops or restarts. Exit code: 1 when there was an alert, 2 when the source does
+    not exist or ended without one decodable frame (the reason is said), 0 otherwise.
     """
+    if problem := source_problem(source):
+        raise UsageError(problem)
     svc = services()
     s = svc.settings
     opts = WatchOptions(
@@ -80,7 +92,11 @@ def watch(
     job = None if no_actions else watch_job(svc.review_env(), local_operator(), source, list_names)
     watcher = Watcher(source, svc.matcher, list_names, opts, on_alert, job=job)
 
+    stopped = False
+
     def stop(_sig: int, _frame: FrameType | None) -> None:
+        nonlocal stopped
+        stopped = True
         watcher.stop.set()
 
     signal.signal(signal.SIGTERM, stop)
@@ -89,6 +105,7 @@ def watch(
     try:
         stats = watcher.run()
     except KeyboardInterrupt:
+        stopped = True
         watcher.stop.set()
         stats = watcher.stats
     finally:
@@ -100,6 +117,9 @@ def watch(
             f"dropped, {stats.reconnects:,} reconnections.",
             highlight=False,
         )
+    if not stopped and (reason := nothing_watched(stats)):
+        err_console.print(f"Error: {reason}", highlight=False, markup=False)
+        raise typer.Exit(EXIT_ERROR)
     raise typer.Exit(EXIT_MATCH if alerts else EXIT_OK)
 
 

@@ -25,7 +25,7 @@ from brightline.adapters.api.sessions import (
 )
 from brightline.adapters.api.uploads import ONE_FILE, read_upload
 from brightline.core.categories import SCHEMES
-from brightline.errors import AuthError, BrightlineError, ThrottledError
+from brightline.errors import AuthError, BrightlineError, NotFoundError, ThrottledError
 from brightline.services import audit_export, users
 from brightline.services.review import decide, exposure, intake, items, quality
 from brightline.services.review.env import create_queue, list_queues
@@ -42,15 +42,70 @@ CATEGORY_KEYS = "123456789"
 FIXED_KEYS = {"x": "not illegal", "s": "skip", "r": "reveal", "u": "undo", "n": "next item"}
 
 
+#: What a page says for the ``?error=`` code a redirect carries: fixed text only, so a
+#: crafted link cannot make a Brightline page say anything. Codes are error codes.
+PAGE_MESSAGES = {
+    "bad_request": "That cannot be done as asked.",
+    "conflict": "That name is already taken.",
+    "not_found": "That no longer exists.",
+    "forbidden": "Your role does not allow this.",
+    "unauthenticated": "Sign in again.",
+    "invalid_input": "Some of what was entered is not valid.",
+    "invalid_name": "That name is not allowed (letters, digits, '.', '_' or '-').",
+    "invalid_category": "That category is not one of the queue's scheme.",
+    "invalid_text": "Text with a NUL character cannot be stored.",
+    "invalid_threshold": "That threshold is out of range.",
+    "too_large": "The file is too large.",
+    "crypto_failed": "The evidence key could not be used; ask an administrator.",
+    "unknown_change": "Unknown change.",
+    "failed": "That did not work; the audit log and the server log say more.",
+}
+
+
+def error_code(exc: BrightlineError) -> str:
+    """The ``?error=`` code a redirect carries for ``exc`` (never its text)."""
+    return exc.code if exc.code in PAGE_MESSAGES else "failed"
+
+
+def page_message(code: str) -> str:
+    """The fixed text for an ``?error=`` code; nothing for none."""
+    return PAGE_MESSAGES.get(code, PAGE_MESSAGES["failed"]) if code else ""
+
+
 class PageRedirect(Exception):
     def __init__(self, location: str):
         self.location = location
 
 
 class PageForbidden(Exception):
+    status = 403
+
     def __init__(self, message: str, session: Session | None):
         self.message = message
         self.session = session
+
+
+class PageNotFound(PageForbidden):
+    status = 404
+
+
+#: Ids are 64-bit signed on every database; past that a row cannot exist.
+MAX_ID = 2**63 - 1
+
+
+def page_error(exc: BrightlineError, session: Session | None) -> PageForbidden:
+    """The page for a service's refusal: 404 for what does not exist, else 403."""
+    if isinstance(exc, NotFoundError):
+        return PageNotFound(str(exc), session)
+    return PageForbidden(str(exc), session)
+
+
+def existing_id(value: int, what: str, session: Session | None) -> int:
+    """``value`` if a row could have it; else the page is a 404 (on SQLite as on
+    PostgreSQL: the driver would refuse the number before the query ran)."""
+    if not 1 <= value <= MAX_ID:
+        raise PageNotFound(f"there is no {what} {value}", session)
+    return value
 
 
 async def page_session(request: Request, runtime: Any, *roles: UserRole) -> Session:
@@ -97,6 +152,7 @@ async def index(request: Request, runtime: RuntimeDep) -> Response:
 @router.get("/login")
 def login_page(request: Request, expired: int = 0, failed: str = "") -> HTMLResponse:
     nonce = secrets.token_urlsafe(24)
+    failed = "form" if failed == "form" else ""  # the one code; never text from the URL
     response = render(
         request, "login.html", None, login_csrf=nonce, expired=bool(expired), failed=failed
     )
@@ -161,10 +217,11 @@ async def next_page(request: Request, runtime: RuntimeDep) -> Response:
 @router.get("/items/{item_id}")
 async def item_page(request: Request, runtime: RuntimeDep, item_id: int) -> HTMLResponse:
     session = await page_session(request, runtime, *REVIEWERS)
+    existing_id(item_id, "review item", session)
     try:
         item = await run_in_threadpool(items.get_item, runtime.review, session.user.actor, item_id)
     except BrightlineError as exc:
-        raise PageForbidden(str(exc), session) from None
+        raise page_error(exc, session) from None
     keys = dict(zip(CATEGORY_KEYS, item["categories"], strict=False))
     mine = await run_in_threadpool(exposure.mine, runtime.review, session.user.actor)
     joined = await run_in_threadpool(runtime.reporting.for_item, item_id)
@@ -212,7 +269,7 @@ async def queues_page(
         session,
         queues=found,
         schemes=[s for s in SCHEMES if s != "none"],
-        error=error,
+        error=page_message(error),
         seeded=seeded,
     )
 
@@ -238,7 +295,7 @@ async def queues_create(
             target_list or None,
         )
     except BrightlineError as exc:
-        return RedirectResponse(f"/ui/queues?error={_q(str(exc))}", 303)
+        return RedirectResponse(f"/ui/queues?error={error_code(exc)}", 303)
     return RedirectResponse("/ui/queues", 303)
 
 
@@ -257,7 +314,7 @@ async def queues_seed(request: Request, runtime: RuntimeDep) -> Response:
             fields.get("queue") or None,
         )
     except BrightlineError as exc:
-        return RedirectResponse(f"/ui/queues?error={_q(str(exc))}", 303)
+        return RedirectResponse(f"/ui/queues?error={error_code(exc)}", 303)
     return RedirectResponse(f"/ui/queues?seeded={item_id}", 303)
 
 
@@ -266,7 +323,9 @@ async def users_page(request: Request, runtime: RuntimeDep, error: str = "") -> 
     session = await page_session(request, runtime, UserRole.ADMIN)
     found = await run_in_threadpool(users.list_users, runtime.services.store)
     roles = [r.value for r in UserRole]
-    return render(request, "users.html", session, users=found, roles=roles, error=error)
+    return render(
+        request, "users.html", session, users=found, roles=roles, error=page_message(error)
+    )
 
 
 @router.post("/users")
@@ -282,7 +341,7 @@ async def users_create(
     try:
         await run_in_threadpool(users.create_user, store, session.user.actor, name, role, password)
     except BrightlineError as exc:
-        return RedirectResponse(f"/ui/users?error={_q(str(exc))}", 303)
+        return RedirectResponse(f"/ui/users?error={error_code(exc)}", 303)
     return RedirectResponse("/ui/users", 303)
 
 
@@ -302,9 +361,9 @@ async def users_change(
         elif change == "reset-password":
             await run_in_threadpool(users.reset_password, store, actor, name, password)
         else:
-            return RedirectResponse("/ui/users?error=unknown+change", 303)
+            return RedirectResponse("/ui/users?error=unknown_change", 303)
     except BrightlineError as exc:
-        return RedirectResponse(f"/ui/users?error={_q(str(exc))}", 303)
+        return RedirectResponse(f"/ui/users?error={error_code(exc)}", 303)
     return RedirectResponse("/ui/users", 303)
 
 
@@ -320,6 +379,7 @@ async def audit_log_page(
     session = await page_session(request, runtime, UserRole.AUDITOR)
     store = runtime.services.store
     rows = await run_in_threadpool(audit_export.rows, store, action, actor, target, limit)
+    rows = await run_in_threadpool(audit_export.with_names, store, rows)
     verified = await run_in_threadpool(audit_export.verify, store)
     filters = {"action": action, "actor": actor, "target": target, "limit": limit}
     return render(request, "audit.html", session, rows=rows, verified=verified, filters=filters)
@@ -348,15 +408,6 @@ async def audit_export_file(
     return Response(body, media_type=media_type, headers=headers)
 
 
-def _q(text: str) -> str:
-    from urllib.parse import quote_plus
-
-    return quote_plus(text[:300])
-
-
-quoted = _q  # for the other page modules
-
-
 async def redirect_page(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageRedirect)
     response = RedirectResponse(exc.location, 303)
@@ -367,4 +418,4 @@ async def redirect_page(request: Request, exc: Exception) -> Response:
 
 async def forbidden_page(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageForbidden)
-    return render(request, "forbidden.html", exc.session, 403, message=exc.message)
+    return render(request, "forbidden.html", exc.session, exc.status, message=exc.message)

@@ -12,7 +12,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from brightline.adapters.api.deps import RuntimeDep
-from brightline.adapters.web.pages import PageForbidden, page_session, quoted, render
+from brightline.adapters.web.pages import (
+    error_code,
+    existing_id,
+    page_error,
+    page_message,
+    page_session,
+    render,
+)
 from brightline.errors import BrightlineError
 from brightline.services.users import UserRole
 
@@ -23,7 +30,7 @@ router = APIRouter(prefix="/ui/reports", include_in_schema=False)
 async def reports_page(request: Request, runtime: RuntimeDep, error: str = "") -> HTMLResponse:
     session = await page_session(request, runtime, UserRole.SENIOR)
     found = await run_in_threadpool(runtime.reporting.reports)
-    return render(request, "reports.html", session, reports=found, error=error)
+    return render(request, "reports.html", session, reports=found, error=page_message(error))
 
 
 @router.get("/{report_id}")
@@ -31,11 +38,12 @@ async def report_page(
     request: Request, runtime: RuntimeDep, report_id: int, error: str = ""
 ) -> HTMLResponse:
     session = await page_session(request, runtime, UserRole.SENIOR)
+    existing_id(report_id, "report", session)
     try:
         report = await run_in_threadpool(runtime.reporting.show, report_id)
     except BrightlineError as exc:
-        raise PageForbidden(str(exc), session) from None
-    return render(request, "report.html", session, report=report, error=error)
+        raise page_error(exc, session) from None
+    return render(request, "report.html", session, report=report, error=page_message(error))
 
 
 @router.post("/{report_id}/send")
@@ -47,6 +55,7 @@ async def send_report(
     note: Annotated[str, Form(max_length=10000)] = "",
 ) -> Response:
     session = await page_session(request, runtime, UserRole.SENIOR)
+    existing_id(report_id, "report", session)
     try:
         await run_in_threadpool(
             runtime.reporting.send,
@@ -56,7 +65,7 @@ async def send_report(
             note=note.strip() or None,
         )
     except BrightlineError as exc:
-        return RedirectResponse(f"/ui/reports/{report_id}?error={quoted(str(exc))}", 303)
+        return RedirectResponse(f"/ui/reports/{report_id}?error={error_code(exc)}", 303)
     runtime.report_kick.set()
     return RedirectResponse(f"/ui/reports/{report_id}", 303)
 
@@ -64,9 +73,10 @@ async def send_report(
 @router.post("/{report_id}/retract")
 async def retract_report(request: Request, runtime: RuntimeDep, report_id: int) -> Response:
     session = await page_session(request, runtime, UserRole.SENIOR)
+    existing_id(report_id, "report", session)
     try:
         await run_in_threadpool(runtime.reporting.retract, report_id, session.user.actor)
     except BrightlineError as exc:
-        return RedirectResponse(f"/ui/reports/{report_id}?error={quoted(str(exc))}", 303)
+        return RedirectResponse(f"/ui/reports/{report_id}?error={error_code(exc)}", 303)
     runtime.report_kick.set()
     return RedirectResponse(f"/ui/reports/{report_id}", 303)

@@ -8,6 +8,11 @@ read: unsafe names (``../``, absolute paths), symbolic links and special files,
 encrypted members, members that expand more than ``max_ratio`` times or past the
 exhibit's total budget. A damaged archive raises :class:`EvidenceError` before its
 first item, or ends its members with an error item where the damage is met.
+
+Every member is its own item whatever its name: a second member stored under a name
+already used in the same archive is located as ``name (#2)`` (see :class:`MemberNames`),
+so a known file hidden behind a benign file's name is still hashed, counted and
+exported.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import tarfile
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,11 +37,31 @@ import py7zr.io
 from brightline.core.sources import containers
 from brightline.core.sources.base import ContentItem, Locator
 from brightline.core.sources.containers import MIB, ArchiveLimits, Budget
-from brightline.errors import EvidenceError
+from brightline.errors import EvidenceError, OverlappingMembersError, shorten
 
 #: Members smaller than this are never refused for their ratio (tiny text compresses well).
 RATIO_FLOOR = MIB
 _DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+class MemberNames:
+    """Unique locator names for the members of one archive, in archive order.
+
+    The first member of a name keeps it; a later one becomes ``name (#2)``,
+    ``name (#3)``… (skipping any such name a member really has), so the names are
+    the same on every read of the same archive and a resumed case skips the same items.
+    """
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def unique(self, name: str) -> str:
+        candidate, n = name, 1
+        while candidate in self.used:
+            n += 1
+            candidate = f"{name} (#{n})"
+        self.used.add(candidate)
+        return candidate
 
 
 def unsafe_name(name: str) -> str | None:
@@ -95,13 +121,16 @@ def _zip_items(
         archive = zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise EvidenceError("corrupt_archive", f"corrupt zip archive: {exc}") from None
+    names = MemberNames()
     with archive:
+        if problem := overlapping_members(archive.infolist()):
+            raise OverlappingMembersError(problem)
         for info in archive.infolist():
             if info.is_dir():
                 continue
-            name = info.filename
+            name = names.unique(info.filename)
             mode = info.external_attr >> 16
-            if reason := unsafe_name(name):
+            if reason := unsafe_name(info.filename):
                 yield _error(where, name.replace("\x00", "?"), "unsafe_path", reason)
             elif stat.S_ISLNK(mode):
                 yield _error(where, name, "symlink", "symbolic link in the archive (not followed)")
@@ -116,8 +145,43 @@ def _zip_items(
                     where.child(name),
                     info.file_size,
                     _opener(archive, info),
-                    extra={"archive": "zip", "compressed": info.compress_size},
+                    extra={
+                        "archive": "zip",
+                        "compressed": info.compress_size,
+                        "member": info.filename,
+                    },
                 )
+
+
+#: A zip local file header without its name and extra field.
+_LOCAL_HEADER = 30
+
+
+def overlapping_members(infos: list[zipfile.ZipInfo]) -> str | None:
+    """Why the members of a zip share bytes, or None.
+
+    Each member's local header and data take at least ``30 + compress_size`` bytes
+    from its ``header_offset``; two members whose spans cross read the same
+    compressed stream (the "overlapping files" zip bomb: each member under the ratio
+    limit, together thousands of times the archive). Checked from the central
+    directory alone, before anything is decompressed.
+    """
+    spans = sorted(
+        (
+            (info.header_offset, info.header_offset + _LOCAL_HEADER + info.compress_size, info)
+            for info in infos
+            if not info.is_dir() or info.compress_size
+        ),
+        key=lambda span: span[0],
+    )
+    for (start, end, info), (next_start, _, other) in pairwise(spans):
+        if next_start < end:
+            return (
+                f"members {shorten(info.filename)} (byte {start:,}) and "
+                f"{shorten(other.filename)} (byte {next_start:,}) share compressed data "
+                "(overlapping members: a zip bomb)"
+            )
+    return None
 
 
 def _opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], BinaryIO]:
@@ -213,6 +277,7 @@ def _tar_items(
 def _tar_members(
     archive: tarfile.TarFile, where: Locator, limits: ArchiveLimits, budget: Budget
 ) -> Iterator[ContentItem]:
+    names = MemberNames()
     while True:
         try:
             member = archive.next()
@@ -230,6 +295,7 @@ def _tar_members(
         reason = unsafe_name(name)
         while name.startswith("./"):
             name = name[2:]
+        stored, name = name, names.unique(name)
         if reason:
             yield _error(where, name.replace("\x00", "?"), "unsafe_path", reason)
         elif member.issym() or member.islnk():
@@ -244,7 +310,7 @@ def _tar_members(
                 where.child(name),
                 member.size,
                 _tar_opener(archive, member),
-                extra={"archive": "tar"},
+                extra={"archive": "tar", "member": stored},
             )
 
 

@@ -23,7 +23,7 @@ import pytsk3
 
 from brightline.core.sources import containers
 from brightline.core.sources.base import ContentItem, Locator, open_readonly
-from brightline.errors import EvidenceError
+from brightline.errors import DiskImageError, EvidenceError
 
 CHUNK = 1024 * 1024
 _MAX_DIRS = 1_000_000
@@ -59,9 +59,18 @@ class EwfImage(pytsk3.Img_Info):  # type: ignore[misc]
         self._handle.open_file_objects(self._files)
         super().__init__(url="", type=pytsk3.TSK_IMG_TYPE_EXTERNAL)
 
+    #: Why a read failed (libewf raises RuntimeError on a truncated or damaged image),
+    #: so the item that could not be read is said to be a damaged image.
+    read_error: str | None = None
+
     def read(self, offset: int, size: int) -> bytes:
-        self._handle.seek(offset)
-        return bytes(self._handle.read(size))
+        try:
+            self._handle.seek(offset)
+            return bytes(self._handle.read(size))
+        except (RuntimeError, OSError) as exc:
+            # TSK handles an OSError as a failed read; a RuntimeError would escape it
+            self.read_error = str(exc)
+            raise OSError(f"cannot read the disk image at byte {offset:,}: {exc}") from None
 
     def get_size(self) -> int:
         return int(self._handle.get_media_size())
@@ -80,41 +89,80 @@ def open_image(path: Path, kind: str) -> Any:
 
 
 def disk_items(path: Path, kind: str, where: Locator) -> Iterator[ContentItem]:
-    """Every file (and recoverable deleted file) of every file system on the image."""
-    img = open_image(path, kind)
+    """Every file (and recoverable deleted file) of every file system on the image.
+
+    An image that cannot be opened or read through is one error item (code
+    ``disk_unreadable`` or ``disk_image_damaged``), never an exception: the case goes on.
+    """
     try:
-        volumes = _partitions(img)
-        if volumes is None:
-            fs = _file_system(img, 0)
-            if fs is None:
-                yield ContentItem(
-                    where,
-                    img.get_size(),
-                    None,
-                    error=EvidenceError(
-                        "disk_unreadable",
-                        "no partition table or file system The Sleuth Kit can read "
-                        "(damaged or unsupported)",
-                    ),
-                )
-                return
-            yield from _walk(fs, where)
-            return
-        for label, offset in volumes:
-            fs = _file_system(img, offset)
-            if fs is None:
-                yield ContentItem(
-                    where.child(label),
-                    None,
-                    None,
-                    error=EvidenceError(
-                        "disk_unreadable", f"{label}: no file system The Sleuth Kit can read"
-                    ),
-                )
-                continue
-            yield from _walk(fs, where.child(label))
+        img = open_image(path, kind)
+    except EvidenceError as exc:
+        yield ContentItem(where, _size(path), None, error=_damaged(exc))
+        return
+    try:
+        yield from _image_items(img, where)
+    except (RuntimeError, OSError, EvidenceError) as exc:  # a damaged image met mid-walk
+        yield ContentItem(
+            where.child("(rest of the image)"),
+            None,
+            None,
+            error=DiskImageError(f"the disk image could not be read further: {exc}"),
+        )
     finally:
         img.close()
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _damaged(exc: EvidenceError) -> EvidenceError:
+    """An E01 that libewf cannot open is damaged (cut short, a segment missing)."""
+    text = str(exc)
+    if "libewf" in text or "pyewf" in text:
+        return DiskImageError(f"the E01 image is damaged or cut short: {text}")
+    return exc
+
+
+def _no_file_system(img: Any, message: str) -> EvidenceError:
+    read_error = getattr(img, "read_error", None)
+    if read_error:
+        return DiskImageError(f"the disk image is damaged or cut short: {read_error}")
+    return EvidenceError("disk_unreadable", message)
+
+
+def _image_items(img: Any, where: Locator) -> Iterator[ContentItem]:
+    volumes = _partitions(img)
+    if volumes is None:
+        fs = _file_system(img, 0)
+        if fs is None:
+            yield ContentItem(
+                where,
+                img.get_size(),
+                None,
+                error=_no_file_system(
+                    img,
+                    "no partition table or file system The Sleuth Kit can read "
+                    "(damaged or unsupported)",
+                ),
+            )
+            return
+        yield from _walk(fs, where)
+        return
+    for label, offset in volumes:
+        fs = _file_system(img, offset)
+        if fs is None:
+            yield ContentItem(
+                where.child(label),
+                None,
+                None,
+                error=_no_file_system(img, f"{label}: no file system The Sleuth Kit can read"),
+            )
+            continue
+        yield from _walk(fs, where.child(label))
 
 
 def _partitions(img: Any) -> list[tuple[str, int]] | None:

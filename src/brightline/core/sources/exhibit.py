@@ -167,7 +167,7 @@ class ExhibitSource:
                     raise EvidenceError(
                         "unreadable", f"larger than {cap:,} bytes and no spool folder"
                     )
-                self.limits.spool_dir.mkdir(parents=True, exist_ok=True)
+                self.limits.spool_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
                 fd, name = tempfile.mkstemp(dir=self.limits.spool_dir, prefix="member-")
                 with os.fdopen(fd, "wb") as out:
                     out.write(data)

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Row
 from brightline.core.actor import Actor, local_operator
 from brightline.core.models import Match
 from brightline.core.names import check_text
-from brightline.errors import NotFoundError, UsageError, shorten
+from brightline.errors import FetchError, NotFoundError, UsageError, shorten
 from brightline.services import audit
 from brightline.services.actions import log, registry, review, webhook
 from brightline.services.actions.registry import Action, ActionRun, Hit, MatchContext
@@ -59,11 +59,14 @@ def add_action(
     queue: str | None = None,
     report_to: str | Sequence[str] | None = None,
     actor: Actor | None = None,
+    allow_private: bool = True,
 ) -> tuple[Action, str | None]:
     """Add an action; for a webhook, returns the signing secret (made when not given).
     A ``review`` action takes the review ``queue`` and where reports go (``report_to``:
     ``ncmec``, ``nca`` or both). Audited as ``action.add`` (the host only, never the
-    secret)."""
+    secret). Without ``allow_private`` (the server's BRIGHTLINE_WEBHOOK_ALLOW_PRIVATE)
+    a webhook to a loopback, private or link-local address is refused now, not only
+    when a delivery is tried."""
     kind = registry.handler(str(kind)).kind  # UsageError for a kind nobody registered
     check_text("url", url)
     check_text("secret", secret)
@@ -72,6 +75,8 @@ def add_action(
         raise UsageError("queue and report_to belong to review actions")
     if kind == ActionKind.WEBHOOK:
         url = check_webhook_url(url)
+        if not allow_private:
+            check_public_receiver(url)
         secret = secret or secrets.token_urlsafe(32)
         if len(secret) < 16:
             raise UsageError("a webhook secret needs at least 16 characters")
@@ -113,6 +118,27 @@ def _host(url: str | None) -> str | None:
     # Only the host goes in the audit chain: a webhook URL's path or query may itself
     # be a credential (many services put the token there).
     return urlsplit(url).hostname if url else None
+
+
+def check_public_receiver(url: str) -> None:
+    """Refuse a webhook URL whose host is, or resolves to, a loopback, private or
+    link-local address. A name that cannot be resolved now is let through: each
+    delivery checks its address again after DNS."""
+    from brightline.services.fetch import is_public_address, resolve
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        addresses = resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
+    except (FetchError, ValueError):
+        return
+    private = [a for a in addresses if not is_public_address(a)]
+    if private:
+        raise UsageError(
+            f"webhook receiver refused: {host} is a loopback, private, link-local or "
+            f"reserved address ({', '.join(private)}); set "
+            "BRIGHTLINE_WEBHOOK_ALLOW_PRIVATE=true to allow internal receivers"
+        )
 
 
 def check_webhook_url(url: str | None) -> str:

@@ -74,8 +74,9 @@ def _clean(text: str | None) -> str | None:
 
 
 #: Shared-hashing codes that are no error in a case: the file was read and digested
-#: whole, it is just not a picture (``other``, or ``unknown`` for a video).
-NOT_ERRORS = frozenset({"not_an_image", "empty_file"})
+#: whole, it is just not a picture (``other``, or ``unknown`` for a video). An empty
+#: file is an error row (``empty_file``), as ``brightline match`` says it.
+NOT_ERRORS = frozenset({"not_an_image"})
 #: A video whose signal type is not installed: digested whole, no error in a case.
 _NO_SIGNAL_TYPE = "no signal type for "
 

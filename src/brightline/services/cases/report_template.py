@@ -11,7 +11,7 @@ table { border-collapse: collapse; margin: .5em 0; width: 100%; }
 th, td { border: 1px solid #bbb; padding: 3px 6px; text-align: left; vertical-align: top; }
 th { background: #eee; } td.n { text-align: right; } .mono { font-family: monospace; font-size: 9pt; word-break: break-all; }
 img.thumb { width: 64px; filter: grayscale(100%) blur(3px); }
-.note { color: #444; font-size: 10pt; }
+.note { color: #444; font-size: 10pt; } td.none { color: #444; font-style: italic; }
 @media print {
   body { margin: 0; font-size: 10pt; } h2 { page-break-after: avoid; }
   tr { page-break-inside: avoid; } a { color: inherit; text-decoration: none; }
@@ -41,6 +41,7 @@ Report made {{ made_at }} with Brightline {{ version }}.</p>
 <td>{% for cat, c in ex.known.items() if c.files %}{{ cat }}: {{ c.files }} ({{ c.unique }})<br>{% endfor %}</td>
 <td>{% for cat, c in ex.suggested.items() if c.files %}{{ cat }}: {{ c.files }} ({{ c.unique }})<br>{% endfor %}</td>
 <td class="n">{{ ex.errors }}</td></tr>
+{% else %}<tr><td colspan="9" class="none">none</td></tr>
 {% endfor %}</table>
 
 <h2>Method</h2>
@@ -55,7 +56,8 @@ whose scheme differs from the case's are shown as <i>scheme:category</i> and nev
 Copies are counted by SHA-1 ("distinct").</p>
 <table><tr><th>list</th><th>scheme</th><th>entries</th><th>revision</th><th>PDQ threshold</th></tr>
 {% for name, l in lists.items() %}<tr><td>{{ name }}</td><td>{{ l.scheme }}</td><td class="n">{{ l.entries }}</td>
-<td class="n">{{ l.revision }}</td><td class="n">{{ l.pdq_threshold }}</td></tr>{% endfor %}</table>
+<td class="n">{{ l.revision }}</td><td class="n">{{ l.pdq_threshold }}</td></tr>
+{% else %}<tr><td colspan="5" class="none">none</td></tr>{% endfor %}</table>
 
 <h2>Known and suggested files</h2>
 <p class="note">Thumbnails are reduced, blurred and greyscale on purpose.</p>
@@ -64,11 +66,13 @@ Copies are counted by SHA-1 ("distinct").</p>
 <td>{{ f.exhibit }}</td><td class="mono">{{ f.path }}{% if f.deleted %} (deleted){% endif %}{% for t, v in f.other_signals.items() %}<br>{{ t }} {{ v }}{% endfor %}</td><td>{{ f.status }}</td><td>{{ f.category }}</td>
 <td>{% for m in f.matches %}{{ m.list }} #{{ m.entry }} {{ m.signal_type }}{% if m.signal_type == "pdq" %} d={{ m.distance }}{% endif %}<br>{% endfor %}</td>
 <td class="mono">{{ f.sha1 }}</td><td class="n">{{ f.copies }}</td></tr>
+{% else %}<tr><td colspan="8" class="none">none</td></tr>
 {% endfor %}</table>
 
 <h2>Files that could not be read</h2>
 <table><tr><th>exhibit</th><th>path</th><th>reason</th></tr>
 {% for f in errors %}<tr><td>{{ f.exhibit }}</td><td class="mono">{{ f.path }}</td><td>{{ f.error.code }}: {{ f.error.message }}</td></tr>
+{% else %}<tr><td colspan="3" class="none">none</td></tr>
 {% endfor %}</table>
 </body></html>
 """

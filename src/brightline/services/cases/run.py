@@ -9,11 +9,12 @@ on (exhibit, locator) makes a second insert a no-op).
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from os import walk as os_walk
 from pathlib import Path
+
+from sqlalchemy import Connection
 
 from brightline.core.actor import Actor
 from brightline.core.categories import check_scheme
@@ -23,11 +24,13 @@ from brightline.core.sources.exhibit import ExhibitSource, exhibit_kind
 from brightline.errors import UsageError
 from brightline.services import audit
 from brightline.services.cases.classify import meta_of, row_of
+from brightline.services.cases.spool import hold_spool, release_spool
 from brightline.services.cases.views import counts_of
 from brightline.services.context import Services
 from brightline.services.hashing import HashOptions
 from brightline.services.pipeline.job import Job
 from brightline.services.pipeline.pool import Hashed
+from brightline.services.private_files import private_folder
 from brightline.services.store import cases as store
 from brightline.services.store import lists as store_lists
 from brightline.services.store.cases import CaseRow, ExhibitRow, locator_key
@@ -92,7 +95,7 @@ def create_case(
         row = store.create_case(conn, name, scheme, lists, actor.label)
         details = {"scheme": scheme, "lists": list(lists) if lists else None}
         audit.record(conn, actor, "case.create", f"case:{name}", details)
-    case_folder(svc, name).mkdir(parents=True, exist_ok=True)
+    private_folder(case_folder(svc, name))
     return row
 
 
@@ -103,7 +106,10 @@ def add_exhibit(
     path: Path,
     exhibit: str,
     progress: Progress | None = None,
+    dihedral: bool = False,
 ) -> RunSummary:
+    """Add an exhibit and hash it; ``dihedral`` also matches pictures' 8 rotations and
+    flips (PDQ), as ``brightline match --dihedral`` does."""
     check_exhibit_id(exhibit)
     if not path.exists() and not path.is_symlink():
         raise UsageError(f"no such file or folder: {path}")
@@ -119,7 +125,7 @@ def add_exhibit(
         ex = store.add_exhibit(conn, row.id, exhibit, str(path), kind)
         details = {"exhibit": exhibit, "path": str(path), "kind": kind}
         audit.record(conn, actor, "case.add_exhibit", f"case:{case}", details)
-    return run_exhibit(svc, actor, row, ex, progress)
+    return run_exhibit(svc, actor, row, ex, progress, dihedral)
 
 
 def set_scheme(svc: Services, actor: Actor, case: str, scheme: str) -> CaseRow:
@@ -135,18 +141,40 @@ def set_scheme(svc: Services, actor: Actor, case: str, scheme: str) -> CaseRow:
         return store.get_case(conn, case)
 
 
-def resume(svc: Services, actor: Actor, case: str, progress: Progress | None = None) -> RunSummary:
-    """Carry on every exhibit of the case that did not finish."""
+def resume(
+    svc: Services,
+    actor: Actor,
+    case: str,
+    progress: Progress | None = None,
+    exhibit: str | None = None,
+    dihedral: bool = False,
+) -> RunSummary:
+    """Carry on every exhibit of the case that did not finish, or only ``exhibit``."""
     with svc.store.begin() as conn:
         row = store.get_case(conn, case)
-        todo = [ex for ex in store.exhibits(conn, row.id) if ex.state != "done"]
+        todo = unfinished_exhibits(conn, row.id, exhibit)
         details = {"exhibits": [ex.exhibit for ex in todo]}
         audit.record(conn, actor, "case.resume", f"case:{case}", details)
     for ex in todo:
-        run_exhibit(svc, actor, row, ex, progress)
+        run_exhibit(svc, actor, row, ex, progress, dihedral)
     with svc.store.connect() as conn:
         rows = list(store.file_rows(conn, row.id))
     return _summary(rows)
+
+
+def unfinished_exhibits(conn: Connection, case_id: int, exhibit: str | None) -> list[ExhibitRow]:
+    """The exhibits a resume carries on: every unfinished one, or the one named
+    (NotFoundError if the case has no such exhibit; none if it has finished)."""
+    if exhibit is not None:
+        ex = store.get_exhibit(conn, case_id, exhibit)
+        return [ex] if ex.state != "done" else []
+    return [ex for ex in store.exhibits(conn, case_id) if ex.state != "done"]
+
+
+def pending_exhibits(svc: Services, case: str, exhibit: str | None = None) -> list[ExhibitRow]:
+    with svc.store.connect() as conn:
+        row = store.get_case(conn, case)
+        return unfinished_exhibits(conn, row.id, exhibit)
 
 
 def limits_for(svc: Services, case: str, exhibit_id: int) -> ArchiveLimits:
@@ -161,7 +189,12 @@ def limits_for(svc: Services, case: str, exhibit_id: int) -> ArchiveLimits:
 
 
 def run_exhibit(
-    svc: Services, actor: Actor, case: CaseRow, ex: ExhibitRow, progress: Progress | None = None
+    svc: Services,
+    actor: Actor,
+    case: CaseRow,
+    ex: ExhibitRow,
+    progress: Progress | None = None,
+    dihedral: bool = False,
 ) -> RunSummary:
     path = Path(ex.path)
     if not path.exists():
@@ -172,8 +205,10 @@ def run_exhibit(
     source = ExhibitSource(path, limits, skip=lambda loc: locator_key(str(loc)) in done)
     items = _todo(source.items(), done, progress)
     _ = svc.matcher  # loaded (and caught up) before the first file is hashed
-    job = case_job(svc, actor, case, ex)
+    job = case_job(svc, actor, case, ex, dihedral)
     status = "failed"
+    assert limits.spool_dir is not None
+    spool_lock = hold_spool(limits.spool_dir)  # a later sweep leaves a live run's folder
     batches = job.run(items, svc.matcher)
     try:
         for batch in batches:
@@ -184,8 +219,7 @@ def run_exhibit(
         raise
     finally:
         batches.close()  # its workers stop now, not when the generator is collected
-        assert limits.spool_dir is not None
-        shutil.rmtree(limits.spool_dir, ignore_errors=True)
+        release_spool(limits.spool_dir, spool_lock)
         _finish_job(job, status)
     with svc.store.begin() as conn:
         rows = list(store.file_rows(conn, case.id, ex.id))
@@ -207,7 +241,9 @@ def _todo(
         yield item
 
 
-def case_job(svc: Services, actor: Actor, case: CaseRow, ex: ExhibitRow) -> Job:
+def case_job(
+    svc: Services, actor: Actor, case: CaseRow, ex: ExhibitRow, dihedral: bool = False
+) -> Job:
     """The job (kind ``case``) of one run over an exhibit: hashed as evidence, its
     matched items, their matches and the match log recorded, so a match knows which
     case found it. Only matched items are stored there (every file has its case row
@@ -219,7 +255,7 @@ def case_job(svc: Services, actor: Actor, case: CaseRow, ex: ExhibitRow) -> Job:
         actor,
         "case",
         lists=case.lists,
-        opts=HashOptions(s.max_image_pixels, max_decode_bytes=s.max_decode_bytes),
+        opts=HashOptions(s.max_image_pixels, dihedral, max_decode_bytes=s.max_decode_bytes),
         ref=f"case:{case.name} exhibit:{ex.exhibit}",
         run_actions=False,
         items="matched",

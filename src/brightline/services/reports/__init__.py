@@ -134,7 +134,11 @@ class Reporting:
     # -- the vault -------------------------------------------------------------------
 
     def purge(self, actor: Actor) -> list[VaultObject]:
-        return self.vault.purge(actor)
+        """Destroy the evidence whose hold has ended, and the NCA packages of those
+        reports still in the drop folder (they hold the same files in the clear)."""
+        destroyed = self.vault.purge(actor)
+        remove_nca_packages(self, actor, {o.report_id for o in destroyed if o.report_id})
+        return destroyed
 
     def rotate(self, actor: Actor) -> int:
         return self.vault.rotate(actor)
@@ -147,6 +151,24 @@ class Reporting:
     def export(self, report_id: int, dest: Path, actor: Actor) -> Path:
         document = service.export_document(self.store, self.settings, report_id)
         return vault_export.export(self.vault, report_id, dest, actor, document)
+
+
+def remove_nca_packages(reporting: Reporting, actor: Actor, report_ids: set[int]) -> list[str]:
+    """Remove the NCA packages of ``report_ids`` from the drop folder (audited)."""
+    from brightline.services import audit
+    from brightline.services.reports.build import report_ref
+    from brightline.services.reports.nca import remove_package
+
+    removed = [
+        ref
+        for ref in (report_ref(n) for n in sorted(report_ids))
+        if remove_package(reporting.settings.nca_outbox, ref)
+    ]
+    if removed:
+        with reporting.store.begin() as conn:
+            details = {"packages": removed, "folder": str(reporting.settings.nca_outbox)}
+            audit.record(conn, actor, "vault.purge_nca_packages", "vault", details)
+    return removed
 
 
 def _listener(conn: Any, item: Any) -> None:

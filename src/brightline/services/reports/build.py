@@ -83,7 +83,7 @@ def build_report(conn: Connection, report_id: int, settings: Settings) -> Report
     files = tuple(report_file(r, settings) for r in items)
     times = [f.uploaded_at for f in files if f.uploaded_at] or [r.confirmed_at for r in items]
     return Report(
-        ref=f"brightline-report-{report_id}",
+        ref=report_ref(report_id),
         reporter=reporting_person(settings),
         user=user,
         files=files,
@@ -96,3 +96,8 @@ def build_report(conn: Connection, report_id: int, settings: Settings) -> Report
 
 def _opt(value: object) -> str | None:
     return str(value) if value not in (None, "") else None
+
+
+def report_ref(report_id: int) -> str:
+    """Our own reference of a report: its NCA package's name, NCMEC's additionalInfo."""
+    return f"brightline-report-{report_id}"

@@ -11,11 +11,13 @@ registers a made-up one (``tests/services/reports/test_destinations.py``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from brightline.errors import InputError, UsageError
+from brightline.errors import UsageError
 from brightline.services.reports.reporter import Reporter
+from brightline.services.review import intake
+from brightline.services.review.intake import check_report_to
 from brightline.settings import Settings
 
 
@@ -33,12 +35,17 @@ _DESTINATIONS: dict[str, Destination] = {}
 
 
 def register(destination: Destination) -> Destination:
+    """Add (or replace) a destination; review actions and intakes may then name it."""
     _DESTINATIONS[destination.name] = destination
+    if destination.name not in intake.REPORT_DESTINATIONS:
+        intake.REPORT_DESTINATIONS.append(destination.name)
     return destination
 
 
 def unregister(name: str) -> None:
     _DESTINATIONS.pop(name, None)
+    if name in intake.REPORT_DESTINATIONS:
+        intake.REPORT_DESTINATIONS.remove(name)
 
 
 def _ncmec(settings: Settings) -> Reporter:
@@ -72,18 +79,4 @@ def make_reporter(settings: Settings, name: str) -> Reporter:
     return get(name).make(settings)
 
 
-def check_report_to(value: str | Sequence[str] | None) -> list[str]:
-    """``"ncmec"``, ``"nca"`` (any registered destination) or a list of them; ``[]``
-    for none."""
-    if value is None:
-        return []
-    given = [value] if isinstance(value, str) else list(value)
-    out: list[str] = []
-    for dest in given:
-        dest = str(dest).strip().lower()
-        if dest not in _DESTINATIONS:
-            known = ", ".join(_DESTINATIONS)
-            raise InputError(f"report_to {dest!r} is not known (known: {known})")
-        if dest not in out:
-            out.append(dest)
-    return out
+__all__ = ["Destination", "check_report_to", "get", "make_reporter", "names", "register"]

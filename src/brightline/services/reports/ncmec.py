@@ -16,6 +16,9 @@ What may be sent again after a crash or a lost answer, and what may not:
 - ``upload``: sending a file again could attach it twice, and NCMEC cannot remove a
   file, so an upload whose answer was lost restarts the report: the open report is
   retracted and a new one submitted with every file.
+- An answered refusal (HTTP 5xx or 429 without a CyberTipline answer) is definite:
+  nothing happened, so the same step of the same report is sent again after a
+  back-off; no retraction, no new report.
 - ``fileinfo`` (describes a fileId again), ``finish`` ("already finished" is success)
   and ``retract`` ("already retracted") are safe to repeat.
 """
@@ -191,8 +194,10 @@ def interpret(path: str, status: int, content: bytes) -> StepResult:
     try:
         reply = parse_response(content)
     except InputError as exc:
-        outcome = Outcome.UNKNOWN if status >= 500 else Outcome.GIVE_UP
-        return StepResult(outcome, text=f"HTTP {status}: {exc}", exchange=record)
+        if definite_refusal(status):
+            text = f"HTTP {status}: refused for now ({exc}); the same step is sent again later"
+            return StepResult(Outcome.RETRY, text=text, exchange=record)
+        return StepResult(Outcome.GIVE_UP, text=f"HTTP {status}: {exc}", exchange=record)
     record["parsed"] = {
         "code": reply.code,
         "description": reply.description,
@@ -208,6 +213,13 @@ def interpret(path: str, status: int, content: bytes) -> StepResult:
     if outcome is Outcome.DONE and path == "upload" and not reply.file_id:
         outcome, text = Outcome.UNKNOWN, "upload success without a fileId"
     return StepResult(outcome, remote, reply.code, text, record)
+
+
+def definite_refusal(status: int) -> bool:
+    """An answer that says the request was not carried out (a server error or
+    "too many requests"): the same step on the same report is sent again later. Only
+    a lost answer (timeout, reset) leaves it unknown whether a step took effect."""
+    return status == 429 or 500 <= status <= 599
 
 
 def _meaning(path: str, reply: Response) -> Outcome:

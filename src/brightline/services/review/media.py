@@ -36,20 +36,35 @@ def media_dir(home: Path) -> Path:
     return home / "media"
 
 
-def store_media(home: Path, keyring: Keyring, src: BinaryIO) -> tuple[str, Path, bytes]:
-    """Encrypt ``src`` to a new file: ``(uid, path, wrapped data key)``."""
-    uid = secrets.token_hex(16)
+def store_media(
+    home: Path, keyring: Keyring, src: BinaryIO, uid: str | None = None
+) -> tuple[str, Path, bytes]:
+    """Encrypt ``src`` to a new file: ``(uid, path, wrapped data key)``.
+
+    ``uid`` is given for an idempotent intake (derived from its key): the file is then
+    never put over one that exists (FileExistsError: the same request is under way,
+    or was stored already)."""
+    fixed = uid is not None
+    uid = uid or secrets.token_hex(16)
     folder = media_dir(home)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = folder / f"{uid}.bin"
-    partial = path.with_suffix(".partial")
+    partial = (
+        folder / f"{uid}.{secrets.token_hex(4)}.partial" if fixed else path.with_suffix(".partial")
+    )
     data_key = new_data_key(keyring, aad_for(uid))
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as out:
         encrypt_stream(src, out, data_key.key, aad_for(uid))
         out.flush()
         os.fsync(out.fileno())
-    partial.rename(path)
+    if fixed:
+        try:
+            os.link(partial, path)  # fails if it exists: never replaces another's media
+        finally:
+            partial.unlink()
+    else:
+        partial.rename(path)
     return uid, path, data_key.wrapped
 
 

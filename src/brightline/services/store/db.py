@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text, update
 from sqlalchemy.engine import make_url
 
+from brightline.services.private_files import private_folder, touch_private
 from brightline.services.store.events import (
     create_events_schema,
     events_schema_current,
@@ -151,7 +152,8 @@ def _make_engine(url: str, echo: bool) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, echo=echo, pool_pre_ping=True, hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        private_folder(Path(parsed.database).parent)
+        touch_private(Path(parsed.database))  # SQLite's -wal and -shm files copy its mode
     # hide_parameters: bound values (webhook secrets, key hashes) stay out of errors/logs.
     engine = create_engine(url, echo=echo, connect_args={"timeout": 30}, hide_parameters=True)
     event.listen(engine, "connect", _sqlite_pragmas)

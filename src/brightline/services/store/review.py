@@ -217,6 +217,12 @@ def insert_item(conn: Connection, values: dict[str, Any]) -> int:
     return int(key[0])
 
 
+def item_id_by_uid(conn: Connection, uid: str) -> int | None:
+    """The id of the item whose media is ``uid`` (an idempotent intake's), or None."""
+    found = conn.execute(select(items.c.id).where(items.c.uid == uid)).scalar_one_or_none()
+    return None if found is None else int(found)
+
+
 def get_item(conn: Connection, item_id: int, *, lock: bool = False) -> Row[Any]:
     query = _item_query().where(items.c.id == item_id)
     if lock and conn.dialect.name == "postgresql":

@@ -43,6 +43,7 @@ def add_action(name: str, body: ActionIn, svc: ServicesDep, key: CuratorKey) -> 
         queue=body.queue,
         report_to=body.report_to,
         actor=actor(key),
+        allow_private=svc.settings.webhook_allow_private,
     )
     return {"action": action.as_dict(), "secret": secret}
 

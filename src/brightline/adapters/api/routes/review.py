@@ -54,6 +54,9 @@ class TextIntakeIn(BaseModel):
     text: str = Field(max_length=1_000_000, description="A reported message thread.")
     metadata: dict[str, Any] = Field(default_factory=dict)
     queue: str | None = Field(default=None, max_length=100)
+    report_to: list[str] | str | None = Field(
+        default=None, description="ncmec, nca or both: where a confirmed item is reported."
+    )
 
 
 @router.get("/review/items")
@@ -177,8 +180,11 @@ def add_queue(body: QueueIn, session: SeniorSession, runtime: RuntimeDep) -> dic
 @router.post("/review/seed", status_code=201, openapi_extra=ONE_FILE)
 async def seed(request: Request, session: SeniorSession, runtime: RuntimeDep) -> dict[str, Any]:
     """A quality-check item: multipart ``file``, ``known_answer`` and optional
-    ``queue``; analysts grade it like any other."""
-    name, data, fields = await read_upload(request, ("known_answer", "queue", "shown_as"))
+    ``queue``, ``shown_as`` (``intake`` or ``match``), ``list`` (the list a match names)
+    and ``metadata`` (JSON, as an intake carries); analysts grade it like any other."""
+    name, data, fields = await read_upload(
+        request, ("known_answer", "queue", "shown_as", "list", "metadata")
+    )
     answer = fields.get("known_answer")
     if not answer:
         raise ApiError(422, "invalid_request", "known_answer: a quality check needs its answer")
@@ -191,6 +197,8 @@ async def seed(request: Request, session: SeniorSession, runtime: RuntimeDep) ->
         answer,
         fields.get("queue"),
         fields.get("shown_as") or "intake",
+        fields.get("list") or None,
+        fields.get("metadata"),
     )
     return {"id": item_id}
 
@@ -211,6 +219,11 @@ async def flags(request: Request, runtime: RuntimeDep) -> list[dict[str, Any]]:
     return await run_in_threadpool(decide.flagged, runtime.review)
 
 
+def _destinations(field: str | None) -> list[str] | None:
+    """A multipart ``report_to``: ``ncmec``, ``nca`` or ``ncmec,nca``."""
+    return [d for d in field.split(",") if d.strip()] if field else None
+
+
 def _key_actor(key: Any) -> Actor:
     return Actor("key", key.prefix, key.name, key.role.value)
 
@@ -218,9 +231,13 @@ def _key_actor(key: Any) -> Actor:
 @router.post("/intake", status_code=201, openapi_extra=ONE_FILE)
 async def intake_report(request: Request, runtime: RuntimeDep, key: ScannerKey) -> JSONResponse:
     """A user's report from a platform joins the review queue: multipart ``file``
-    (plus optional ``metadata`` JSON and ``queue``), or JSON ``{"text", "metadata"}``
-    for a message thread."""
+    (plus optional ``metadata`` JSON, ``queue`` and ``report_to``), or JSON
+    ``{"text", "metadata", "report_to"}`` for a message thread. ``report_to``
+    (``ncmec``, ``nca``, or both) makes a confirmed item join a report there. With
+    an ``Idempotency-Key`` header, a retry (after a lost answer) returns the item
+    the first request made instead of making a second."""
     actor = _key_actor(key)
+    idempotency_key = request.headers.get("idempotency-key")
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
             body = TextIntakeIn.model_validate_json(await request.body())
@@ -237,9 +254,11 @@ async def intake_report(request: Request, runtime: RuntimeDep, key: ScannerKey) 
             body.metadata,
             body.queue,
             True,
+            idempotency_key,
+            body.report_to,
         )
     else:
-        name, data, fields = await read_upload(request, ("metadata", "queue"))
+        name, data, fields = await read_upload(request, ("metadata", "queue", "report_to"))
         item_id = await run_in_threadpool(
             intake.from_upload,
             runtime.review,
@@ -248,6 +267,9 @@ async def intake_report(request: Request, runtime: RuntimeDep, key: ScannerKey) 
             name,
             fields.get("metadata"),
             fields.get("queue"),
+            False,
+            idempotency_key,
+            _destinations(fields.get("report_to")),
         )
     rid = getattr(request.state, "request_id", None)
     return JSONResponse({"request_id": rid, "id": item_id, "state": "open"}, 201)

@@ -37,17 +37,47 @@
     return data;
   }
 
+  const SETTLED = ["confirmed", "rejected"];
+
+  function settled() { return SETTLED.indexOf(root.dataset.state) >= 0; }
+
   function show(item) {
     document.getElementById("state").textContent = item.state;
     document.getElementById("state").className = "state " + item.state;
     root.dataset.state = item.state;
     root.dataset.mine = item.claimed_by_me ? "yes" : "no";
+    const done = settled();
+    document.getElementById("keys").hidden = done;
+    document.getElementById("settled-keys").hidden = !done;
+    const outcome = document.getElementById("outcome");
+    outcome.hidden = !done;
+    if (done) {
+      let text = "Settled: " + item.state;
+      if (item.state === "confirmed" && item.category) text += ", category " + item.category;
+      if (item.state === "rejected") text += " (not illegal)";
+      outcome.textContent = text + ".";
+    }
+  }
+
+  // The day's counters (items, reveals, minutes) as the server has them now.
+  async function refreshExposure() {
+    const resp = await fetch("/v1/review/exposure/me", { credentials: "same-origin" });
+    if (!resp.ok) return;
+    const mine = await resp.json();
+    const counters = document.querySelectorAll("#exposure b");
+    if (counters.length >= 3) {
+      counters[0].textContent = mine.items;
+      counters[1].textContent = mine.reveals;
+      counters[2].textContent = mine.minutes;
+    }
   }
 
   async function decide(decision) {
+    if (settled()) return;
     const item = await call("POST", "/v1/review/items/" + id + "/decisions", { decision: decision });
     if (!item) return;
     show(item);
+    refreshExposure();
     if (decision === "skip") say("Skipped. Press N for the next item.");
     else say("Decided: " + decision + ". U undoes it within " + root.dataset.undo + " s; N for the next item.");
   }
@@ -56,6 +86,8 @@
     const img = document.getElementById("media");
     const url = "/v1/review/items/" + id + "/media?reveal=true";
     if (img) {
+      // the counter moves once the server has served (and counted) the reveal
+      img.addEventListener("load", refreshExposure, { once: true });
       img.src = url;
       img.alt = "revealed preview";
       img.removeAttribute("width");
@@ -67,6 +99,7 @@
       const text = document.getElementById("text");
       text.textContent = await resp.text();
       text.className = "revealed-text";
+      await refreshExposure();
     }
     say("Revealed for this item only (logged).");
   }
@@ -79,6 +112,7 @@
   }
 
   async function claim() {
+    if (settled()) return;
     const item = await call("POST", "/v1/review/items/" + id + "/claim");
     if (!item) return;
     show(item);
