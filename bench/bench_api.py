@@ -31,8 +31,8 @@ from pathlib import Path
 
 import httpx
 
-from brightline.services import auth
 from brightline.services.demo import jpeg, picture
+from brightline.services.people import auth
 from brightline.services.store import Store
 from brightline.services.store import lists as store_lists
 from brightline.services.store.db import next_rev

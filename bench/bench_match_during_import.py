@@ -24,8 +24,8 @@ import time
 from pathlib import Path
 
 from brightline.core.actor import system
-from brightline.services import match_service
-from brightline.services.matching import Matcher
+from brightline.services.lists.matching import Matcher
+from brightline.services.pipeline import match_service
 from brightline.services.review.env import ReviewEnv
 from brightline.services.store import Store, lists
 from brightline.services.store import db as store_db

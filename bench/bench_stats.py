@@ -268,9 +268,9 @@ def bench_upload(uploads: int) -> None:
 
     from brightline.adapters.api import create_app
     from brightline.adapters.api.testing import serve_in_thread
-    from brightline.services import auth
     from brightline.services.context import open_services
     from brightline.services.demo import jpeg, picture
+    from brightline.services.people import auth
     from brightline.services.stats import hooks
     from brightline.settings import Settings
 

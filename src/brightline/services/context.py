@@ -15,12 +15,13 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from brightline.services import reports, video_matching
-from brightline.services.keys_at_rest import audit_key_from_settings
-from brightline.services.matching import Matcher
+from brightline.services import reports
+from brightline.services.lists.matching import Matcher
 from brightline.services.review.env import ReviewEnv
 from brightline.services.store import Store
 from brightline.services.store import audit as store_audit
+from brightline.services.vault.keys import audit_key_from_settings
+from brightline.services.video import matching as video_matching
 from brightline.settings import Settings
 
 

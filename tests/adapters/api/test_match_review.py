@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 
 from brightline.adapters.cli.main import app
 from brightline.core.actor import local_operator
-from brightline.services import users
 from brightline.services.context import open_services
 from brightline.services.demo import jpeg, picture
 from brightline.services.hashing import HashOptions, hash_bytes
+from brightline.services.people import users
 
 PASSWORD = "correct horse battery"
 

@@ -32,9 +32,10 @@ from brightline.core.signals import (
     SignalValue,
 )
 from brightline.errors import DecodeError, IndexCorruptError, InvalidHashError
-from brightline.services import actions, users
+from brightline.services import actions
 from brightline.services.context import open_services
 from brightline.services.demo import jpeg, picture
+from brightline.services.people import users
 from brightline.services.review import items
 from brightline.testing import IndexContract, SignalTypeContract
 

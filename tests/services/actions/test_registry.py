@@ -18,10 +18,10 @@ from brightline.services.actions.registry import ActionRun
 from brightline.services.context import Services
 from brightline.services.demo import jpeg, picture
 from brightline.services.hashing import HashOptions, hash_bytes
-from brightline.services.match_service import Request, match_items
 from brightline.services.pipeline.hashing import hash_item
 from brightline.services.pipeline.job import Job
-from brightline.services.scan import scan
+from brightline.services.pipeline.match_service import Request, match_items
+from brightline.services.pipeline.scan import scan
 from brightline.services.store import lists
 from brightline.services.store.db import next_rev
 from brightline.services.store.entries import upsert_entries

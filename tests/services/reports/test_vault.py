@@ -13,9 +13,10 @@ import pytest
 from brightline.core.actor import Actor
 from brightline.core.crypto import Keyring, MasterKey
 from brightline.errors import CryptoError, ForbiddenError, NotFoundError, UsageError
-from brightline.services import audit, vault_export
+from brightline.services import audit
 from brightline.services.reports import Reporting, service
 from brightline.services.vault import Vault
+from brightline.services.vault import export as vault_export
 from fake_ncmec import FakeNcmec
 from reports_helpers import SENIOR, ReviewDouble
 
@@ -174,7 +175,7 @@ def test_purge_sweeps_files_a_crash_left_unrecorded(reporting: Reporting) -> Non
 
 
 def test_key_file_is_made_once_and_private(tmp_path: Path) -> None:
-    from brightline.services.keys_at_rest import keyring_from_settings
+    from brightline.services.vault.keys import keyring_from_settings
     from brightline.settings import Settings
 
     settings = Settings(home=tmp_path / "home")

@@ -1,6 +1,6 @@
 """The API's side of matching: the request's actor and context, the event loop.
 
-Each request is one job (``services.match_service`` builds it; the job is the
+Each request is one job (``services.pipeline.match_service`` builds it; the job is the
 CLI's too): hash, match, record, and the lists' actions (webhooks, review items).
 The synchronous functions are CPU- or database-bound: routes call them through the
 thread pool, never on the event loop.
@@ -20,10 +20,11 @@ from brightline.core import signals
 from brightline.core.actor import Actor
 from brightline.core.models import Match, ScanResult
 from brightline.core.sources.upload import UploadBody
-from brightline.services import actions, match_service
-from brightline.services.auth import ApiKey
-from brightline.services.match_service import HashRow
+from brightline.services import actions
+from brightline.services.people.auth import ApiKey
+from brightline.services.pipeline import match_service
 from brightline.services.pipeline.match import match_queries
+from brightline.services.pipeline.match_service import HashRow
 
 log = logging.getLogger("brightline.api")
 

@@ -12,12 +12,13 @@ from brightline.adapters.cli.app import app, console, handle_errors, operator, s
 from brightline.adapters.cli.render import render_match, render_summary
 from brightline.core.actor import local_operator
 from brightline.core.wording import plural
-from brightline.services import ingest, lists
+from brightline.services import lists
 from brightline.services.context import database_label
 from brightline.services.demo import build_demo
 from brightline.services.hashing import HashOptions
+from brightline.services.lists import ingest
 from brightline.services.pipeline.job import Job
-from brightline.services.scan import scan
+from brightline.services.pipeline.scan import scan
 
 DEMO_LIST = "demo-known"
 

@@ -25,7 +25,8 @@ from brightline.core.names import LIST_NAME_RULE
 from brightline.core.signals.thresholds import parse_assignments
 from brightline.core.wording import plural
 from brightline.errors import UsageError
-from brightline.services import ingest, lists, video_ingest
+from brightline.services import lists
+from brightline.services.lists import ingest, video_ingest
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 ThresholdForOpt = Annotated[

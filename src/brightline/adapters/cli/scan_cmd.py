@@ -34,11 +34,11 @@ from brightline.core.sources.files import FileSource
 from brightline.errors import FormatError, InputError, UsageError
 from brightline.services.context import Services
 from brightline.services.hashing import HashOptions
-from brightline.services.matching import Matcher, Query
+from brightline.services.lists.matching import Matcher, Query
 from brightline.services.pipeline.job import Job
 from brightline.services.pipeline.match import match_queries
 from brightline.services.pipeline.pool import hash_results
-from brightline.services.scan import (
+from brightline.services.pipeline.scan import (
     ScanStopped,
     check_paths,
     check_stop,
@@ -47,7 +47,7 @@ from brightline.services.scan import (
     request_stop,
     scan,
 )
-from brightline.services.scan_log import ScanLog
+from brightline.services.pipeline.scan_log import ScanLog
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line and per file.")]
 DihedralOpt = Annotated[

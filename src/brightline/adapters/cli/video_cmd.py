@@ -22,8 +22,7 @@ from brightline.adapters.cli.app import (
 )
 from brightline.core.actor import local_operator
 from brightline.errors import UsageError
-from brightline.services import video_lists
-from brightline.services.watch import (
+from brightline.services.pipeline.watch import (
     Alert,
     Watcher,
     WatchOptions,
@@ -31,6 +30,7 @@ from brightline.services.watch import (
     source_problem,
     watch_job,
 )
+from brightline.services.video import lists as video_lists
 
 
 @app.command("watch")

@@ -26,10 +26,11 @@ from brightline.adapters.api.sessions import (
 from brightline.adapters.api.uploads import ONE_FILE, read_upload
 from brightline.core.categories import SCHEMES
 from brightline.errors import AuthError, BrightlineError, NotFoundError, ThrottledError
-from brightline.services import audit_export, users
+from brightline.services.audit import export as audit_export
+from brightline.services.people import users
+from brightline.services.people.users import Session, UserRole
 from brightline.services.review import decide, exposure, intake, items, quality
 from brightline.services.review.env import create_queue, list_queues
-from brightline.services.users import Session, UserRole
 
 HERE = Path(__file__).parent
 # Jinja2 escapes everything in ``.html`` templates (select_autoescape).

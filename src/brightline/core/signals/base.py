@@ -31,7 +31,7 @@ How it is matched
                          every JSON match row (vPDQ: ``query_share``,
                          ``listed_share``, ``ranges``). A type whose entries keep
                          more than ``entries.value`` (frames in its own table) feeds
-                         its index with ``services.matching.register_change_reader``.
+                         its index with ``services.lists.matching.register_change_reader``.
     ``query_values(s)``  the group of strings one query of a computed signal is:
                          by default ``value`` and ``variants`` (PDQ's rotations).
                          The index gets the whole group and answers at most one

@@ -181,7 +181,7 @@ class VpdqSignal(SignalTypeBase):
     group the index searches with), and ``extra`` holds the JSON fields of the file's
     signals row: ``vpdq`` (the frames) and ``video`` (duration, fps, size, sampled).
     ``options`` (rate, budgets) is set from the settings at the entry point
-    (``services.video_matching.configure``).
+    (``services.video.matching.configure``).
     """
 
     name = NAME

@@ -1,5 +1,5 @@
 """The ``webhook`` action: one signed delivery per action and batch, queued in the
-outbox with the matches (``services.webhooks`` sends them in the background)."""
+outbox with the matches (``services.actions.delivery`` sends them in the background)."""
 
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ from brightline.services.actions import ActionKind, read_actions
 from brightline.services.actions import registry as action_registry
 from brightline.services.actions.registry import ActionCache, ActionRun, Hit, MatchContext, Opener
 from brightline.services.hashing import HashOptions
-from brightline.services.matching import Matcher
+from brightline.services.lists.matching import Matcher
 from brightline.services.pipeline import pool
 from brightline.services.pipeline.match import match_results
 from brightline.services.review.env import ReviewEnv

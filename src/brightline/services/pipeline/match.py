@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from brightline.core.models import Match, ScanResult
-from brightline.services.matching import Matcher, Query, query_of
-from brightline.services.video_matching import attach_frame_matches
+from brightline.services.lists.matching import Matcher, Query, query_of
+from brightline.services.video.matching import attach_frame_matches
 
 
 def queries_for(result: ScanResult) -> list[Query]:

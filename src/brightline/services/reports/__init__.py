@@ -17,7 +17,6 @@ from typing import Any
 from brightline.core.actor import Actor
 from brightline.core.crypto import Keyring
 from brightline.errors import UsageError
-from brightline.services import vault_export
 from brightline.services.reports import _review_port as review
 from brightline.services.reports import destinations, service, views
 from brightline.services.reports.destinations import make_reporter
@@ -25,6 +24,7 @@ from brightline.services.reports.outbox import Driver
 from brightline.services.reports.reporter import Outcome, Reporter
 from brightline.services.store import Store
 from brightline.services.vault import Vault, VaultObject
+from brightline.services.vault import export as vault_export
 from brightline.settings import Settings
 
 

@@ -22,7 +22,7 @@ from brightline.core import signals
 from brightline.core.models import FileSignals, Match, ScanResult
 from brightline.core.signals import TEXT
 from brightline.services.actions.registry import Opener
-from brightline.services.matching import Matcher, Query
+from brightline.services.lists.matching import Matcher, Query
 from brightline.services.pipeline.job import Job
 from brightline.services.pipeline.match import match_queries
 

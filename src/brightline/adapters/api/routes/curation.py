@@ -21,7 +21,8 @@ from brightline.adapters.api.schemas import (
 )
 from brightline.adapters.api.uploads import LARGE_JSON, ONE_FILE, spooled_body
 from brightline.core.models import Entry, HashList
-from brightline.services import curation, ingest, lists
+from brightline.services import lists
+from brightline.services.lists import curation, ingest
 
 router = APIRouter(prefix="/v1", tags=["lists"])
 

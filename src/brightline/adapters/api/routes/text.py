@@ -15,7 +15,7 @@ from brightline.adapters.api.matching import key_actor
 from brightline.adapters.api.runtime import Runtime
 from brightline.adapters.api.uploads import LARGE_JSON
 from brightline.errors import InputError, TooLargeError
-from brightline.services.match_service import Request as MatchRequest
+from brightline.services.pipeline.match_service import Request as MatchRequest
 from brightline.services.text import conversations
 from brightline.services.text.conversations import NewMessage
 from brightline.services.text.matching import (

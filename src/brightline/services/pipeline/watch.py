@@ -40,10 +40,10 @@ from brightline.core.signals.vpdq import MIN_QUALITY, VpdqFrame
 from brightline.core.video.decode import luma, open_container, rgb
 from brightline.errors import DecodeError
 from brightline.services.hashing import HashOptions, hash_bytes
-from brightline.services.matching import Matcher, Query
+from brightline.services.lists.matching import Matcher, Query
 from brightline.services.pipeline.job import Job
 from brightline.services.review.env import ReviewEnv
-from brightline.services.video_matching import frames_in_image_lists
+from brightline.services.video.matching import frames_in_image_lists
 
 log = logging.getLogger(__name__)
 

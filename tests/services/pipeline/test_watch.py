@@ -23,11 +23,13 @@ from PIL import Image
 
 from brightline.core.actor import local_operator
 from brightline.core.video.synth import Clip, write_video
-from brightline.services import actions, ingest, users
+from brightline.services import actions
 from brightline.services.context import Services
+from brightline.services.lists import ingest
+from brightline.services.people import users
+from brightline.services.pipeline.watch import Alert, Watcher, WatchOptions, watch_job
 from brightline.services.review import items as review_items
 from brightline.services.store import lists
-from brightline.services.watch import Alert, Watcher, WatchOptions, watch_job
 
 SEGMENT_S = 2
 BEFORE_S = 6

@@ -9,7 +9,7 @@ import pytest
 
 from brightline.core.models import ScanResult
 from brightline.errors import UsageError
-from brightline.services.scan_log import ScanLog
+from brightline.services.pipeline.scan_log import ScanLog
 
 
 def test_resume_skips_done_files_and_drops_a_cut_off_line(tmp_path: Path) -> None:

@@ -14,8 +14,8 @@ from brightline.services.context import Services
 from brightline.services.demo import jpeg, picture
 from brightline.services.hashing import HashOptions, hash_path
 from brightline.services.pipeline.job import Job
+from brightline.services.pipeline.scan import scan
 from brightline.services.review.env import ReviewEnv
-from brightline.services.scan import scan
 from brightline.services.store import Store, lists
 from brightline.services.store import content as store_content
 from brightline.services.store.db import next_rev

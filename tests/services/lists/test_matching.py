@@ -7,7 +7,7 @@ import random
 import pytest
 
 from brightline.services.context import Services, index_dir_for
-from brightline.services.matching import Matcher, Query
+from brightline.services.lists.matching import Matcher, Query
 from brightline.services.store import lists
 from brightline.services.store.db import next_rev
 from brightline.services.store.entries import (

@@ -4,7 +4,7 @@ The ``vpdq`` type's index (``core.video.index.VpdqIndex``) is one the matcher ke
 like any other; its entries' frames live in ``store.video``, so this module gives
 the matcher the type's change feed (``matching.register_change_reader``): each
 changed video entry as its list's share thresholds, file MD5 and frames. A list's
-shares are set with ``brightline list video`` (``services.video_lists``, which
+shares are set with ``brightline list video`` (``services.video.lists``, which
 re-feeds the list's video entries).
 
 Two cross-type matches a video scan also makes (``attach_frame_matches``, called
@@ -28,8 +28,8 @@ from brightline.core.signals import vpdq
 from brightline.core.signals.vpdq import VPDQ, VpdqFrame
 from brightline.core.video.index import entry_value
 from brightline.core.video.options import VideoOptions
-from brightline.services import matching
-from brightline.services.matching import Matcher, Query
+from brightline.services.lists import matching
+from brightline.services.lists.matching import Matcher, Query
 from brightline.services.store import video as store_video
 from brightline.services.store.entries import changes_since
 from brightline.settings import Settings

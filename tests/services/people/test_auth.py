@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from brightline.errors import AuthError, NotFoundError, UsageError
-from brightline.services import audit, auth
-from brightline.services.auth import KeyChecker, Role
+from brightline.services import audit
 from brightline.services.context import Services
+from brightline.services.people import auth
+from brightline.services.people.auth import KeyChecker, Role
 from brightline.services.store.tables import api_keys
 
 

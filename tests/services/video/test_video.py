@@ -16,13 +16,14 @@ from brightline.core.models import Match, ScanResult
 from brightline.core.signals import vpdq
 from brightline.core.video.compare import brute_pairs, compare
 from brightline.core.video.synth import Clip, pictures
-from brightline.services import ingest, video_lists
 from brightline.services.context import Services
 from brightline.services.hashing import HashOptions, hash_path
+from brightline.services.lists import ingest
+from brightline.services.lists.video_ingest import export_vpdq_folder
 from brightline.services.pipeline.match import match_results
 from brightline.services.store import lists
 from brightline.services.store.entries import delete_entry, iter_entries, set_entry_state
-from brightline.services.video_ingest import export_vpdq_folder
+from brightline.services.video import lists as video_lists
 
 
 def _list(svc: Services, name: str = "videos") -> None:
@@ -240,7 +241,7 @@ def test_video_index_is_saved_and_reloaded(
     svc: Services, videos: dict[str, Path], tmp_path: Path
 ) -> None:
     from brightline.services.context import index_dir_for
-    from brightline.services.matching import Matcher
+    from brightline.services.lists.matching import Matcher
 
     _import_known(svc, videos, tmp_path)
     svc.matcher.refresh()

@@ -18,7 +18,7 @@ from brightline.core.sources import ContentItem
 from brightline.core.sources.files import FileSource
 from brightline.errors import UsageError
 from brightline.services.hashing import HashOptions
-from brightline.services.matching import Matcher
+from brightline.services.lists.matching import Matcher
 from brightline.services.pipeline.job import Job
 from brightline.services.pipeline.pool import (
     ScanStopped,

@@ -19,7 +19,7 @@ from brightline.core.actor import Actor
 from brightline.core.models import Match, ScanResult
 from brightline.core.sources import ContentItem
 from brightline.errors import InputError
-from brightline.services.matching import Matcher, Query
+from brightline.services.lists.matching import Matcher, Query
 from brightline.services.pipeline.job import ItemPolicy, Job
 from brightline.services.pipeline.match import match_queries
 from brightline.services.review.env import ReviewEnv

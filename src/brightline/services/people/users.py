@@ -27,7 +27,7 @@ from sqlalchemy import Row
 from brightline.core.actor import Actor
 from brightline.errors import AuthError, InputError, NotFoundError, ThrottledError, UsageError
 from brightline.services import audit
-from brightline.services.login_guard import LoginGuard, default_guard
+from brightline.services.people.login_guard import LoginGuard, default_guard
 from brightline.services.store import Store
 from brightline.services.store import users as store_users
 from brightline.settings import Settings

@@ -16,10 +16,7 @@ from brightline.adapters.api.testing import WebhookReceiver
 from brightline.core.models import HashList, Match
 from brightline.errors import UsageError
 from brightline.services import actions
-from brightline.services.context import Services
-from brightline.services.store import lists as store_lists
-from brightline.services.store.actions import claim_delivery, delivery_rows, due_delivery_ids
-from brightline.services.webhooks import (
+from brightline.services.actions.delivery import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
     Deliverer,
@@ -27,6 +24,9 @@ from brightline.services.webhooks import (
     sign,
     verify_signature,
 )
+from brightline.services.context import Services
+from brightline.services.store import lists as store_lists
+from brightline.services.store.actions import claim_delivery, delivery_rows, due_delivery_ids
 
 
 class Clock:

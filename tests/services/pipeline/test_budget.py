@@ -6,7 +6,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from brightline.services.budget import MemoryBudget
+from brightline.services.pipeline.budget import MemoryBudget
 
 
 def _until(check: Callable[[], bool]) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from brightline.errors import FormatError, NotFoundError
-from brightline.services import ingest
 from brightline.services.context import Services
+from brightline.services.lists import ingest
 from brightline.services.store import lists
 from brightline.services.store.entries import iter_entries
 

@@ -116,12 +116,12 @@ def import_file(
     category: str | None = None,
 ) -> ImportReport:
     """Import a file into a list (one transaction, one audit record). A folder, a
-    picture or a video is hashed (see :mod:`brightline.services.video_ingest`):
+    picture or a video is hashed (see :mod:`brightline.services.lists.video_ingest`):
     ``category`` is given to the entries made from pictures and videos.
     ``signal_type``: a plain-text file holds values of this type, one a line
     (``keyword`` terms)."""
     if path.is_dir():
-        from brightline.services.video_ingest import folder_records
+        from brightline.services.lists.video_ingest import folder_records
 
         return import_records(
             store, list_name, folder_records(path, category=category), source_name=str(path),
@@ -158,7 +158,7 @@ def import_file(
 
 
 def _is_media(path: Path) -> bool:
-    from brightline.services.video_ingest import is_media
+    from brightline.services.lists.video_ingest import is_media
 
     return is_media(path)
 
@@ -175,7 +175,7 @@ def import_media(
 ) -> ImportReport:
     """Import pictures, videos and list files (folders expanded) into a list, in one
     transaction: ``brightline list import L a.jpg b.mp4 more/``."""
-    from brightline.services.video_ingest import content_records
+    from brightline.services.lists.video_ingest import content_records
 
     files: list[Path] = []
     for path in paths:

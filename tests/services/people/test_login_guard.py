@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from brightline.errors import ThrottledError
-from brightline.services.login_guard import AddressThrottle, PasswordPool
+from brightline.services.people.login_guard import AddressThrottle, PasswordPool
 
 
 def test_the_throttle_counts_per_address_per_window() -> None:

@@ -18,7 +18,13 @@ from brightline.services.context import Services
 from brightline.services.demo import jpeg, picture
 from brightline.services.hashing import HashOptions, hash_path
 from brightline.services.pipeline.job import Job
-from brightline.services.scan import ScanStopped, clear_stop, iter_files, request_stop, scan
+from brightline.services.pipeline.scan import (
+    ScanStopped,
+    clear_stop,
+    iter_files,
+    request_stop,
+    scan,
+)
 from brightline.services.store import lists
 from brightline.services.store.db import next_rev
 from brightline.services.store.entries import upsert_entries

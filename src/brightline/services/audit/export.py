@@ -11,6 +11,7 @@ from typing import Any
 from brightline.core.actor import Actor
 from brightline.services import audit
 from brightline.services.store import Store
+from brightline.services.store import users as store_users
 
 COLUMNS = ("seq", "at", "actor", "action", "target", "details", "digest")
 
@@ -36,9 +37,8 @@ def rows(store: Store, action: str, actor: str, target: str, limit: int) -> list
 def with_names(store: Store, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``found`` with ``actor_name`` and ``target_name``: the people behind ``user:5``
     (the name a record carries, else today's name of that user), for the page."""
-    from brightline.services.users import list_users
-
-    people = {f"user:{u.id}": u.name for u in list_users(store)}
+    with store.connect() as conn:
+        people = {f"user:{u.id}": str(u.name) for u in store_users.all_users(conn)}
     named = []
     for r in found:
         recorded = _recorded_name(r["details"])
