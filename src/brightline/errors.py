@@ -29,6 +29,8 @@
     │           └── OverlappingMembersError  zip members sharing bytes (``overlapping_members``)
     ├── ThrottledError              too many attempts from one address, or at once; has
     │                               ``retry_after`` seconds (API 429 with Retry-After)
+    ├── ExchangeError               a hash exchange that could not be reached or read
+    │                               (a fetch that could not finish; bad XML or JSON)
     ├── IndexCorruptError           an on-disk index that cannot be loaded (rebuilt from
     │                               the database, never trusted)
     └── CryptoError                 encrypted data or a key that cannot be used (wrong
@@ -230,6 +232,12 @@ class ThrottledError(BrightlineError):
 
     def __reduce__(self) -> tuple[type[ThrottledError], tuple[str, float]]:
         return (type(self), (str(self), float(self.retry_after)))
+
+
+class ExchangeError(BrightlineError):
+    """A hash exchange (NCMEC, StopNCII, a file) could not be reached or read."""
+
+    code = "exchange_failed"
 
 
 class IndexCorruptError(BrightlineError):

@@ -373,6 +373,59 @@ class Settings(BaseSettings):
         description="Days the text of messages around a warning is kept; scores are kept.",
     )
 
+    # -- hash exchanges (issue 16) ------------------------------------------------
+    exchange_interval_s: int = Field(
+        default=240,
+        description="Seconds between two fetches of an exchange, unless it sets its own "
+        "(``brightline exchange add --interval``).",
+    )
+    exchange_worker: bool = Field(
+        default=True,
+        description="Fetch exchanges on their interval and send their feedback from "
+        "``brightline serve``.",
+    )
+    exchange_timeout_s: float = Field(
+        default=60.0, description="Seconds an exchange's server has to answer one request."
+    )
+    exchange_attempts: int = Field(
+        default=5,
+        description="Tries of one exchange request answered 429, 5xx or not at all before "
+        "the fetch stops (it resumes where it stopped next time).",
+    )
+    exchange_backoff_s: float = Field(
+        default=1.0, description="Delay before an exchange request's first retry; it doubles."
+    )
+    exchange_feedback_reason: str | None = Field(
+        default=None,
+        description="NCMEC reason for a rejection's downvote: a guid from "
+        "``/v2/feedback/{type}/reasons`` or part of its name; default the reason meaning "
+        "'not CSAM', or the only one offered.",
+    )
+    exchange_feedback_attempts: int = Field(
+        default=10, description="Failed sends after which a feedback row is marked failed."
+    )
+    exchange_file_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts a file exchange may fetch its file from, comma-separated "
+        "(``*.example.org`` allows subdomains); local paths need none.",
+    )
+    retro_days: int = Field(
+        default=30,
+        description="Days of recorded signals (never content) that entries added later "
+        "are matched against (retroactive matching); 0 turns it off.",
+    )
+    retro_max_items: int = Field(
+        default=1_000_000,
+        description="Most recent items a retroactive match looks through (bounds its cost).",
+    )
+
+    @field_validator("exchange_file_hosts", mode="before")
+    @classmethod
+    def _split_file_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [h.strip().lower() for h in value.split(",") if h.strip()]
+        return value
+
     @field_validator("old_master_keys", mode="before")
     @classmethod
     def _split_keys(cls, value: object) -> object:

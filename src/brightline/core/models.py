@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, NamedTuple
@@ -95,10 +95,19 @@ class Match:
     #: Fields a signal type's index adds (vPDQ: query_share, listed_share, ranges);
     #: merged into the JSON row.
     extra: Mapping[str, object] = field(default_factory=dict, hash=False)
+    #: The entry matched more than its list's flood limit: reported, but runs no action.
+    quarantined: bool = False
+    #: Found when the entry arrived, in content seen earlier (retroactive matching).
+    retroactive: bool = False
 
     @property
     def exact(self) -> bool:
         return signal_types.is_exact(self.signal_type)
+
+    @property
+    def acts(self) -> bool:
+        """Whether this match runs its list's actions (webhooks, review)."""
+        return not self.quarantined
 
     def as_dict(self) -> dict[str, object]:
         """The one match shape (``match_json``)."""
@@ -111,7 +120,8 @@ def match_json(m: Match) -> dict[str, object]:
     alerts. Keys are only ever added: ``list`` (the list's name), ``entry_id``,
     ``signal_type``, ``value``, ``distance``, ``category``, ``scheme``, ``source``,
     ``source_id``, then the fields a signal type's index adds (vPDQ's
-    ``query_share``…); a case adds its own (``entry``, ``list_category``)."""
+    ``query_share``…), ``quarantined``/``retroactive`` when true (list policies,
+    retroactive matching); a case adds its own (``entry``, ``list_category``)."""
     out: dict[str, object] = {
         "list": m.list_name,
         "entry_id": m.entry_id,
@@ -125,7 +135,48 @@ def match_json(m: Match) -> dict[str, object]:
     }
     for key, value in m.extra.items():
         out.setdefault(key, value)
+    if m.quarantined:
+        out["quarantined"] = True
+    if m.retroactive:
+        out["retroactive"] = True
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Suppressed:
+    """A match held back because the content also matched an entry of a negative list
+    naming its list (``by_list``, ``by_entry_id``): it runs no action."""
+
+    list_name: str
+    entry_id: int
+    by_list: str
+    by_entry_id: int
+    signal_type: str = ""
+    value: str = ""
+    distance: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "list": self.list_name,
+            "entry_id": self.entry_id,
+            "by_list": self.by_list,
+            "by_entry_id": self.by_entry_id,
+        }
+
+
+class Matches(list[Match]):
+    """The matches of one query (or item), and the ones a negative list suppressed."""
+
+    __slots__ = ("suppressed",)
+
+    def __init__(self, found: Iterable[Match] = (), suppressed: Iterable[Suppressed] = ()):
+        super().__init__(found)
+        self.suppressed: list[Suppressed] = list(suppressed)
+
+
+def suppressed_of(found: Sequence[Match]) -> list[Suppressed]:
+    """What a negative list held back of these matches (none for a plain list)."""
+    return list(getattr(found, "suppressed", ()))
 
 
 @dataclass(slots=True)
@@ -248,6 +299,8 @@ class ScanResult:
     matches: list[Match] = field(default_factory=list)
     error: str | None = None
     error_code: str | None = None
+    #: Matches a negative list suppressed (they run no action).
+    suppressed: list[Suppressed] = field(default_factory=list)
 
     def error_dict(self) -> dict[str, str] | None:
         """``{"code", "message"}`` of the error, as JSON rows carry it."""
@@ -261,4 +314,5 @@ class ScanResult:
             "signals": self.signals.as_dict() if self.signals else None,
             "matches": [m.as_dict() for m in self.matches],
             "error": self.error_dict(),
+            **({"suppressed": [s.as_dict() for s in self.suppressed]} if self.suppressed else {}),
         }

@@ -16,6 +16,7 @@ from brightline.adapters.api.routes import (
     actions,
     compat_hma,
     curation,
+    exchanges,
     health,
     keys,
     reports,
@@ -65,7 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
     )
     docs.install(app, app.title)
-    for module in (health, scanning, curation, actions, keys, compat_hma, reports, text):
+    for module in (health, scanning, curation, actions, keys, compat_hma, reports, text, exchanges):
         app.include_router(module.router)
     app.include_router(audit_routes.router)
     app.state.settings = settings

@@ -106,12 +106,13 @@ async def match_hashes(
     thread pool.
     """
     rows, queries, owners = match_service.parse_hashes(hashes)
-    if not any(signals.is_exact(q.signal_type) for q in queries):
+    light = not runtime.matcher.writes_on_match  # flood counting writes: not on the loop
+    if light and not any(signals.is_exact(q.signal_type) for q in queries):
         found = await runtime.run_light(match_queries, runtime.matcher, queries, lists)
     else:
         found = await run_in_threadpool(match_queries, runtime.matcher, queries, lists)
     match_service.fill_rows(rows, owners, found)
-    if any(row.matches for row in rows):
+    if any(row.matches or row.suppressed for row in rows):
         queued = await run_in_threadpool(
             match_service.record_lookup, runtime.review, rows, request_of(ctx)
         )

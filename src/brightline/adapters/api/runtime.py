@@ -27,12 +27,15 @@ from brightline.core.sources.upload import UploadBody
 from brightline.errors import ThrottledError
 from brightline.services.actions.delivery import Deliverer
 from brightline.services.context import Services, index_dir_for, open_services
+from brightline.services.exchanges import worker as exchange_worker
+from brightline.services.exchanges.service import ExchangeEnv
 from brightline.services.fetch import FetchGuard
 from brightline.services.hashing import HashOptions, decode_cost, item_decode_cost
 from brightline.services.lists.matching import Matcher
 from brightline.services.people import users
 from brightline.services.people.auth import KeyChecker
 from brightline.services.people.login_guard import LoginGuard
+from brightline.services.pipeline import retro
 from brightline.services.pipeline.budget import MemoryBudget
 from brightline.services.pipeline.hashing import hash_item
 from brightline.services.reports import Reporting
@@ -80,6 +83,8 @@ class Runtime:
         loops = [self._index_loop, self._webhook_loop]
         if self.settings.reports_worker:
             loops.append(self._reports_loop)
+        if self.settings.exchange_worker:
+            loops.append(self._exchange_loop)
         for target in loops:
             thread = threading.Thread(target=target, name=target.__name__, daemon=True)
             thread.start()
@@ -187,6 +192,17 @@ class Runtime:
                     self._matcher.refresh(save=False)
             except Exception:
                 log.exception("index refresh failed; retrying")
+            # Entries added since (import, API, exchange): recent content they match.
+            retro.run_after_change(self.services.store, self.settings, self._matcher)
+
+    def _exchange_loop(self) -> None:
+        """Fetch exchanges on their interval and send their feedback."""
+        env = ExchangeEnv(self.services.store, self.settings)
+        while not self._stop.wait(2.0):
+            try:
+                exchange_worker.run_due(env)
+            except Exception:
+                log.exception("exchange round failed")
 
     def _open_matcher(self) -> Matcher:
         index_dir = index_dir_for(self.settings)

@@ -94,6 +94,20 @@ class MatchOut(_Out):
     listed_timestamp: float | None = None
 
 
+class SuppressedOut(_Out):
+    """A match held back because the content also matched a negative list's entry."""
+
+    list_name: str = Field(alias="list")
+    entry_id: int
+    by_list: str
+    by_entry_id: int
+
+
+SuppressedField: Any = Field(
+    default_factory=list, description="Matches a negative list suppressed (no action ran)."
+)
+
+
 class HashOut(_Out):
     request_id: str | None
     name: str | None
@@ -122,6 +136,7 @@ class FileMatchOut(_Out):
     matched: bool
     signals: Signals | None
     matches: list[MatchOut]
+    suppressed: list[SuppressedOut] = SuppressedField
     error: RowError | None = Field(
         description="Set when the file could not be fully hashed but a digest matched."
     )
@@ -132,6 +147,7 @@ class FileMatchItem(_Out):
     matched: bool
     signals: Signals | None
     matches: list[MatchOut]
+    suppressed: list[SuppressedOut] = SuppressedField
     error: RowError | None
 
 
@@ -164,6 +180,7 @@ class HashMatchOut(_Out):
     value: str
     matched: bool
     matches: list[MatchOut]
+    suppressed: list[SuppressedOut] = SuppressedField
 
 
 class HashBatchIn(Scope):
@@ -175,6 +192,7 @@ class HashBatchItem(_Out):
     value: str
     matched: bool
     matches: list[MatchOut]
+    suppressed: list[SuppressedOut] = SuppressedField
     error: RowError | None
 
 
@@ -191,6 +209,13 @@ class UrlMatchIn(Scope):
 # -- curation -------------------------------------------------------------------
 
 
+class Flood(BaseModel):
+    """Quarantine an entry that matches more than ``max_matches`` times in ``window_s``."""
+
+    max_matches: int = Field(ge=1, le=2**31 - 1)
+    window_s: int = Field(ge=1, le=2**31 - 1)
+
+
 class ListIn(BaseModel):
     name: str = ListName
     scheme: str = Field(default="none", max_length=20)
@@ -199,6 +224,12 @@ class ListIn(BaseModel):
     thresholds: Thresholds | None = Field(
         default=None, description="Thresholds by signal type (pdq here wins over pdq_threshold)."
     )
+    negative_for: list[str] | None = Field(
+        default=None,
+        max_length=100,
+        description="Lists whose matches this list suppresses (a negative list).",
+    )
+    flood: Flood | None = None
 
 
 class ListPatch(BaseModel):
@@ -211,6 +242,10 @@ class ListPatch(BaseModel):
     thresholds: Thresholds | None = Field(
         default=None, description='Thresholds by signal type to change, e.g. {"pdq": 20}.'
     )
+    negative_for: list[str] | None = Field(
+        default=None, max_length=100, description="Replace the lists this list suppresses."
+    )
+    flood: Flood | None = Field(default=None, description="Set the list's flood limit.")
 
 
 class ListOut(_Out):
@@ -221,6 +256,9 @@ class ListOut(_Out):
     thresholds: dict[str, int] = Field(default_factory=dict)
     entries: int
     created_at: datetime
+    negative_for: list[str] = Field(default_factory=list)
+    flood: Flood | None = None
+    quarantined: int | None = Field(default=None, description="Entries quarantined now.")
 
 
 class ListDeleted(_Out):
@@ -244,6 +282,15 @@ class EntryPatch(BaseModel):
 
     enabled: bool | None = None
     withdrawn: bool | None = None
+    quarantined: Literal[False] | None = Field(
+        default=None, description="false releases a quarantined entry (its count restarts)."
+    )
+    opinion: Literal["confirmed", "deconfirmed"] | None = Field(
+        default=None,
+        description="This platform's opinion of an exchange entry (all its fingerprints); "
+        "sent to the exchange as feedback.",
+    )
+    reason: str | None = Field(default=None, max_length=2000, description="Why (for opinions).")
 
 
 class EntryOut(_Out):
@@ -259,6 +306,12 @@ class EntryOut(_Out):
     withdrawn: bool
     added_at: datetime
     updated_at: datetime
+    quarantined: bool | None = None
+    match_count: int | None = Field(default=None, description="Matches in its flood window.")
+    exchange: dict[str, Any] | None = Field(
+        default=None,
+        description="Provenance and this platform's opinion, for an exchange's entry.",
+    )
 
 
 class EntryPage(_Out):
@@ -333,6 +386,14 @@ class MatchLogRow(_Out):
         default=None, description="The scan or upload request that found it."
     )
     item_id: int | None = Field(default=None, description="The content item that matched.")
+    state: str | None = Field(
+        default=None,
+        description="``suppressed`` (by a negative list) or ``quarantined`` (flood): no "
+        "action ran; null for a match that ran its actions.",
+    )
+    retroactive: bool = Field(
+        default=False, description="Found when the entry arrived, in content seen earlier."
+    )
 
 
 class DeliveryRow(_Out):

@@ -46,20 +46,76 @@ def create(
     scheme: Annotated[str, typer.Option(help=f"Category scheme: {', '.join(SCHEMES)}.")] = "none",
     threshold: Annotated[int, typer.Option(help="PDQ match threshold (bits of 256).")] = 31,
     threshold_for: ThresholdForOpt = None,
+    negative_for: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--negative-for",
+            metavar="LIST",
+            help="Make this a negative list: content matching it has its LIST matches "
+            "suppressed (repeatable).",
+        ),
+    ] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Create an empty hash list."""
     per_type = parse_assignments(threshold_for or [])
-    hl = lists.create_list(
-        services().store, name, scheme, threshold, thresholds=per_type, actor=operator()
-    )
+    store = services().store
+    hl = lists.create_list(store, name, scheme, threshold, thresholds=per_type, actor=operator())
+    targets: list[str] = []
+    if negative_for:
+        from brightline.services.lists import policy as list_policy
+
+        targets = list_policy.set_negative_for(store, name, negative_for, actor=operator())
     if json_out:
-        print_json(hl.as_dict())
+        print_json({**hl.as_dict(), "negative_for": targets})
     else:
         console.print(
             f"Created list [bold]{hl.name}[/] (scheme {hl.scheme}, "
             f"PDQ threshold {hl.pdq_threshold}{_other_thresholds(hl)})."
+            + (f" Negative for: {', '.join(targets)}." if targets else "")
         )
+
+
+@list_app.command("release")
+@handle_errors
+def release(entry_id: int) -> None:
+    """Release a quarantined entry (its match count starts afresh)."""
+    from brightline.services.lists import policy as list_policy
+
+    list_policy.release(services().store, entry_id, actor=operator())
+    console.print(f"Released entry {entry_id}.")
+
+
+@list_app.command("flood")
+@handle_errors
+def flood(
+    name: str,
+    max_matches: Annotated[
+        int | None, typer.Option("--max-matches", help="Matches allowed in the window.")
+    ] = None,
+    window: Annotated[int | None, typer.Option("--window", help="The window, in seconds.")] = None,
+    off: Annotated[bool, typer.Option("--off", help="Remove the list's flood limit.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Quarantine an entry that matches more than --max-matches times in --window
+    seconds: its matches still show, marked quarantined, but run no action until a
+    curator releases it."""
+    from brightline.services.lists import policy as list_policy
+
+    if off:
+        max_matches = window = None
+    elif max_matches is None or window is None:
+        raise UsageError("give --max-matches and --window (or --off)")
+    found = list_policy.set_flood(services().store, name, max_matches, window, actor=operator())
+    if json_out:
+        print_json({"list": name, "flood": found})
+    elif found:
+        console.print(
+            f"List [bold]{name}[/]: more than {found['max_matches']:,} matches in "
+            f"{found['window_s']:,} s quarantines an entry."
+        )
+    else:
+        console.print(f"List [bold]{name}[/] has no flood limit.")
 
 
 def _other_thresholds(hl: HashList) -> str:
@@ -171,6 +227,9 @@ def import_(
                 svc.store, name, files, skip_invalid=skip_invalid, source=source,
                 actor=operator(), category=category,
             )  # fmt: skip
+    from brightline.services.pipeline import retro
+
+    retro.run_after_change(svc.store, svc.settings)  # recent content the new entries match
     if json_out:
         print_json(report.as_dict())
         return
@@ -228,15 +287,30 @@ def show(
     json_out: JsonOpt = False,
 ) -> None:
     """Show one list, or all of them."""
+    from brightline.services.lists import policy as list_policy
+
     store = services().store
     detail = lists.describe(store, name) if name else None
     found = [detail.hash_list] if detail else lists.all_lists(store)
     parts = detail.composition if detail else []
+    policy = list_policy.list_policy(store, name) if name else None
+    held = list_policy.quarantined(store, name, 0, 1000) if name else []
     if json_out:
         for hl in found:
             row = hl.as_dict()
             if name:
                 row["composition"] = [p.as_dict() for p in parts]
+                assert policy is not None
+                row.update(policy)
+                row["quarantined_entries"] = [
+                    {
+                        "entry_id": q["entry"].id,
+                        "signal_type": q["entry"].signal_type,
+                        "value": q["entry"].value,
+                        "count": q["count"],
+                    }
+                    for q in held
+                ]
             print_json(row)
         return
     table = Table("name", "scheme", "PDQ threshold", "entries", "created")
@@ -254,6 +328,17 @@ def show(
         for part in parts:
             state = "active" if part.active else "disabled or withdrawn"
             table.add_row(part.signal_type, part.category or "—", state, f"{part.count:,}")
+        console.print(table)
+    if policy and policy["negative_for"]:
+        console.print(f"Negative for: {', '.join(policy['negative_for'])}")
+    if policy and policy["flood"]:
+        f = policy["flood"]
+        console.print(f"Flood limit: {f['max_matches']:,} matches in {f['window_s']:,} s")
+    if held:
+        table = Table("quarantined entry", "signal type", "value", "matches")
+        for q in held:
+            e = q["entry"]
+            table.add_row(str(e.id), e.signal_type, e.value, f"{q['count']:,}")
         console.print(table)
 
 

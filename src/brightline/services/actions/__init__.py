@@ -211,6 +211,8 @@ def match_log(
             "actor": r.actor,
             "job_id": r.job_id,
             "item_id": r.item_id,
+            "state": r.state,
+            "retroactive": bool(r.retroactive),
         }
         for r in rows
     ]

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal, Protocol
 from sqlalchemy import Connection
 
 from brightline.core.actor import Actor
-from brightline.core.models import Match, ScanResult
+from brightline.core.models import Match, ScanResult, Suppressed
 from brightline.errors import UsageError
 
 if TYPE_CHECKING:
@@ -78,7 +78,11 @@ class MatchContext:
 
 @dataclass(slots=True)
 class Hit:
-    """One matched item of a job (or one looked-up hash, without content)."""
+    """One matched item of a job (or one looked-up hash, without content).
+
+    ``matches`` are all logged; only those that ``act`` (not quarantined by a flood)
+    run the lists' other actions (``acting``). ``suppressed``: the matches a negative
+    list held back, logged as such and acted on by nothing."""
 
     matches: Sequence[Match]
     result: ScanResult | None = None
@@ -87,6 +91,12 @@ class Hit:
     media: Opener | None = None
     filename: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    suppressed: Sequence[Suppressed] = ()
+
+    @property
+    def acting(self) -> list[Match]:
+        """The matches that run their lists' actions (``Match.acts``)."""
+        return [m for m in self.matches if m.acts]
 
 
 @dataclass(slots=True)
@@ -104,10 +114,11 @@ class ActionRun:
     events: Connection | None = None
 
     def hits_on(self, action: Action) -> list[tuple[Hit, list[Match]]]:
-        """The hits with matches on ``action``'s list, and those matches."""
+        """The hits with acting matches on ``action``'s list, and those matches (a
+        quarantined match runs no action)."""
         out = []
         for hit in self.hits:
-            on = [m for m in hit.matches if m.list_id == action.list_id]
+            on = [m for m in hit.acting if m.list_id == action.list_id]
             if on:
                 out.append((hit, on))
         return out

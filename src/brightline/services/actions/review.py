@@ -31,7 +31,8 @@ class ReviewAction:
         for hit in run.hits:
             if hit.media is None or hit.result is None or hit.result.signals is None:
                 continue
-            lists = {m.list_id for m in hit.matches}
+            acting = hit.acting  # a quarantined match runs no action
+            lists = {m.list_id for m in acting}
             acts = sorted((a for a in run.actions if a.list_id in lists), key=lambda a: a.id)
             if not acts:
                 continue
@@ -43,7 +44,7 @@ class ReviewAction:
                         stream,
                         hit.filename,
                         hit.result.signals,
-                        hit.matches,
+                        acting,
                         [_ask(a) for a in acts],
                         intake.JobRef(run.context.job_id, run.context.job_kind),
                         hit.metadata,

@@ -37,7 +37,7 @@ HANDLER = WebhookAction()
 def _delivery_row(
     action: Action, found: Sequence[Match], ctx: MatchContext, now: datetime
 ) -> dict[str, Any]:
-    payload = {
+    payload: dict[str, object] = {
         "event": "match",
         "list": action.list_name,
         "at": now.isoformat(),
@@ -45,6 +45,8 @@ def _delivery_row(
         "ref": ctx.ref,
         "matches": [match_json(m) for m in found],
     }
+    if any(m.retroactive for m in found):
+        payload["retroactive"] = True
     return {
         "action_id": action.id,
         "list_name": action.list_name,

@@ -21,6 +21,7 @@ from brightline.services.store import entries as store_entries
 from brightline.services.store import lists as store_lists
 from brightline.services.store import video as store_video
 from brightline.services.store.db import next_rev
+from brightline.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,3 +147,31 @@ def delete_content(
         details = {"list": list_name, "entries": len(siblings), "source_id": entry.source_id}
         audit.record(conn, audit.who(actor), "content.delete", f"entry:{entry_id}", details)
         return len(siblings)
+
+
+def exchange_provenance(store: Store, entry_id: int) -> dict[str, object] | None:
+    """Where an exchange's entry came from and this platform's opinion of it."""
+    from brightline.services.store import exchanges as store_ex
+
+    with store.connect() as conn:
+        entry = store_entries.get_entry(conn, entry_id)
+        found = store_ex.provenance_of(conn, [(entry.id, entry.source, entry.source_id)])
+    return found.get(entry_id)
+
+
+def set_opinion(
+    store: Store,
+    settings: Settings,
+    entry_id: int,
+    opinion: str,
+    reason: str | None,
+    actor: Actor | None = None,
+) -> dict[str, object]:
+    """Confirm or deconfirm the exchange entry behind a list entry (see
+    ``exchanges.feedback.set_opinion``)."""
+    from brightline.services.exchanges import feedback
+    from brightline.services.exchanges.service import ExchangeEnv
+
+    return feedback.set_opinion(
+        ExchangeEnv(store, settings), entry_id, opinion, reason=reason, actor=actor
+    )

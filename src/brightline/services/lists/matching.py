@@ -35,6 +35,7 @@ from brightline.core import signals
 from brightline.core.models import HashList, Match
 from brightline.core.signals import IndexHit, SignalIndex, SignalType, SignalValue
 from brightline.errors import IndexCorruptError, NotFoundError
+from brightline.services.lists.policy import NO_POLICIES, Policies, apply_list_policy, load_policies
 from brightline.services.store import Store
 from brightline.services.store import lists as store_lists
 from brightline.services.store.db import current_rev, instance_id
@@ -101,6 +102,7 @@ class Matcher:
         self._loaded = False
         self._lists: dict[int, HashList] = {}
         self._lists_rev = -1
+        self._policies: Policies = NO_POLICIES
 
     @property
     def ready(self) -> bool:
@@ -114,6 +116,11 @@ class Matcher:
     def index_size(self, signal_type: str) -> int:
         found = self._indexes.get(signal_type)
         return 0 if found is None else len(found.index)
+
+    @property
+    def writes_on_match(self) -> bool:
+        """Whether matching may write (a list with a flood limit counts its matches)."""
+        return bool(self._policies.flood)
 
     @property
     def signal_types(self) -> list[str]:
@@ -141,16 +148,17 @@ class Matcher:
             total = 0
             with self.store.connect() as conn:
                 head = current_rev(conn)
-                lists = self._lists
+                lists, policies = self._lists, self._policies
                 if head != self._lists_rev:
                     lists = {hl.id: hl for hl in store_lists.list_settings(conn)}
+                    policies = load_policies(conn)
                 for typed in list(self._indexes.values()):
                     count = self._catch_up(conn, typed, head)
                     total += count
                     if count:
                         changed.append(typed)
             with self._lock:
-                self._lists, self._lists_rev = lists, head
+                self._lists, self._lists_rev, self._policies = lists, head, policies
             if save:
                 for typed in changed:
                     self._save(typed)
@@ -240,10 +248,19 @@ class Matcher:
     # -- matching -------------------------------------------------------------
 
     def match(
-        self, queries: Sequence[Query], list_names: Sequence[str] | None = None
+        self,
+        queries: Sequence[Query],
+        list_names: Sequence[str] | None = None,
+        groups: Sequence[int] | None = None,
     ) -> list[list[Match]]:
-        """Matches for each query, best (smallest distance) first."""
-        list_ids = self._list_ids(list_names)
+        """Matches for each query, best (smallest distance) first, after the lists'
+        policies (``list_policy.apply_list_policy``: negative lists, flood
+        quarantine). ``groups[i]``: the content query ``i`` belongs to (one file's
+        MD5, SHA-1 and PDQ share a group); default: each query alone. A result's
+        suppressed matches are in its ``suppressed`` attribute when any."""
+        asked = self._list_ids(list_names)
+        policies = self._policies
+        list_ids = policies.with_negatives(asked)
         results: list[list[Match]] = [[] for _ in queries]
         by_type: dict[str, list[int]] = {}
         for row, q in enumerate(queries):
@@ -258,7 +275,7 @@ class Matcher:
                 self._match_near(typed, queries, rows, list_ids, results)
         for found in results:
             found.sort(key=lambda m: (m.distance, m.list_name, m.entry_id))
-        return results
+        return apply_list_policy(self.store, policies, results, groups, asked)
 
     def _new_type(self, signal_type: str) -> bool:
         known = signal_type in self._indexes or signal_type in self._unindexed

@@ -10,9 +10,13 @@ render what it yields.
   (``evidence=True`` for cases), every error a ``{code, message}``.
 - **match**: ``match.match_results``, the one match step.
 - **record**: in one transaction on the events database, the items (all, or only
-  matched ones), their signals and matches, and every action of the ``record``
-  phase (the match log, webhook deliveries); the lists' actions are read once per job.
+  matched ones: an item whose matches a negative list suppressed is kept too), their
+  signals and matches, and every action of the ``record`` phase (the match log, with
+  quarantined, retroactive and suppressed matches marked; webhook deliveries); the
+  lists' actions are read once per job.
 - **act**: then the ``after`` actions (review items) with each matched item's content.
+  Only matches that ``act`` run actions other than the log: a match quarantined by
+  its list's flood limit or suppressed by a negative list runs none.
 - **finish**: the job's status (``done``, ``interrupted``, ``failed``).
 
 Statistics events (``services.stats.hooks``) are written in the job's own
@@ -32,7 +36,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection
 
 from brightline.core.actor import Actor
-from brightline.core.models import Match, ScanResult
+from brightline.core.models import Match, ScanResult, Suppressed
 from brightline.core.sources import ContentItem
 from brightline.services.actions import ActionKind, read_actions
 from brightline.services.actions import registry as action_registry
@@ -47,8 +51,8 @@ from brightline.services.store import content as store_content
 
 #: ``all``: every item and its signals; ``matched``: only items that matched.
 ItemPolicy = Literal["all", "matched"]
-#: One request: the job is done when its one batch is written.
-ONE_SHOT = frozenset({"upload", "lookup"})
+#: One request (or one retroactive pass): the job is done when its one batch is written.
+ONE_SHOT = frozenset({"upload", "lookup", "retro"})
 
 
 @dataclass
@@ -180,23 +184,51 @@ class Job:
             metas: list[Mapping[str, Any]] = [metadata or {}] * n
         else:
             metas = list(metadata)
-        keep = [i for i, r in enumerate(results) if self.items == "all" or r.matches]
+        keep = [
+            i for i, r in enumerate(results) if self.items == "all" or r.matches or r.suppressed
+        ]
         if not keep:  # only counted (a job that keeps matched items met none here)
             if results:
                 with self.store.begin_events() as conn:
                     self._count_results(conn, results)
             return 0
         hits = [
-            Hit(results[i].matches, results[i], None, opened[i], named[i], dict(metas[i]))
+            Hit(
+                results[i].matches,
+                results[i],
+                None,
+                opened[i],
+                named[i],
+                dict(metas[i]),
+                results[i].suppressed,
+            )
             for i in keep
         ]
         return self._record_hits(hits, items=[results[i] for i in keep], counted=results)
 
-    def record_matches(self, matches: Sequence[Match]) -> int:
-        """Matches of hashes looked up directly (no content item)."""
-        if not matches:
+    def record_matches(
+        self, matches: Sequence[Match], suppressed: Sequence[Suppressed] = ()
+    ) -> int:
+        """Matches of hashes looked up directly (no content item), and the matches a
+        negative list suppressed."""
+        if not matches and not suppressed:
             return 0
-        return self._record_hits([Hit([m]) for m in matches], items=None)
+        hits = [Hit([m]) for m in matches] + [Hit([], suppressed=[s]) for s in suppressed]
+        return self._record_hits(hits, items=None)
+
+    def record_found(
+        self,
+        found: Sequence[tuple[int, Match]],
+        suppressed: Sequence[tuple[int, Suppressed]] = (),
+    ) -> int:
+        """Matches found later in items already recorded (``(item_id, match)``:
+        retroactive matching); the content is not kept, so only the ``record``
+        actions (log, webhooks) can run."""
+        if not found and not suppressed:
+            return 0
+        hits = [Hit([m], item_id=i) for i, m in found]
+        hits += [Hit([], item_id=i, suppressed=[s]) for i, s in suppressed]
+        return self._record_hits(hits, items=None, existing=True)
 
     def _count_results(self, conn: Connection, results: Sequence[ScanResult]) -> None:
         stats_hooks.results(conn, self.stats_source, self.actor.label, results, self.id)
@@ -206,14 +238,18 @@ class Job:
         hits: list[Hit],
         items: list[ScanResult] | None,
         counted: Sequence[ScanResult] = (),
+        existing: bool = False,
     ) -> int:
-        matched = [h for h in hits if h.matches]
+        matched = [h for h in hits if h.matches or h.suppressed]
         acts = self._actions_for(matched)
         with self.store.begin_events() as conn:
             self.start(conn)
             if items is None:
                 found = [m for h in hits for m in h.matches]
                 stats_hooks.matches(conn, self.stats_source, self.actor.label, found, self.id)
+                if existing:  # matches of items recorded earlier
+                    rows = [_match_row(h.item_id, m) for h in hits if h.item_id for m in h.matches]
+                    store_content.insert_matches(conn, rows)
             else:
                 self._count_results(conn, counted)
                 ids = self._record_in(conn, items)
@@ -223,7 +259,7 @@ class Job:
         queued = done.get(ActionKind.WEBHOOK, 0)
         self.deliveries += queued
         self._count(done)
-        if acts and matched:
+        if acts:
             self._count(action_registry.dispatch("after", acts, self._run_of(matched, None)))
         return queued
 
@@ -232,7 +268,7 @@ class Job:
             return []
         if self._actions is None:
             self._actions = ActionCache(lambda ids: read_actions(self.store, ids))
-        return self._actions.for_matches([m for h in hits for m in h.matches])
+        return self._actions.for_matches([m for h in hits for m in h.acting])
 
     def _run_of(
         self, hits: Sequence[Hit], conn: Connection | None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from brightline.core.models import Match, ScanResult
+from brightline.core.models import Match, ScanResult, suppressed_of
 from brightline.services.lists.matching import Matcher, Query, query_of
 from brightline.services.video.matching import attach_frame_matches
 
@@ -25,10 +25,18 @@ def queries_for(result: ScanResult) -> list[Query]:
 
 
 def match_queries(
-    matcher: Matcher, queries: Sequence[Query], lists: Sequence[str] | None
+    matcher: Matcher,
+    queries: Sequence[Query],
+    lists: Sequence[str] | None,
+    groups: Sequence[int] | None = None,
 ) -> list[list[Match]]:
-    """Matches of each query (hash look-ups come straight here)."""
-    return matcher.match(queries, lists)
+    """Matches of each query (hash look-ups come straight here), after the lists'
+    policies (negative lists suppress, floods quarantine: the matcher applies them,
+    see ``list_policy.apply_list_policy``). ``groups[i]``: the content query ``i``
+    belongs to (one file's signals share a group); default: each query alone. A
+    result's suppressed matches are in its ``suppressed`` attribute
+    (``models.suppressed_of``)."""
+    return matcher.match(queries, lists, groups=groups)
 
 
 def match_results(
@@ -41,6 +49,8 @@ def match_results(
         for q in queries_for(result):
             owners.append(i)
             queries.append(q)
-    for owner, found in zip(owners, match_queries(matcher, queries, lists), strict=True):
+    found_all = match_queries(matcher, queries, lists, groups=owners)
+    for owner, found in zip(owners, found_all, strict=True):
         results[owner].matches.extend(found)
+        results[owner].suppressed.extend(suppressed_of(found))
     attach_frame_matches(results, matcher, lists)  # video frames <-> image lists

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from brightline.core import signals
 from brightline.core.actor import Actor
-from brightline.core.models import Match, ScanResult
+from brightline.core.models import Match, Matches, ScanResult, Suppressed, suppressed_of
 from brightline.core.sources import ContentItem
 from brightline.errors import InputError
 from brightline.services.lists.matching import Matcher, Query
@@ -38,9 +38,12 @@ class HashRow:
     value: str
     matches: list[Match]
     error: str | None = None
+    #: Matches a negative list suppressed.
+    suppressed: list[Suppressed] = field(default_factory=list)
 
     def as_tuple(self) -> tuple[str, str, list[Match], str | None]:
-        return (self.signal_type, self.value, self.matches, self.error)
+        """``matches`` carries ``suppressed`` (``models.suppressed_of`` reads it)."""
+        return (self.signal_type, self.value, Matches(self.matches, self.suppressed), self.error)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +122,7 @@ def parse_hashes(hashes: Sequence[tuple[str, str]]) -> tuple[list[HashRow], list
 def fill_rows(rows: list[HashRow], owners: Sequence[int], found: Sequence[list[Match]]) -> None:
     for owner, matches in zip(owners, found, strict=True):
         rows[owner].matches.extend(matches)
+        rows[owner].suppressed.extend(suppressed_of(matches))
 
 
 def match_hashes(
@@ -140,10 +144,11 @@ def match_hashes(
 def record_lookup(env: ReviewEnv, rows: Sequence[HashRow], request: Request) -> int:
     """Record the matches of looked-up hashes (a ``lookup`` job); deliveries queued."""
     hits = [m for row in rows for m in row.matches]
-    if not hits:
+    held = [s for row in rows for s in row.suppressed]
+    if not hits and not held:
         return 0
     job = request.job(env, "lookup")
-    return record_safely(lambda: job.record_matches(hits), len(hits))
+    return record_safely(lambda: job.record_matches(hits, held), len(hits) + len(held))
 
 
 def record_safely(record: Callable[[], int], matches: int) -> int:

@@ -22,6 +22,7 @@ from brightline.core.actor import Actor
 from brightline.core.categories import normalize_category
 from brightline.errors import ConflictError, InputError, UsageError
 from brightline.services import audit
+from brightline.services.exchanges import feedback as exchange_feedback
 from brightline.services.review import events, exposure
 from brightline.services.review.env import ReviewEnv, require_reviewer, require_senior, user_id
 from brightline.services.review.intake import NOT_ILLEGAL
@@ -177,6 +178,9 @@ def _settle(conn: Connection, env: ReviewEnv, row: Row[Any], now: datetime) -> d
         details.update(_confirm(conn, env, row, category, decs, now))
     elif state == "rejected" and not row.quality and row.source == "match":
         details.update(_false_positive(conn, env, row, now))
+    if state in FINAL and not row.quality:
+        # Exchange feedback and the local opinion of the matched exchange entries.
+        details.update(exchange_feedback.on_review_decision(conn, row, state, _agreeing(decs), now))
     return details
 
 

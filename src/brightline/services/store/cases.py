@@ -92,7 +92,7 @@ case_files = Table(
     sqlite_autoincrement=True,
 )
 
-# A file's signals, one row per signal type (migration 0012_pipeline), like the events
+# A file's signals, one row per signal type (migration 0013_pipeline), like the events
 # database's item_signals: a plugin type's value reaches the exports.
 case_file_signals = Table(
     "case_file_signals",

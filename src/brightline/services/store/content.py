@@ -49,7 +49,7 @@ jobs = Table(
     "jobs",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("kind", String(16), nullable=False),  # scan | upload | lookup | case | watch
+    Column("kind", String(16), nullable=False),  # scan | upload | lookup | case | watch | retro
     Column("status", String(16), nullable=False),  # running | done | interrupted | failed
     Column("started_at", UtcDateTime(), nullable=False),
     Column("finished_at", UtcDateTime()),

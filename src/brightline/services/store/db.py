@@ -21,7 +21,7 @@ from brightline.services.store.tables import counters
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The newest migration; a test checks it against Alembic's own idea of the head.
-HEAD_REVISION = "0012_pipeline"
+HEAD_REVISION = "0013_pipeline"
 #: Advisory lock id that serialises migrations on PostgreSQL ("brightln" in ASCII).
 _LOCK_KEY = 0x6272696768746C6E
 #: SQLite page cache (negative: KiB): SQLite's own 2 MB normally (per pooled connection,

@@ -27,8 +27,9 @@ from sqlalchemy.engine import make_url
 from brightline.services.store.content import EVENT_TABLES, LEGACY_TABLES
 
 #: Schema version of a SQLite events file (``PRAGMA user_version``): 2 added the
-#: statistics tables (``store/stats.py``).
-EVENTS_VERSION = 2
+#: statistics tables (``store/stats.py``); 3 the match log's state and
+#: retroactive flag (issue 16).
+EVENTS_VERSION = 3
 _COPY_CHUNK = 10_000
 
 
@@ -58,9 +59,15 @@ def create_events_schema(events: Engine, main: Engine) -> None:
         return
     with events.begin() as conn:
         version = int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
+        if version >= 1:  # the match log's state and retroactive flag (issue 16)
+            present = {c["name"] for c in inspect(conn).get_columns("match_log")}
+            if "state" not in present:
+                conn.exec_driver_sql("ALTER TABLE match_log ADD COLUMN state VARCHAR(16)")
+            if "retroactive" not in present:
+                conn.exec_driver_sql("ALTER TABLE match_log ADD COLUMN retroactive BOOLEAN")
         for table in EVENT_TABLES:  # a new file gets all; an older one what it lacks
             table.create(conn, checkfirst=True)
-        if version < 1:
+        if version < 1:  # a new file: bring over what an older version kept in main
             for table in LEGACY_TABLES:
                 _copy_legacy(main, conn, table)
         conn.exec_driver_sql(f"PRAGMA user_version={EVENTS_VERSION}")

@@ -76,7 +76,7 @@ items = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("decided_at", UtcDateTime()),
     Column("listed_in", String(200)),
-    # The job that found it (migration 0012_pipeline): its id on the events database and kind
+    # The job that found it (migration 0013_pipeline): its id on the events database and kind
     # (scan, upload, watch, …); a name, not a foreign key (another database on SQLite).
     Column("job_id", BigInteger),
     Column("job_kind", String(16)),
@@ -145,7 +145,7 @@ review_actions = Table(
     Column("report_to", Text, nullable=False),
 )
 
-# An item's signals, one row per signal type (migration 0012_pipeline): a plugin type's value
+# An item's signals, one row per signal type (migration 0013_pipeline): a plugin type's value
 # shows on review pages and goes with its reports.
 item_signals = Table(
     "review_item_signals",

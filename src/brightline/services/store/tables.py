@@ -150,6 +150,10 @@ match_log = Table(
     Column("actor", String(300)),
     Column("job_id", BigInteger),
     Column("item_id", BigInteger),
+    # Since 0010: "suppressed" (by a negative list) or "quarantined" (flood); None for
+    # a match that ran its actions. ``retroactive``: found when its entry arrived.
+    Column("state", String(16)),
+    Column("retroactive", Boolean),
     Index("ix_match_log_list_id", "list_name", "id"),  # paged by id
 )
 

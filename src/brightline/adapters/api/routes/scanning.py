@@ -31,7 +31,7 @@ from brightline.adapters.api.uploads import (
     read_bodies,
     read_one_body,
 )
-from brightline.core.models import Match, ScanResult, match_json
+from brightline.core.models import Match, ScanResult, match_json, suppressed_of
 from brightline.errors import ForbiddenError
 from brightline.services.actions import MatchContext
 from brightline.services.review.metadata import parse_metadata
@@ -70,6 +70,7 @@ def _file_row(result: ScanResult) -> dict[str, object]:
         "matched": bool(result.matches),
         "signals": result.signals.as_dict() if result.signals else None,
         "matches": _matches(result.matches),
+        "suppressed": [x.as_dict() for x in result.suppressed],
         "error": result.error_dict(),
     }
 
@@ -183,6 +184,7 @@ async def match_hash(
             "value": value,
             "matched": bool(found),
             "matches": _matches(found),
+            "suppressed": [x.as_dict() for x in suppressed_of(found)],
         }
     )
 
@@ -204,6 +206,7 @@ async def match_hashes(
                 "value": v,
                 "matched": bool(found),
                 "matches": _matches(found),
+                "suppressed": [x.as_dict() for x in suppressed_of(found)],
                 "error": _hash_error(err),
             }
             for t, v, found, err in rows

@@ -1,8 +1,8 @@
 """The content pipeline: which job (and so which source) a review item came from;
 review items' and case files' signals as rows per signal type.
 
-Revision ID: 0012_pipeline
-Revises: 0011_stats
+Revision ID: 0013_pipeline
+Revises: 0012_exchanges
 Create Date: 2026-12-07
 """
 
@@ -11,8 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_pipeline"
-down_revision = "0011_stats"
+revision = "0013_pipeline"
+down_revision = "0012_exchanges"
 branch_labels = None
 depends_on = None
 
