@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml setup.py | sha1sum | cut -c1-12)
 NATIVE := $(shell find src -name '_*.c')
 
-.PHONY: system-packages run test test-slow lint bench install native clean fuzz
+.PHONY: system-packages run test test-slow lint bench bench-smoke install native clean fuzz
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,12 @@ lint: install
 
 test: lint
 	$(VENV)/bin/pytest -q -n 2 -m "not slow"
+	$(MAKE) bench-smoke
+
+# Every bench/bench_*.py with --smoke (a tiny size, seconds each), so a benchmark that
+# breaks fails CI. A new benchmark joins by accepting --smoke (see bench/run_smoke.py).
+bench-smoke: install
+	$(PY) bench/run_smoke.py
 
 test-slow: install
 	$(VENV)/bin/pytest -q -m slow

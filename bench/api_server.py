@@ -34,9 +34,15 @@ def app() -> FastAPI:
 
 
 if __name__ == "__main__":
+    import uvicorn
+
     from brightline.adapters.api.logs import log_config
     from brightline.adapters.api.runtime import warm_index
     from brightline.adapters.api.slowclients import serve, server_config
+    from brightline.adapters.cli.serve_cmd import _worker_startup_allowance
+
+    # The module is found through PYTHONPATH (bench_api.py sets it to this folder):
+    # uvicorn.Config takes no ``app_dir`` (only uvicorn.run and its command line do).
 
     port, workers = int(sys.argv[1]), int(sys.argv[2])
     _use_chosen_index()
@@ -46,12 +52,12 @@ if __name__ == "__main__":
     config = server_config(
         "api_server:app",
         settings,
-        app_dir=os.path.dirname(os.path.abspath(__file__)),
         factory=True,
         host="127.0.0.1",
         port=port,
         workers=workers,
         log_config=log_config(os.environ.get("BRIGHTLINE_LOG_LEVEL", "info")),
         access_log=False,
+        **_worker_startup_allowance(uvicorn.run),
     )
     serve(config)

@@ -45,7 +45,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--queries", type=int, default=10_000)
+    ap.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, to check the script runs (make bench-smoke)",
+    )
     args = ap.parse_args()
+    if args.smoke:
+        args.n, args.queries = 2_000, 200
     rng = random.Random(0)
     listed = [rng.getrandbits(256) for _ in range(args.n)]
     near = [

@@ -60,9 +60,9 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def cli_memory(work: Path) -> None:
+def cli_memory(work: Path, sides: tuple[int, ...] = (14000, 7000)) -> None:
     print("CLI: peak RSS above baseline hashing one 16-bit RGBA PNG (hash_path)")
-    for side in (14000, 7000):
+    for side in sides:
         path = work / f"png16-{side}.png"
         _probe().write_png16(path, side, side, "rgba")
         for label, budget in (("bounded", str(256 << 20)), ("anchor, no budget", str(1 << 40))):
@@ -109,9 +109,9 @@ class Served:
         self.proc.wait(30)
 
 
-def api_memory(work: Path) -> None:
-    print("API: worker peak RSS above baseline, 4 concurrent uploads of the 7000x7000 PNG")
-    png = (work / "png16-7000.png").read_bytes()
+def api_memory(work: Path, side: int = 7000) -> None:
+    print(f"API: worker peak RSS above baseline, 4 concurrent uploads of the {side}x{side} PNG")
+    png = (work / f"png16-{side}.png").read_bytes()
     for label, extra in (
         ("bounded (defaults)", {}),
         ("anchor, no budget", {"decode_memory_bytes": str(1 << 40)}),
@@ -191,11 +191,12 @@ def slow_clients(work: Path, count: int = 300, seconds: float = 15.0) -> None:
 
 
 def main() -> None:
+    smoke = "--smoke" in sys.argv[1:]  # tiny sizes, to check the script runs (bench-smoke)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        cli_memory(work)
-        api_memory(work)
-        slow_clients(work)
+        cli_memory(work, (600,) if smoke else (14000, 7000))
+        api_memory(work, 600 if smoke else 7000)
+        slow_clients(work, *((10, 2.0) if smoke else (300, 15.0)))
 
 
 if __name__ == "__main__":

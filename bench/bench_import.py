@@ -96,7 +96,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--format", default="csv", choices=["csv", "text", "vics"])
+    ap.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, to check the script runs (make bench-smoke)",
+    )
     args = ap.parse_args()
+    if args.smoke:
+        args.n = 2_000
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / f"hashes.{args.format}"
         write_file(src, args.n, args.format)

@@ -267,7 +267,14 @@ def main() -> None:
         default="",
         help="comma-separated radii to time MihIndex alone at, e.g. 16,47,63,80",
     )
+    ap.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, to check the script runs (make bench-smoke)",
+    )
     args = ap.parse_args()
+    if args.smoke:
+        args.n, args.queries, args.faiss_queries, args.other_radii = 20_000, 50, 20, "16"
     faiss.omp_set_num_threads(1)
     rng = np.random.default_rng(args.seed)
     n, radius, fq = args.n, args.radius, min(args.faiss_queries, args.queries)

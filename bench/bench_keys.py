@@ -55,7 +55,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=20_000)
     parser.add_argument("--postgresql", default=None)
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, to check the script runs (make bench-smoke)",
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.n = 200
     for pg in [None] + ([args.postgresql] if args.postgresql else []):
         with temporary_database(Path(tempfile.mkdtemp()), pg) as url:
             print(measure(url, args.n))

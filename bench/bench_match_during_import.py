@@ -129,7 +129,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=3_000_000)
     parser.add_argument("--same-file", action="store_true", help="also measure the old layout")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, to check the script runs (make bench-smoke)",
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.n = 5_000
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         list_file = folder / "bulk.txt"

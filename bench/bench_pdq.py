@@ -149,7 +149,14 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=24, help="images per set")
     parser.add_argument("--repeat", type=int, default=3, help="timed passes (best kept)")
     parser.add_argument("--cpu", type=int, default=0, help="core to pin to")
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, to check the script runs (make bench-smoke)",
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.images, args.repeat = 2, 1
     os.sched_setaffinity(0, {args.cpu})
 
     header = (

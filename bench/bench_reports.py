@@ -38,8 +38,9 @@ def bare(url: str, files: list[bytes], xml: bytes) -> float:
 
 
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 50
-    kib = int(sys.argv[2]) if len(sys.argv) > 2 else 256
+    argv = [a for a in sys.argv[1:] if a != "--smoke"]  # --smoke: tiny (make bench-smoke)
+    count = int(argv[0]) if argv else (3 if "--smoke" in sys.argv else 50)
+    kib = int(argv[1]) if len(argv) > 1 else (4 if "--smoke" in sys.argv else 256)
     server = FakeNcmec().start()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)

@@ -53,7 +53,14 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--size", default="1024x768")
+    ap.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, to check the script runs (make bench-smoke)",
+    )
     args = ap.parse_args()
+    if args.smoke:
+        args.n, args.size = 4, "320x240"
     w, h = (int(v) for v in args.size.split("x"))
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -108,7 +108,14 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=0)
     ap.add_argument("--repeat", type=int, default=1, help="rounds; the best of each is kept")
     ap.add_argument("--fs", choices=("ext", "fat"), default="ext", help="file system of the image")
+    ap.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, to check the script runs (make bench-smoke)",
+    )
     args = ap.parse_args()
+    if args.smoke:
+        args.n = 30
     with tempfile.TemporaryDirectory(prefix="bench-triage-") as tmp:
         root = Path(tmp)
         folder = root / "exhibit"

@@ -54,7 +54,14 @@ def timed(fn: object) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--media", type=int, default=200_000)
+    parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="tiny sizes, to check the script runs (make bench-smoke)",
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.media = 500
     backend = ijson.get_backend("yajl2_c")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "hashset.json"

@@ -65,7 +65,7 @@ class Settings(BaseSettings):
         description="Uploads one API worker decodes at once; more wait their turn.",
     )
     refresh_interval_s: float = Field(
-        default=1.0,
+        default=0.25,
         description="How often each API worker picks up list changes made elsewhere.",
     )
     fetch_enabled: bool = Field(

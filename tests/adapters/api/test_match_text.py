@@ -84,7 +84,12 @@ def test_withdrawn_entries_stop_matching(server: Any, eventually: Any) -> None:
         made = c.post("/v1/lists/gone/entries", json={"signal_type": "keyword", "value": "zebra"})
         entry_id = made.json()["id"]
         with server.client("scanner") as s:
-            hit = s.post("/v1/match/text", json={"text": "a ZEBRA", "lists": ["gone"]}).json()
+
+            def found() -> Any:
+                got = s.post("/v1/match/text", json={"text": "a ZEBRA", "lists": ["gone"]})
+                return got.json() if got.json()["matches"] else None
+
+            hit = eventually(found)  # the new entry reaches the worker's index by polling
             assert len(hit["matches"]) == 1
             assert entry_id == hit["matches"][0]["entry_id"]
         resp = c.patch(f"/v1/entries/{entry_id}", json={"withdrawn": True})

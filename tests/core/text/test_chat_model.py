@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from brightline.core.text.chat import model
-from brightline.core.text.chat.conversation import read_conversations
+from brightline.core.text.chat.conversation import Message, read_conversations
 from brightline.core.text.chat.evaluate import evaluate
-from brightline.core.text.chat.scoring import score_all
+from brightline.core.text.chat.indicators import Lexicon
+from brightline.core.text.chat.scoring import ConversationScorer, score_all
 from brightline.errors import ModelFileError, UsageError
 
 from .chat_corpus import corpus
@@ -34,6 +36,33 @@ def test_it_learns_the_synthetic_set(trained: model.ChatModel, tmp_path: Path) -
     convs, truth = _data(tmp_path, 12, 6, 12)
     found = evaluate(convs, score_all(convs, model=trained), truth)
     assert found.pr_auc > 0.8 and found.recall > 0.5
+
+
+@dataclass
+class _JoinedText:
+    """The old way: the author's whole text so far scored again on each message."""
+
+    model: model.ChatModel
+
+    def score(self, text: str) -> float:
+        return self.model.score(text)
+
+
+def test_running_features_score_as_the_joined_text(
+    trained: model.ChatModel, tmp_path: Path
+) -> None:
+    convs, _ = _data(tmp_path, 13, 3, 4)
+    first = convs[0].messages[0].author  # a message with no words between two
+    convs[0].messages[1:1] = [Message(first, "!!! ..."), Message(first, "Ok OK ok")]
+    for conv in convs:
+        running = ConversationScorer(Lexicon(), model=trained)
+        joined = ConversationScorer(Lexicon(), model=_JoinedText(trained))
+        for m in conv.messages:
+            a, b = running.add(m.author, m.text), joined.add(m.author, m.text)
+            assert a.author_risk == pytest.approx(b.author_risk, rel=1e-9, abs=1e-12)
+            assert a.risk == pytest.approx(b.risk, rel=1e-9, abs=1e-12)
+        assert all(not s.text and s.features is not None for s in running.authors.values())
+        assert all(s.features is None for s in joined.authors.values())
 
 
 def test_skops_round_trip(trained: model.ChatModel, tmp_path: Path) -> None:

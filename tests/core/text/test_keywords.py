@@ -6,6 +6,7 @@ never needs real list terms to be tested."""
 
 from __future__ import annotations
 
+import re
 import string
 
 import pytest
@@ -92,10 +93,17 @@ NOISE = st.text(alphabet=string.ascii_letters + string.digits + " .,!?-_'\n@$é�
 @given(st.text(max_size=80))
 def test_skeleton_is_idempotent_but_for_joins(text: str) -> None:
     # A second pass may join single characters the first kept apart because their
-    # separators differed (``0:¼`` is ``o i a`` and then ``oia``); nothing else moves.
+    # separators differed (``0:¼`` is ``o i a`` and then ``oia``), and a join may make
+    # a stretched run that then folds (``o\xa0o o`` is ``o o o``, then ``ooo``, then
+    # ``o``); nothing else moves.
     s = skeleton(text)
     again = skeleton(s)
-    assert again == s or again.replace(" ", "") == s.replace(" ", "")
+    assert again == s or _runs(again.replace(" ", "")) == _runs(s.replace(" ", ""))
+
+
+def _runs(text: str) -> str:
+    """Runs of three or more of one letter as one, as stretching folds them."""
+    return re.sub(r"(.)\1{2,}", r"\1", text)
 
 
 @given(st.text(alphabet=string.printable, max_size=80))

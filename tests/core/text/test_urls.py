@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from brightline.core.signals.text import URL
+from brightline.core.text import links
 from brightline.core.text.links import find_links
 from brightline.core.text.urls import canonicalize, lookup_keys, parse_entry
 from brightline.errors import InvalidUrlError
@@ -165,3 +166,9 @@ def test_links_in_running_text(text: str, found: str, canonical: str) -> None:
 )
 def test_what_is_not_a_link(text: str) -> None:
     assert [str(link.url) for link in find_links(text)] == []
+
+
+@given(st.text(alphabet="ab.:/-Z9 \n", max_size=40))
+def test_link_candidates_are_where_the_pattern_matches(text: str) -> None:
+    expected = [m.start() for m in links._CANDIDATE.finditer(text)]
+    assert list(links._candidates(text)) == expected

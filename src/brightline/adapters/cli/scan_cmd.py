@@ -8,10 +8,9 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from brightline.adapters.cli.app import (
     EXIT_INTERRUPTED,
@@ -26,28 +25,16 @@ from brightline.adapters.cli.app import (
     print_json,
     services,
 )
-from brightline.adapters.cli.render import render_hash, render_match, render_summary
-from brightline.core import formats, signals
-from brightline.core.actor import local_operator
-from brightline.core.models import HashRecord, ScanResult, match_json
-from brightline.core.sources.files import FileSource
 from brightline.errors import FormatError, InputError, UsageError
-from brightline.services.context import Services
-from brightline.services.hashing import HashOptions
-from brightline.services.lists.matching import Matcher, Query
-from brightline.services.pipeline.job import Job
-from brightline.services.pipeline.match import match_queries
-from brightline.services.pipeline.pool import hash_results
-from brightline.services.pipeline.scan import (
-    ScanStopped,
-    check_paths,
-    check_stop,
-    clear_stop,
-    count_files,
-    request_stop,
-    scan,
-)
-from brightline.services.pipeline.scan_log import ScanLog
+
+# `brightline hash` loads only what hashing needs; matching (the store, the index)
+# is imported by `match` when it runs.
+if TYPE_CHECKING:
+    from brightline.core.models import HashRecord, ScanResult
+    from brightline.services.context import Services
+    from brightline.services.lists.matching import Matcher
+    from brightline.services.pipeline.job import Job
+    from brightline.services.pipeline.scan_log import ScanLog
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line and per file.")]
 DihedralOpt = Annotated[
@@ -68,13 +55,19 @@ def hash_(
     workers: WorkersOpt = 0,
 ) -> None:
     """Print the signals (MD5, SHA-1, SHA-256, PDQ and quality) of files."""
+    from brightline.adapters.cli.render import render_hash
+    from brightline.core.sources.files import FileSource
+    from brightline.services.hashing import HashOptions
+    from brightline.services.pipeline.pool import hash_results
+    from brightline.services.pipeline.scan import check_paths
+    from brightline.settings import Settings
+
     check_paths(files)
-    svc = services()
-    opts = HashOptions(svc.settings.max_image_pixels, dihedral, svc.settings.max_decode_bytes)
+    settings = Settings()  # hashing needs no database: none is opened
+    opts = HashOptions(settings.max_image_pixels, dihedral, settings.max_decode_bytes)
+    items = FileSource(files).items()
     for result in _progress(
-        hash_results(FileSource(files).items(), opts, workers or svc.settings.workers),
-        files,
-        "Hashing",
+        hash_results(items, opts, workers or settings.workers), files, "Hashing"
     ):
         if json_out:
             print_json(result.as_dict())
@@ -139,6 +132,11 @@ def match(
     how many and why; with --json each such row has its "error"); 130 or 143 when
     stopped by Ctrl-C or SIGTERM (it says how to carry on with --resume).
     """
+    from brightline.adapters.cli.render import render_match, render_summary
+    from brightline.services.hashing import HashOptions
+    from brightline.services.pipeline.scan import ScanStopped, check_paths, check_stop, scan
+    from brightline.services.pipeline.scan_log import ScanLog
+
     if resume and output is None:
         raise UsageError("--resume needs --output FILE (the results of the earlier run)")
     if text is not None and not paths and hashes is None:
@@ -196,6 +194,9 @@ def match(
 
 def _job(svc: Services, kind: str, lists: list[str] | None, ref: str, run_actions: bool) -> Job:
     """The command's job: the local operator's, actions only with --actions."""
+    from brightline.core.actor import local_operator
+    from brightline.services.pipeline.job import Job
+
     job = Job(svc.review_env(), local_operator(), kind, lists=lists, ref=ref)
     job.run_actions = run_actions
     job.items = svc.settings.record_items if kind == "scan" else "all"
@@ -235,6 +236,8 @@ def _stop_on_signals() -> Iterator[None]:
     def handler(signum: int, frame: object) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C
         request_stop(signum)
+
+    from brightline.services.pipeline.scan import clear_stop, request_stop
 
     clear_stop()
     try:
@@ -286,6 +289,8 @@ def _say_interrupted(tally: _Tally, args: list[str], output: Path | None) -> Non
 
 
 def _match_hash_file(path: Path, matcher: Matcher, json_out: bool, job: Job) -> int:
+    from brightline.core import formats
+
     if not path.is_file():
         raise UsageError(f"{path} is not a file")
     found = 0
@@ -305,6 +310,11 @@ def _match_hash_file(path: Path, matcher: Matcher, json_out: bool, job: Job) -> 
 
 
 def _match_records(records: list[HashRecord], matcher: Matcher, json_out: bool, job: Job) -> int:
+    from brightline.core import signals
+    from brightline.core.models import match_json, suppressed_of
+    from brightline.services.lists.matching import Query
+    from brightline.services.pipeline.match import match_queries
+
     source = job.ref or ""
     queries = []
     for rec in records:
@@ -315,14 +325,17 @@ def _match_records(records: list[HashRecord], matcher: Matcher, json_out: bool, 
         queries.append(Query(signal_type, value))
     found = 0
     results = match_queries(matcher, queries, job.lists)
-    job.record_matches([m for matches in results for m in matches])
+    held = [s for matches in results for s in suppressed_of(matches)]
+    job.record_matches([m for matches in results for m in matches], held)
     for query, rec, matches in zip(queries, records, results, strict=True):
         found += bool(matches)
-        row = {
+        row: dict[str, object] = {
             "hash": {"signal_type": query.signal_type, "value": query.value},
             "location": rec.location,
             "matches": [match_json(m) for m in matches],
         }
+        if suppressed := suppressed_of(matches):
+            row["suppressed"] = [s.as_dict() for s in suppressed]
         if json_out:
             print_json(row)
         elif matches:
@@ -344,6 +357,16 @@ def _progress(
     if not err_console.is_terminal:
         yield from results
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from brightline.services.pipeline.scan import count_files
+
     total = max(0, count_files(paths) - done)
     bar = Progress(
         TextColumn(f"{verb}"),

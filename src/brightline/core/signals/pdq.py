@@ -23,9 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pdqhash
 from PIL import Image
 
 from brightline.core.signals import _pdq
@@ -36,6 +35,9 @@ from brightline.core.signals.decode import (
     load_image,
     load_plane,
 )
+
+if TYPE_CHECKING:  # the reference (numpy + pdqhash) loads only when it runs
+    import numpy as np
 
 #: Order of ``pdqhash.compute_dihedral``: original, rot90, rot180, rot270,
 #: flip vertical, flip horizontal, rot90+flip vertical, rot90+flip horizontal.
@@ -67,11 +69,16 @@ class PdqResult:
 
 
 def bits_to_hex(bits: np.ndarray) -> str:
+    import numpy as np
+
     return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
 
 
 def pdq_of_image(img: Image.Image, dihedral: bool = False) -> PdqResult:
     """Reference PDQ of a decoded image (C++ reference via ``pdqhash``)."""
+    import numpy as np
+    import pdqhash
+
     rgb = np.ascontiguousarray(np.asarray(img.convert("RGB")))
     if dihedral:
         vectors, quality = pdqhash.compute_dihedral(rgb)

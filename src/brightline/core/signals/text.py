@@ -24,7 +24,6 @@ import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
-from brightline.core.index.base import temp_path
 from brightline.core.signals.base import TEXT, IndexHit, SignalIndex, SignalTypeBase
 from brightline.core.text.fold import keyword_variants
 from brightline.core.text.keywords import KeywordMatcher
@@ -68,6 +67,8 @@ class _TextIndexBase:
     def save(self, path: Path) -> None:
         body = json.dumps(sorted(self.values.items()), ensure_ascii=False)
         digest = hashlib.sha256(body.encode()).hexdigest()
+        from brightline.core.index.base import temp_path  # loads NumPy: only when saving
+
         tmp = temp_path(path)
         tmp.write_text(json.dumps({"kind": self.kind, "sha256": digest, "entries": body}))
         tmp.replace(path)
@@ -101,11 +102,16 @@ class UrlIndex(_TextIndexBase):
     def __init__(self) -> None:
         super().__init__()
         self._by_key: dict[str, set[int]] = {}
+        #: The entries each canonical URL matches, worked out once (links repeat in
+        #: chat); emptied whenever an entry is added or removed.
+        self._matched: dict[CanonicalUrl, tuple[int, ...]] = {}
 
     def _add(self, entry_id: int, value: str) -> None:
+        self._matched.clear()
         self._by_key.setdefault(value, set()).add(entry_id)
 
     def _remove(self, entry_id: int, value: str) -> None:
+        self._matched.clear()
         ids = self._by_key.get(value)
         if ids is not None:
             ids.discard(entry_id)
@@ -118,12 +124,25 @@ class UrlIndex(_TextIndexBase):
             hits: dict[int, IndexHit] = {}
             for text in group:
                 for link in find_links(text) if self._by_key else ():
-                    for key in _keys(link.url):
-                        for entry_id in self._by_key.get(key, ()):
+                    for entry_id in self._entries(link.url):
+                        if entry_id not in hits:
                             extra = {"found": link.found, "span": [link.start, link.end]}
-                            hits.setdefault(entry_id, IndexHit(entry_id, 0, extra))
+                            hits[entry_id] = IndexHit(entry_id, 0, extra)
             out.append(list(hits.values()))
         return out
+
+    def _entries(self, url: CanonicalUrl) -> tuple[int, ...]:
+        found = self._matched.get(url)
+        if found is None:
+            ids: dict[int, None] = {}  # in the order the keys give them
+            for key in _keys(url):
+                for entry_id in self._by_key.get(key, ()):
+                    ids.setdefault(entry_id, None)
+            found = tuple(ids)
+            if len(self._matched) >= 65_536:
+                self._matched.clear()
+            self._matched[url] = found
+        return found
 
 
 class KeywordIndex(_TextIndexBase):

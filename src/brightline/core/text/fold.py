@@ -127,18 +127,24 @@ class Folded:
         if self._kept is None:
             import numpy as np
 
-            idx = np.arange(self._folded_len(), dtype=np.int64)
-            for mask in self.masks:
-                if mask is not None:
-                    idx = idx[mask]
-            self._kept = idx
+            masks = [m for m in self.masks if m is not None]
+            if not masks:
+                idx = np.arange(self._folded_len(), dtype=np.int64)
+            else:  # the last mask's kept positions, taken back through the others
+                idx = np.flatnonzero(masks[-1])
+                for mask in reversed(masks[:-1]):
+                    idx = np.flatnonzero(mask)[idx]
+            self._kept = idx.astype(np.int64, copy=False)
         return self._kept
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original text's ``[start, end)`` of skeleton characters ``[start, end)``."""
-        kept = self.kept
-        f_start = int(kept[start]) if start < len(kept) else self._folded_len()
-        f_end = int(kept[end]) if end < len(kept) else self._folded_len()
+        if all(m is None for m in self.masks):  # the skeleton is the folded text
+            f_start, f_end = start, end
+        else:
+            kept = self.kept
+            f_start = int(kept[start]) if start < len(kept) else self._folded_len()
+            f_end = int(kept[end]) if end < len(kept) else self._folded_len()
         if self.origin is None:
             return f_start, f_end
         return self.origin[f_start], self.origin[f_end]
@@ -148,15 +154,21 @@ class Folded:
 
 
 def fold(text: str) -> Folded:
-    """Fold ``text`` to its skeleton (see the module docstring)."""
+    """Fold ``text`` to its skeleton (see the module docstring).
+
+    Each step first checks cheaply whether it changes anything (most chat text has
+    no stretched letters, no spelled-out words and few double spaces) and is skipped
+    when it does not; a skipped step's mask is None."""
     import numpy as np
 
     chars: npt.NDArray[np.unsignedinteger[Any]]
     raw: npt.NDArray[np.unsignedinteger[Any]]
+    ascii_folded: bytes | None = None
     if text.isascii():
         data = text.encode("ascii")
+        ascii_folded = data.translate(ASCII_TABLE)
         raw = np.frombuffer(data, np.uint8)
-        chars = np.frombuffer(data.translate(ASCII_TABLE), np.uint8)
+        chars = np.frombuffer(ascii_folded, np.uint8)
         origin = None
         apostrophes = b"'" in data
     else:
@@ -177,17 +189,24 @@ def fold(text: str) -> Folded:
         mask = chars != APOSTROPHE
         chars, raw = chars[mask], raw[mask]
         masks.append(mask)
-    mask = _collapse_mask(chars)
-    chars, raw = chars[mask], raw[mask]
-    masks.append(mask)
-    mask = _join_mask(chars, raw)
-    if not mask.all():  # letters joined may make new runs (``s.e.e.e.c.r.e.t``)
-        chars = chars[mask]
-        masks.append(mask)
-        mask = _collapse_mask(chars)
-        chars = chars[mask]
-        masks.append(mask)
-    if chars.dtype == np.uint8:
+        ascii_folded = None
+    collapse = _collapse_mask(chars)
+    if collapse is not None:
+        chars, raw = chars[collapse], raw[collapse]
+        ascii_folded = None
+    masks.append(collapse)
+    join = _join_mask(chars, raw)
+    if join is not None:  # letters joined may make new runs (``s.e.e.e.c.r.e.t``)
+        chars = chars[join]
+        masks.append(join)
+        again = _collapse_mask(chars)
+        if again is not None:
+            chars = chars[again]
+            masks.append(again)
+        ascii_folded = None
+    if ascii_folded is not None:
+        skeleton = ascii_folded.decode("ascii")
+    elif chars.dtype == np.uint8:
         skeleton = chars.tobytes().decode("ascii")
     else:
         skeleton = chars.astype(np.uint32).tobytes().decode("utf-32-le")
@@ -199,50 +218,67 @@ def skeleton(text: str) -> str:
     return fold(text).skeleton.strip(" ")
 
 
-def _collapse_mask(a: npt.NDArray[np.generic]) -> npt.NDArray[np.bool_]:
-    """Keep all but the repeats of a run of 3+ equal characters, or of 2+ spaces."""
+def _collapse_mask(a: npt.NDArray[np.generic]) -> npt.NDArray[np.bool_] | None:
+    """Keep all but the repeats of a run of 3+ equal characters, or of 2+ spaces;
+    None when that keeps everything."""
     import numpy as np
 
     n = len(a)
-    keep = np.ones(n, dtype=bool)
     if n < 2:
-        return keep
-    eq = np.zeros(n, dtype=bool)  # eq[i]: a[i] == a[i-1]
-    np.equal(a[1:], a[:-1], out=eq[1:])
-    triple = np.zeros(n, dtype=bool)  # triple[i]: a[i-1] == a[i] == a[i+1]
-    np.logical_and(eq[1:-1], eq[2:], out=triple[1:-1])
-    if triple.any():
+        return None
+    same = a[1:] == a[:-1]  # same[i]: a[i + 1] == a[i]
+    spaces = same & (a[1:] == SPACE)
+    runs = same[1:] & same[:-1]  # runs[i]: a[i] == a[i + 1] == a[i + 2]
+    has_runs = bool(runs.any())
+    if not has_runs and not spaces.any():
+        return None
+    keep = np.ones(n, dtype=bool)
+    if has_runs:
+        triple = np.zeros(n, dtype=bool)  # triple[i]: a[i-1] == a[i] == a[i+1]
+        triple[1:-1] = runs
         member = triple.copy()  # in a run of 3+: next to (or at) a triple's centre
         member[:-1] |= triple[1:]
         member[1:] |= triple[:-1]
-        drop = eq & (member | (a == SPACE))
+        drop = np.zeros(n, dtype=bool)
+        drop[1:] = same & (member[1:] | (a[1:] == SPACE))
     else:
-        drop = eq & (a == SPACE)
+        drop = np.zeros(n, dtype=bool)
+        drop[1:] = spaces
     keep[drop] = False
     return keep
 
 
-def _join_mask(a: npt.NDArray[np.generic], raw: npt.NDArray[np.generic]) -> npt.NDArray[np.bool_]:
+def _join_mask(
+    a: npt.NDArray[np.generic], raw: npt.NDArray[np.generic]
+) -> npt.NDArray[np.bool_] | None:
     """Drop the separator between single characters in runs of 3+ of them joined by
-    the same separator (``a s.e.c.r.e.t`` keeps the ``a`` apart)."""
+    the same separator (``a s.e.c.r.e.t`` keeps the ``a`` apart); None when that
+    keeps everything."""
     import numpy as np
 
     n = len(a)
-    keep = np.ones(n, dtype=bool)
     if n < 5:
-        return keep
+        return None
     word = a != SPACE
-    padded = np.concatenate(([False], word, [False]))
-    single = word & ~padded[:-2] & ~padded[2:]  # a word of one character
-    ps = np.concatenate(([False], single, [False]))
-    sep = ~word & ps[:-2] & ps[2:]  # a space between two single characters
+    gap = ~word
+    single = word.copy()  # a word of one character
+    single[1:] &= gap[:-1]
+    single[:-1] &= gap[1:]
+    sep = np.zeros(n, dtype=bool)  # a space between two single characters
+    np.logical_and(gap[1:-1], single[:-2], out=sep[1:-1])
+    sep[1:-1] &= single[2:]
     if not sep.any():
-        return keep
-    qs = np.concatenate(([False, False], sep, [False, False]))
-    rs = np.concatenate(([0, 0], raw, [0, 0])).astype(np.uint32)
-    same_before = qs[:-4] & (rs[:-4] == rs[2:-2])
-    same_after = qs[4:] & (rs[4:] == rs[2:-2])
-    keep[sep & (same_before | same_after)] = False
+        return None
+    at = np.flatnonzero(sep)  # separators are two or more apart
+    # a separator two after another, the same character: both are dropped
+    pairs = (at[1:] - at[:-1] == 2) & (raw[at[1:]] == raw[at[:-1]])
+    if not pairs.any():
+        return None
+    drop = np.zeros(len(at), dtype=bool)
+    drop[1:] |= pairs
+    drop[:-1] |= pairs
+    keep = np.ones(n, dtype=bool)
+    keep[at[drop]] = False
     return keep
 
 

@@ -1,8 +1,10 @@
 """Finding a list's keywords in text: Aho–Corasick over skeletons (``fold``).
 
 Every keyword is folded to its skeleton variants; each is put in one automaton
-(pyahocorasick) as `` variant `` (a space either side), and the text's skeleton is
-searched with a space either side, so only whole words and phrases are found. A hit
+(``ahocorasick_rs``, a Rust Aho–Corasick: its overlapping scan runs about twice as
+fast as pyahocorasick's) as `` variant `` (a space either side), and the text's
+skeleton is searched with a space either side, so only whole words and phrases are
+found. An ASCII skeleton (the common case) is scanned as bytes. A hit
 is mapped back to the original text's span. ``brute_force_find`` is the oracle the
 automaton is tested against: the same skeletons compared at every position.
 """
@@ -63,26 +65,51 @@ class KeywordMatcher:
             return []
         folded = fold(text)
         padded = f" {folded.skeleton} "
-        automaton = self._built()
+        keys, by_str, by_bytes = self._built()
+        if padded.isascii():  # byte offsets are character offsets
+            found = by_bytes.find_matches_as_indexes(padded.encode("ascii"), overlapping=True)
+        else:
+            found = by_str.find_matches_as_indexes(padded, overlapping=True)
         hits: list[KeywordHit] = []
-        for last, (length, key) in automaton.iter(padded):
-            # ``last`` is the trailing space's index in ``padded``; the keyword's
-            # skeleton starts ``length`` before it, and ``padded`` is offset by one.
-            start = last - length - 1
-            hits.extend(_hits(folded, self._by_skeleton.get(key, ()), start, start + length))
+        for index, start, end in found:
+            # ``start`` is the leading space's index in ``padded``, which is offset by
+            # one from the skeleton: the keyword's skeleton is ``[start, end - 2)``.
+            key = keys[index]
+            hits.extend(_hits(folded, self._by_skeleton.get(key, ()), start, end - 2))
         return sorted(set(hits), key=lambda h: (h.start, h.end, h.entry_id))
 
-    def _built(self) -> Any:
+    def _built(self) -> tuple[list[str], Any, Any]:
         if self._automaton is None or self._dirty:
-            import ahocorasick
+            import ahocorasick_rs as ac
 
-            automaton = ahocorasick.Automaton()
-            for key in self._by_skeleton:
-                automaton.add_word(f" {key} ", (len(key), key))
-            if len(automaton):
-                automaton.make_automaton()
-            self._automaton, self._dirty = automaton, False
-        return self._automaton
+            keys = list(self._by_skeleton)
+            patterns = [f" {key} " for key in keys]
+            standard, dfa = ac.MatchKind.Standard, ac.Implementation.DFA
+            by_str = ac.AhoCorasick(patterns, matchkind=standard, implementation=dfa)
+            ascii_keys = [i for i, p in enumerate(patterns) if p.isascii()]
+            by_bytes = _Bytes(
+                ac.BytesAhoCorasick(
+                    [patterns[i].encode("ascii") for i in ascii_keys],
+                    matchkind=standard,
+                    implementation=dfa,
+                ),
+                ascii_keys,
+            )
+            self._automaton, self._dirty = (keys, by_str, by_bytes), False
+        return self._automaton  # type: ignore[no-any-return]
+
+
+class _Bytes:
+    """The ASCII keys' automaton over bytes (an ASCII skeleton holds only those),
+    reporting the indexes of the full key list."""
+
+    def __init__(self, automaton: Any, indexes: list[int]):
+        self.automaton = automaton
+        self.indexes = indexes
+
+    def find_matches_as_indexes(self, data: bytes, overlapping: bool) -> list[tuple[int, int, int]]:
+        found = self.automaton.find_matches_as_indexes(data, overlapping=overlapping)
+        return [(self.indexes[i], start, end) for i, start, end in found]
 
 
 def _hits(folded: Folded, ids: Iterable[int], start: int, end: int) -> Iterator[KeywordHit]:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from typing import NamedTuple
 
 from brightline.core.text.urls import CanonicalUrl, canonicalize
 from brightline.errors import InvalidUrlError
@@ -26,10 +27,10 @@ _DEFANGED = re.compile(
     r"|(?P<dot>\[(?:\.|[dD][oO][tT])\]|\((?:\.|[dD][oO][tT])\)|\{(?:\.|[dD][oO][tT])\})"
     r"|(?P<colon>\[:\])"
 )
-_HINTS = ("[", "(", "{", "xxp", "XXp", "**p", "xxP", "XXP")
-#: Where a defanged spelling starts: at a bracket, or one before a scheme's ``xxp``.
-_STARTS = (("[", 0), ("(", 0), ("{", 0), *((h, 1) for h in _HINTS[3:]))
-_CANDIDATE = re.compile(r"\.(?=[A-Za-z0-9\-])|://")
+#: Where a defanged spelling starts: at a bracket, or one before one of these.
+_SCHEME_HINTS = frozenset({"xxp", "XXp", "**p", "xxP", "XXP"})
+_CANDIDATE = re.compile(r"\.(?=[A-Za-z0-9\-])|://")  # found by ``_candidates``
+_AFTER_DOT = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 _WORD_END = re.compile(r"[\s<>\"'`|]")
 _DELIMITER = re.compile(r"[\r\f\v<>\"'`|]")
 _LEADING = "([{<'\"*,;:!?"
@@ -38,10 +39,9 @@ _SCHEME_IN = re.compile(r"(?i)https?://")
 _TLD = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9\-]{1,59})$")
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(NamedTuple):
     """A link found in text: its span in the original text, what was written, and
-    its canonical form."""
+    its canonical form (a named tuple: made far quicker than a frozen dataclass)."""
 
     start: int
     end: int
@@ -75,13 +75,14 @@ class _Map:
 
 def undefang(text: str) -> tuple[str, _Map]:
     """``text`` with defanged spellings undone, and the map back to it."""
-    if not any(h in text for h in _HINTS):
+    matches = _defanged(text)
+    if not matches:
         return text, _Map([])
     out: list[str] = []
     spans: list[tuple[int, int, int, int]] = []
     at = 0
     length = 0
-    for m in _defanged(text):
+    for m in matches:
         if m.group("scheme"):
             new = "https:" if m.group("s") else "http:"
         elif m.group("dot"):
@@ -102,11 +103,20 @@ def _defanged(text: str) -> list[re.Match[str]]:
     """The defanged spellings, tried only where a hint is (``str.find`` is far
     quicker than a regular expression's scan of the whole text)."""
     starts: set[int] = set()
-    for hint, back in _STARTS:
+    for hint in "[({":
         i = text.find(hint)
         while i >= 0:
-            starts.add(i - back)
+            starts.add(i)
             i = text.find(hint, i + 1)
+    # A defanged scheme is followed by ``://`` or ``[:]``: look back from those
+    # (a search for each ``xxp`` spelling costs a pass over the text even when absent).
+    for colon in ("://", "[:]"):
+        i = text.find(colon)
+        while i >= 0:
+            for back in (4, 5):  # ``hxxp`` or ``hxxps`` before it
+                if i - back >= 0 and text[i - back + 1 : i - back + 4] in _SCHEME_HINTS:
+                    starts.add(i - back)
+            i = text.find(colon, i + 1)
     found: list[re.Match[str]] = []
     end = 0
     for pos in sorted(starts):
@@ -124,23 +134,40 @@ def find_links(text: str) -> list[Link]:
     plain, back = undefang(text)
     links: list[Link] = []
     done = 0
-    for m in _CANDIDATE.finditer(plain):
-        if m.start() < done:
+    for pos in _candidates(plain):
+        if pos < done:
             continue
-        start, end = _word(plain, m.start())
+        start, end = _word(plain, pos)
         done = end
         found = _link(plain, start, end)
         if found is None:
             continue
         s, e, url = found
-        o_start, o_end = back.start(s), back.end(e)
+        o_start, o_end = (back.start(s), back.end(e)) if back.spans else (s, e)
         links.append(Link(o_start, o_end, text[o_start:o_end], url))
     return links
 
 
+def _candidates(text: str) -> Iterator[int]:
+    """Where ``_CANDIDATE`` matches, in order: ``str.find`` jumps from dot to dot
+    far quicker than the regular expression steps through the text."""
+    size = len(text)
+    dot = text.find(".")
+    scheme = text.find("://")
+    while dot >= 0 or scheme >= 0:
+        if scheme >= 0 and (dot < 0 or scheme < dot):
+            yield scheme
+            scheme = text.find("://", scheme + 3)
+        else:
+            if dot + 1 < size and text[dot + 1] in _AFTER_DOT:
+                yield dot
+            dot = text.find(".", dot + 1)
+
+
 def _word(text: str, pos: int) -> tuple[int, int]:
     """The run of characters around ``pos`` up to a delimiter on either side."""
-    start = max(text.rfind(" ", 0, pos), text.rfind("\n", 0, pos), text.rfind("\t", 0, pos)) + 1
+    space = text.rfind(" ", 0, pos)  # then a newline or tab only after that space
+    start = max(space, text.rfind("\n", space + 1, pos), text.rfind("\t", space + 1, pos)) + 1
     m = _WORD_END.search(text, pos)
     end = m.start() if m else len(text)
     inner = _DELIMITER.search(text[start:pos][::-1])  # a rarer delimiter before pos

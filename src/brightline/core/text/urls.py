@@ -51,6 +51,8 @@ _OTHER_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):(?![0-9])")
 _DEFAULT_PORTS = {"80", "443"}
 _HOST_CHARS = re.compile(r"^[a-z0-9\-_.]+$")
 _MAX_DECODES = 64
+#: Bytes ``_encoded`` always writes as ``%XX``.
+_UNSAFE = re.compile(rb"[\x00-\x20\x7f-\xff#%]")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -69,8 +71,11 @@ class CanonicalUrl:
 
 
 def undefang(url: str) -> str:
-    for pattern, repl in _DEFANG:
-        url = pattern.sub(repl, url)
+    scheme, *brackets = _DEFANG
+    url = scheme[0].sub(scheme[1], url)
+    if "[" in url or "(" in url or "{" in url:  # the others all hold a bracket
+        for pattern, repl in brackets:
+            url = pattern.sub(repl, url)
     return url
 
 
@@ -100,6 +105,8 @@ def canonicalize(url: str) -> CanonicalUrl:
 
 def _decoded(part: str) -> bytes:
     data = part.encode("utf-8", "surrogatepass")
+    if b"%" not in data:  # nothing to decode (the common case)
+        return data
     for _ in range(_MAX_DECODES):
         again = unquote_to_bytes(data)
         if again == data:
@@ -109,6 +116,8 @@ def _decoded(part: str) -> bytes:
 
 
 def _encoded(data: bytes, also: bytes = b"") -> str:
+    if _UNSAFE.search(data) is None and not any(b in data for b in also):
+        return data.decode("ascii")  # nothing to encode (the common case)
     out = []
     for b in data:
         if b <= 0x20 or b >= 0x7F or b in (0x23, 0x25) or b in also:

@@ -10,14 +10,17 @@ from __future__ import annotations
 import io
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
 from brightline.core.signals import _pdq
 from brightline.core.signals.vpdq import VpdqFrame, keep_frames
-from brightline.core.video.decode import VideoHash
 from brightline.core.video.options import VideoOptions
 from brightline.errors import DecodeError
+
+if TYPE_CHECKING:
+    from brightline.core.video.decode import VideoHash
 
 ANIMATED_TYPES = frozenset({"image/gif", "image/webp", "image/png"})
 
@@ -36,6 +39,8 @@ def frame_count(source: bytes | Path) -> int:
 def hash_animation(source: bytes | Path, opts: VideoOptions, max_pixels: int) -> VideoHash:
     """All frames of an animation. Raises DecodeError."""
     raw: list[VpdqFrame] = []
+    from brightline.core.video.decode import VideoHash  # PyAV: loaded when needed
+
     out = VideoHash([])
     try:
         with warnings.catch_warnings():

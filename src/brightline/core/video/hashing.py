@@ -11,11 +11,14 @@ from __future__ import annotations
 import hashlib
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from brightline.core.signals.base import VIDEO, Content
 from brightline.core.video.animated import ANIMATED_TYPES, frame_count, hash_animation
-from brightline.core.video.decode import VideoHash, hash_video
 from brightline.core.video.options import VideoOptions
+
+if TYPE_CHECKING:  # PyAV and numpy load only when a video is hashed
+    from brightline.core.video.decode import VideoHash
 
 _CHUNK = 1 << 20
 
@@ -26,6 +29,8 @@ def hash_content(content: Content, opts: VideoOptions | None) -> tuple[VideoHash
     opts = opts or VideoOptions()
     src = content.source
     if content.content_type == VIDEO:
+        from brightline.core.video.decode import hash_video
+
         video = hash_video(src if isinstance(src, Path) else io.BytesIO(src), opts)
     elif content.media_type in ANIMATED_TYPES and frame_count(src) > 1:
         video = hash_animation(src, opts, content.max_pixels)

@@ -83,7 +83,7 @@ def add_action(
     else:
         url = secret = None
     with store.begin() as conn:
-        hash_list = store_lists.get_list(conn, list_name)
+        hash_list = store_lists.get_list(conn, list_name, count=False)
         now = datetime.now(UTC)
         action_id = store_actions.insert_action(conn, hash_list.id, kind, url, secret, now)
         details: dict[str, object] = {"id": action_id, "kind": kind, "host": _host(url)}
@@ -98,7 +98,7 @@ def add_action(
 
 def list_actions(store: Store, list_name: str) -> list[Action]:
     with store.connect() as conn:
-        hash_list = store_lists.get_list(conn, list_name)
+        hash_list = store_lists.get_list(conn, list_name, count=False)
         return _with_review(conn, store_actions.actions_for_lists(conn, [hash_list.id]))
 
 

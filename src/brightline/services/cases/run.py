@@ -91,7 +91,7 @@ def create_case(
     scheme = check_scheme(scheme)
     with svc.store.begin() as conn:
         for list_name in lists or ():
-            store_lists.get_list(conn, list_name)  # NotFoundError names it
+            store_lists.get_list(conn, list_name, count=False)  # NotFoundError names it
         row = store.create_case(conn, name, scheme, lists, actor.label)
         details = {"scheme": scheme, "lists": list(lists) if lists else None}
         audit.record(conn, actor, "case.create", f"case:{name}", details)

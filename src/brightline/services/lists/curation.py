@@ -43,7 +43,7 @@ def add_entries(
     for e in new:
         _check_texts(e)
     with store.begin() as conn:
-        hash_list = store_lists.get_list(conn, list_name)
+        hash_list = store_lists.get_list(conn, list_name, count=False)
         by_value: dict[tuple[str, str], dict[str, str | None]] = {}
         for e in new:
             signal_type, value = signals.normalize(e.signal_type, e.value)
@@ -90,7 +90,7 @@ def _stored(row: dict[str, str | None]) -> str:
 
 def entries_page(store: Store, list_name: str, after_id: int, limit: int) -> list[Entry]:
     with store.connect() as conn:
-        hash_list = store_lists.get_list(conn, list_name)
+        hash_list = store_lists.get_list(conn, list_name, count=False)
         return browse.entries_page(conn, hash_list.id, after_id, limit)
 
 
@@ -135,7 +135,7 @@ def delete_content(
     """Delete an entry and the other signals added with it (same ``source_id``) from
     a list; returns how many went. Raises NotFoundError if the list lacks the entry."""
     with store.begin() as conn:
-        hash_list = store_lists.get_list(conn, list_name)
+        hash_list = store_lists.get_list(conn, list_name, count=False)
         entry = store_entries.get_entry(conn, entry_id)
         if entry.list_id != hash_list.id:
             raise NotFoundError(f"list {list_name!r} has no entry {entry_id}")

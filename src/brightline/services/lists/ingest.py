@@ -150,7 +150,7 @@ def import_file(
             )
     report = ImportReport(list_name)
     with store.begin(bulk=True) as conn:
-        hash_list = store_lists.get_list(conn, list_name)
+        hash_list = store_lists.get_list(conn, list_name, count=False)
         batches = _parsed_in_child(path, hash_list, skip_invalid, report, signal_type)
         _write(conn, hash_list, batches, source or path.name, report)
         _audit(conn, actor, hash_list, report, str(path), source or path.name)
@@ -213,7 +213,7 @@ def import_stream(
     report = ImportReport(list_name)
     digesting = _Digesting(stream)
     with store.begin(bulk=True) as conn:
-        hash_list = store_lists.get_list(conn, list_name)
+        hash_list = store_lists.get_list(conn, list_name, count=False)
         rows = _rows(
             hash_list, cast(BinaryIO, digesting), source_name, skip_invalid, report, signal_type
         )
@@ -237,7 +237,7 @@ def import_records(
     """Import records already read (a folder of files), as one transaction."""
     report = ImportReport(list_name)
     with store.begin(bulk=True) as conn:
-        hash_list = store_lists.get_list(conn, list_name)
+        hash_list = store_lists.get_list(conn, list_name, count=False)
         rows = _rows_of(hash_list, items, source_name, skip_invalid, report)
         _write(conn, hash_list, _batches(rows), source, report)
         _audit(conn, actor, hash_list, report, source_name, source)
@@ -537,7 +537,7 @@ def export_list(
             f"unknown export format {shorten(fmt)}; choose one of {', '.join(EXPORT_FORMATS)}"
         )
     with store.connect() as conn:
-        hash_list = store_lists.get_list(conn, list_name)
+        hash_list = store_lists.get_list(conn, list_name, count=False)
         items = store_video.with_frames(conn, iter_entries(conn, hash_list.id))
         if fmt == "pytx":
             count = formats.write_pytx(items, out)

@@ -8,7 +8,10 @@ that type in every list, keyed by entry id. It is saved as
 the revision it reflects, so a reader never pairs an index with the wrong watermark
 and concurrent writers cannot corrupt each other's state. Opening loads the newest
 file of each type, then applies entries and tombstones changed since its revision:
-hashes added to a list are matchable without rebuilding anything. A type
+hashes added to a list are matchable without rebuilding anything. The file is
+rewritten only when the changes since it was written reach 1/64 of the index (at
+least 10,000): a small delta is cheaper to re-apply on open than to copy the whole
+index again. A type
 registered after the matcher opened gets its index on its first query.
 
 Thresholds are per list and per type (``HashList.threshold_for``; a type's
@@ -52,6 +55,11 @@ _FILE = re.compile(r"^(?P<type>.+)-(?P<instance>\d+)-(?P<rev>\d+)\.idx$")
 _CHUNK = 65_536
 #: Changes applied to a live index at once (fewer, larger adds merge less).
 _FLUSH = 1 << 20
+#: A saved index is rewritten only once the changes applied since it was written
+#: reach this many, or 1/``_RESAVE_FRACTION`` of its size: rewriting a 10 M index
+#: copies ~800 MB, while re-applying a small delta on open takes milliseconds.
+_RESAVE_MIN = 10_000
+_RESAVE_FRACTION = 64
 
 #: ``(connection, since revision) -> (entry id, value, active)…``: a type's change
 #: feed, changes first, removals (tombstones) last as ``(id, "", False)``.
@@ -86,6 +94,14 @@ class _TypeIndex:
     signal: SignalType
     index: SignalIndex
     rev: int = 0
+    saved: bool = False  # a file of this index is on disk (loaded or written)
+    unsaved: int = 0  # changes applied since that file was written
+
+    def worth_saving(self) -> bool:
+        if not self.unsaved:
+            return False
+        due = max(_RESAVE_MIN, len(self.index) // _RESAVE_FRACTION)
+        return not self.saved or self.unsaved >= due
 
 
 class Matcher:
@@ -155,7 +171,8 @@ class Matcher:
                 for typed in list(self._indexes.values()):
                     count = self._catch_up(conn, typed, head)
                     total += count
-                    if count:
+                    typed.unsaved += count
+                    if typed.worth_saving():
                         changed.append(typed)
             with self._lock:
                 self._lists, self._lists_rev, self._policies = lists, head, policies
@@ -165,6 +182,7 @@ class Matcher:
             return total
 
     def save(self) -> None:
+        """Write every index now (a small delta is otherwise re-applied on open)."""
         for typed in list(self._indexes.values()):
             self._save(typed)
 
@@ -201,7 +219,7 @@ class Matcher:
             assert fresh is not None
             count = _build(self._changes(conn, typed.signal.name, 0), fresh)
             with self._lock:
-                typed.index, typed.rev = fresh, head
+                typed.index, typed.rev, typed.saved = fresh, head, False
             return count
         count = _feed(self._changes(conn, typed.signal.name, since), typed.index, self._lock)
         with self._lock:
@@ -223,6 +241,7 @@ class Matcher:
             self.index_dir.mkdir(parents=True, exist_ok=True)
             path = self.index_dir / f"{name}-{self._instance}-{typed.rev}.idx"
             typed.index.save(path)
+            typed.saved, typed.unsaved = True, 0
             for old in self.index_dir.iterdir():
                 m = _FILE.match(old.name)
                 if m and m["type"] == name and old != path and int(m["rev"]) < typed.rev:
@@ -242,7 +261,7 @@ class Matcher:
             except IndexCorruptError as exc:
                 log.warning("ignoring damaged index %s: %s", path, exc)
                 continue
-            typed.rev = rev
+            typed.rev, typed.saved = rev, True
             return
 
     # -- matching -------------------------------------------------------------

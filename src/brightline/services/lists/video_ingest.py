@@ -106,7 +106,7 @@ def export_vpdq_folder(store: Store, list_name: str, folder: Path) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     count = 0
     with store.connect() as conn:
-        hash_list = store_lists.get_list(conn, list_name)
+        hash_list = store_lists.get_list(conn, list_name, count=False)
         videos = [e for e in iter_entries(conn, hash_list.id) if e.signal_type == vpdq.NAME]
         frames = store_video.frames_of(conn, [e.id for e in videos])
     for e in videos:

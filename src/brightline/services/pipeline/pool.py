@@ -23,6 +23,7 @@ from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
+from itertools import chain, islice
 
 from brightline.core.models import ScanResult
 from brightline.core.sources import ContentItem
@@ -78,11 +79,15 @@ def hash_items(
     """``(item, result)`` per item in order, on ``workers`` processes (0 = one per core,
     1 = in-process). The item comes back without the bytes it held (``extra["content"]``)."""
     workers = workers or os.cpu_count() or 1
-    if workers == 1:
-        for item in items:
+    items = iter(items)
+    head = list(islice(items, CHUNK_ITEMS + 1))
+    if workers == 1 or len(head) <= CHUNK_ITEMS:
+        # One chunk would go to one worker anyway: hash here, without starting a pool.
+        for item in chain(head, items):
             check_stop()
             yield _light(item), hash_item(item, opts, evidence=evidence)
         return
+    items = chain(head, items)
     pool = ProcessPoolExecutor(workers, initializer=worker_init, initargs=(os.getpid(),))
     _ACTIVE_POOLS.add(pool)
     finished = False

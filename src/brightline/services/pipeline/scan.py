@@ -12,14 +12,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Container, Generator, Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from brightline.core.models import ScanResult
 from brightline.core.sources import ContentItem
 from brightline.core.sources.files import FileSource
 from brightline.errors import UsageError
 from brightline.services.hashing import HashOptions
-from brightline.services.lists.matching import Matcher
-from brightline.services.pipeline.job import Job
 from brightline.services.pipeline.pool import (
     ScanStopped,
     check_stop,
@@ -27,6 +26,10 @@ from brightline.services.pipeline.pool import (
     hash_results,
     request_stop,
 )
+
+if TYPE_CHECKING:  # matching pulls in the store: `brightline hash` never needs it
+    from brightline.services.lists.matching import Matcher
+    from brightline.services.pipeline.job import Job
 
 __all__ = [
     "ScanStopped",

@@ -234,7 +234,7 @@ def add_entries(
     now: datetime,
 ) -> int:
     """The item's hashes as entries of ``list_name``, with provenance in the note."""
-    hash_list = store_lists.get_list(conn, list_name)
+    hash_list = store_lists.get_list(conn, list_name, count=False)
     if hash_list.scheme not in (row.scheme, "none"):
         raise UsageError(
             f"list {list_name!r} uses the {hash_list.scheme!r} scheme and the item was graded "

@@ -88,7 +88,7 @@ def create_queue(
     scheme = check_scheme(scheme)
     with env.store.begin() as conn:
         if target_list:
-            target = store_lists.get_list(conn, target_list)
+            target = store_lists.get_list(conn, target_list, count=False)
             if target.scheme not in (scheme, "none"):
                 raise UsageError(
                     f"list {target_list!r} uses the {target.scheme!r} scheme, the queue "

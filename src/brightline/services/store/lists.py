@@ -58,11 +58,15 @@ def create_list(
     return get_list(conn, name)
 
 
-def get_list(conn: Connection, name: str) -> HashList:
+def get_list(conn: Connection, name: str, *, count: bool = True) -> HashList:
+    """The list named ``name``. ``count=False`` leaves ``entry_count`` at 0: counting
+    reads every entry of the list (seconds at 10 M), so operations that only need the
+    list's id and settings (adding entries, importing, matching) skip it."""
     # A NUL cannot be in any name (PostgreSQL would refuse the query itself).
     row = None
     if "\x00" not in name:
-        row = conn.execute(_list_query().where(hash_lists.c.name == name)).one_or_none()
+        query = _list_query() if count else select(hash_lists, literal(0).label("entry_count"))
+        row = conn.execute(query.where(hash_lists.c.name == name)).one_or_none()
     if row is None:
         raise NotFoundError(f"no list named {shorten(name)}")
     return with_thresholds(conn, [_to_list(row)])[0]

@@ -17,8 +17,9 @@ itself is kept where nobody else can write. Load only models you made.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +34,18 @@ _TRUSTED_PREFIXES = ("sklearn.", "scipy.", "numpy.", "builtins.")
 @dataclass
 class ChatModel:
     pipeline: Any
+    _linear: Any = field(default=None, init=False, repr=False, compare=False)
 
     def score(self, text: str) -> float:
         return float(self.pipeline.predict_proba([text])[0][1])
+
+    def author(self) -> AuthorFeatures | None:
+        """Running features for one author's messages, scored as ``score`` scores
+        them joined (``AuthorFeatures``); None when the pipeline is not the
+        TF-IDF + calibrated linear one ``train`` makes (then score the joined text)."""
+        if self._linear is None:
+            self._linear = _Linear.of(self.pipeline) or False
+        return AuthorFeatures(self._linear) if self._linear else None
 
     def scores(self, texts: Sequence[str]) -> list[float]:
         return [float(p[1]) for p in self.pipeline.predict_proba(list(texts))]
@@ -140,3 +150,106 @@ def _load_joblib(path: Path, data: bytes) -> Any:
 
 def _digest_file(path: Path) -> Path:
     return path.with_name(path.name + ".sha256")
+
+
+class _Linear:
+    """The fitted pipeline's numbers: vocabulary, idf, each calibrated classifier's
+    weights and sigmoid. Scoring from these gives ``predict_proba``'s result."""
+
+    def __init__(self, vectorizer: Any, classifiers: list[Any]):
+        self.preprocess = vectorizer.build_preprocessor()
+        self.tokenize = vectorizer.build_tokenizer()
+        self.min_n, self.max_n = vectorizer.ngram_range
+        self.sublinear = bool(vectorizer.sublinear_tf)
+        self.vocabulary: dict[str, int] = dict(vectorizer.vocabulary_)
+        idf = getattr(vectorizer, "idf_", None) if vectorizer.use_idf else None
+        self.idf: list[float] | None = None if idf is None else [float(x) for x in idf]
+        self.weights = [c.estimator.coef_[0] for c in classifiers]
+        self.intercepts = [float(c.estimator.intercept_[0]) for c in classifiers]
+        self.sigmoids = [
+            (float(c.calibrators[0].a_), float(c.calibrators[0].b_)) for c in classifiers
+        ]
+
+    @classmethod
+    def of(cls, pipeline: Any) -> _Linear | None:
+        try:
+            steps = pipeline.named_steps
+            vectorizer, clf = steps["tfidf"], steps["clf"]
+            classifiers = list(clf.calibrated_classifiers_)
+            plain = (
+                vectorizer.analyzer == "word"
+                and vectorizer.stop_words is None
+                and not vectorizer.binary
+                and vectorizer.norm == "l2"
+                and list(clf.classes_) == [0, 1]
+                and all(
+                    c.method == "sigmoid"
+                    and len(c.calibrators) == 1
+                    and c.estimator.coef_.shape[0] == 1
+                    and hasattr(c.estimator, "decision_function")
+                    for c in classifiers
+                )
+            )
+        except (AttributeError, KeyError, TypeError):
+            return None
+        return cls(vectorizer, classifiers) if plain and classifiers else None
+
+    def probability(self, sums: list[float], square: float) -> float:
+        """Mean of the calibrated classifiers' probabilities for a row whose
+        un-normalised TF-IDF values have squares summing to ``square`` and dot
+        products ``sums`` with each classifier's weights."""
+        norm = math.sqrt(square)
+        total = 0.0
+        for s, intercept, (a, b) in zip(sums, self.intercepts, self.sigmoids, strict=True):
+            decision = (s / norm if norm else 0.0) + intercept
+            z = a * decision + b  # the probability is expit(-z)
+            if z >= 0:
+                e = math.exp(-z)
+                total += e / (1.0 + e)
+            else:
+                total += 1.0 / (1.0 + math.exp(z))
+        return total / len(self.sigmoids)
+
+
+class AuthorFeatures:
+    """One author's term counts so far, with the running sums the score needs: each
+    message adds its terms (and the word pairs across the join with the previous
+    message) instead of the whole text being read again. ``add`` returns what
+    ``ChatModel.score`` gives for all the messages so far joined with newlines."""
+
+    def __init__(self, linear: _Linear):
+        self.linear = linear
+        self.counts: dict[int, int] = {}
+        self.tail: list[str] = []  # the last tokens, for n-grams across messages
+        self.sums = [0.0] * len(linear.weights)
+        self.square = 0.0
+
+    def add(self, text: str) -> float:
+        lin = self.linear
+        tokens = lin.tokenize(lin.preprocess(text))
+        seq = self.tail + tokens
+        first = len(self.tail)  # n-grams ending at or after ``first`` are new
+        for n in range(lin.min_n, lin.max_n + 1):
+            for end in range(max(first, n - 1), len(seq)):
+                index = lin.vocabulary.get(" ".join(seq[end - n + 1 : end + 1]))
+                if index is not None:
+                    self._count(index)
+        keep = lin.max_n - 1
+        self.tail = seq[len(seq) - keep :] if keep else []
+        return lin.probability(self.sums, self.square)
+
+    def _count(self, index: int) -> None:
+        lin = self.linear
+        old = self.counts.get(index, 0)
+        new = old + 1
+        self.counts[index] = new
+        idf = lin.idf[index] if lin.idf is not None else 1.0
+        if lin.sublinear:
+            before = (1.0 + math.log(old)) * idf if old else 0.0
+            after = (1.0 + math.log(new)) * idf
+        else:
+            before, after = old * idf, new * idf
+        self.square += after * after - before * before
+        delta = after - before
+        for k, weights in enumerate(lin.weights):
+            self.sums[k] += float(weights[index]) * delta

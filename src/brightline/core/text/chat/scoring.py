@@ -15,7 +15,9 @@ walks through several stages rises above 0.5. The conversation's risk is its
 riskiest participant's.
 
 A trained model (``model.ChatModel``) may replace the author's risk: it scores the
-author's messages so far; the indicators still explain it.
+author's messages so far; the indicators still explain it. It keeps each author's
+running features (``model.AuthorFeatures``), so a message costs its own words, not
+the author's whole text again.
 
 The warning rule fires on a message when at least ``k`` of the last ``n`` messages
 left the conversation at or above ``threshold``, and the last warning is at least
@@ -55,8 +57,12 @@ class AuthorState:
     hits: dict[str, list[int]] = field(default_factory=dict)
     messages: int = 0
     risk: float = 0.0
-    #: The author's text so far: only kept while a model scores (never persisted).
+    #: The author's text so far: only kept while a model without running features
+    #: scores (never persisted).
     text: list[str] = field(default_factory=list)
+    #: A model's running features for the author (``model.AuthorFeatures``): each
+    #: message updates them, nothing is read twice (never persisted).
+    features: Any = None
 
     def indicators(self) -> list[dict[str, Any]]:
         return [{"category": c, "messages": list(m)} for c, m in sorted(self.hits.items())]
@@ -136,8 +142,14 @@ class ConversationScorer:
             if not found or found[-1] != index:
                 found.append(index)
         if self.model is not None:
-            state.text.append(text)
-            state.risk = float(self.model.score("\n".join(state.text)))
+            if state.features is None and not state.text:
+                start = getattr(self.model, "author", None)
+                state.features = start() if start is not None else None
+            if state.features is not None:
+                state.risk = float(state.features.add(text))
+            else:
+                state.text.append(text)
+                state.risk = float(self.model.score("\n".join(state.text)))
         else:
             state.risk = baseline_risk(state.hits)
         risk = self.risk
