@@ -3,7 +3,9 @@ queries against 100,000 entries with the step as shipped (no policy in play, the
 negative list and a flood limit on other lists) beside the same matcher with the
 step removed, in the same run.
 
-    .venv/bin/python bench/bench_list_policy.py [--entries 100000] [--queries 20000]
+    .venv/bin/python bench/bench_list_policy.py [--entries 100000] [--queries 20000] [--smoke]
+
+``--smoke``: the same path at a tiny size (``make bench-smoke``); figures mean nothing.
 """
 
 from __future__ import annotations
@@ -49,7 +51,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=20_000)
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, to check the script runs")
     args = parser.parse_args()
+    if args.smoke:
+        args.entries, args.queries, args.rounds = 1_000, 300, 3
     rng = random.Random(0)
     values = [f"{rng.getrandbits(256):064x}" for _ in range(args.entries)]
     queries = [Query("pdq", f"{rng.getrandbits(256):064x}") for _ in range(args.queries)]
@@ -61,13 +67,13 @@ def main() -> None:
             store_entries.upsert_rows(conn, hl.id, rows, source="bench", rev=next_rev(conn))
         matcher = Matcher(svc.store, None).open()
         once(matcher, queries)  # warm
-        none, without = compare(matcher, queries)
+        none, without = compare(matcher, queries, args.rounds)
         lists.create_list(svc.store, "other")
         lists.create_list(svc.store, "benign")
         list_policy.set_negative_for(svc.store, "benign", ["other"])
         list_policy.set_flood(svc.store, "other", 10, 60)
         matcher.refresh()
-        with_policies, without_2 = compare(matcher, queries)
+        with_policies, without_2 = compare(matcher, queries, args.rounds)
         svc.close()
     per = 1e6 / args.queries
     print(f"{args.queries:,} PDQ queries (batches of 100) against {args.entries:,} entries")

@@ -7,7 +7,9 @@ unrelated. Anchor, in the same run: brute force (NumPy XOR + popcount of every n
 entry against every recent item), timed on a sample of entries and scaled to all of
 them (linear in the entries), and checked to find the same items on that sample.
 
-    .venv/bin/python bench/bench_retro.py [--items 1000000] [--entries 10000]
+    .venv/bin/python bench/bench_retro.py [--items 1000000] [--entries 10000] [--smoke]
+
+``--smoke``: the same path at a tiny size (``make bench-smoke``); figures mean nothing.
 """
 
 from __future__ import annotations
@@ -80,7 +82,10 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=1_000_000)
     parser.add_argument("--entries", type=int, default=10_000)
     parser.add_argument("--sample", type=int, default=200)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, to check the script runs")
     args = parser.parse_args()
+    if args.smoke:
+        args.items, args.entries, args.sample = 2_000, 100, 20
     rng = random.Random(0)
     items = [rng.getrandbits(256) for _ in range(args.items)]
     near = [items[rng.randrange(len(items))] ^ flips(rng, 10) for _ in range(args.entries // 2)]
@@ -101,6 +106,8 @@ def main() -> None:
         result = retro.run(svc.store, settings, matcher)
         ours = time.perf_counter() - started
         svc.close()
+    if result.matches == 0:
+        raise SystemExit(f"no retroactive match among the near-duplicates: {result}")
     anchor, sample_items = brute_force(items, entries, args.sample)
     print(f"{args.entries:,} new PDQ entries against {args.items:,} recent items: {result}")
     print(f"brightline retro.run: {ours:.1f} s to the last match recorded")

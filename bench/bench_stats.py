@@ -16,6 +16,10 @@ recording events costs on the match path.
     PYTHONPATH=src python bench/bench_stats.py report [EVENTS] [--pg URL] [--no-sqlite]
     PYTHONPATH=src python bench/bench_stats.py record [UPLOADS]
     PYTHONPATH=src python bench/bench_stats.py upload [UPLOADS]
+    PYTHONPATH=src python bench/bench_stats.py --smoke [--pg URL]
+
+``--smoke`` runs all three at a tiny size (``make bench-smoke``; PostgreSQL only with
+``--pg``); its figures mean nothing.
 """
 
 from __future__ import annotations
@@ -307,6 +311,10 @@ def bench_upload(uploads: int) -> None:
 
 def main() -> None:
     args = sys.argv[1:]
+    if "--smoke" in args:
+        pg = args[args.index("--pg") + 1] if "--pg" in args else None
+        smoke(pg)
+        return
     what = args[0] if args else "report"
     if what == "record":
         bench_record(int(args[1]) if len(args) > 1 else 2000)
@@ -324,6 +332,19 @@ def main() -> None:
 
         with temporary_database(Path(tempfile.gettempdir()), pg) as url:
             bench_report(n, url)
+
+
+def smoke(pg: str | None) -> None:
+    """Every part at a tiny size: report, record (two blocks), upload (ten blocks)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        bench_report(20_000, f"sqlite:///{Path(tmp) / 'stats.db'}")
+    if pg:
+        from brightline.services.store.testing import temporary_database
+
+        with temporary_database(Path(tempfile.gettempdir()), pg) as url:
+            bench_report(20_000, url)
+    bench_record(200)
+    bench_upload(20)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ COMMANDS: dict[str, Entry] = {
     "exchange": M("exchange_cmd", "Fetch hash lists from exchanges (NCMEC, StopNCII, ThreatExchange, files) and send them feedback."),  # noqa: E501
     "chat": M("chat_cmd", "Grooming risk in conversations: score, train and evaluate (PAN 2012 XML or JSON lines)."),  # noqa: E501
     "stats": M("stats_cmd", "Statistics: counts by period and group, and transparency exports."),
+    "batch": M("batch_cmd", "Scan a back catalogue (folders, manifests, S3 buckets) on Ray."),
     "users": M("users_cmd", "Create, list, disable users of the review workspace and reset their passwords."),  # noqa: E501
 }
 # fmt: on

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import Connection
 
@@ -70,6 +71,27 @@ _CHANGE_READERS: dict[str, ChangeReader] = {}
 def register_change_reader(signal_type: str, reader: ChangeReader) -> None:
     """Feed ``signal_type``'s index from ``reader`` instead of the entries table."""
     _CHANGE_READERS[signal_type] = reader
+
+
+def change_feed(conn: Connection, signal_type: str, since: int) -> Iterator[tuple[int, str, bool]]:
+    """What a ``signal_type`` index is fed with: its registered reader's, or the
+    entries table's change feed (a batch's snapshot builds its indexes from it)."""
+    reader = _CHANGE_READERS.get(signal_type)
+    if reader is not None:
+        return reader(conn, since)
+    return changes_since(conn, signal_type, since)
+
+
+class HashMatcher(Protocol):
+    """What matching content needs: the ``Matcher`` (database and live indexes) or a
+    batch's frozen snapshot (``services.batch.snapshot.SnapshotMatcher``)."""
+
+    def match(
+        self,
+        queries: Sequence[Query],
+        list_names: Sequence[str] | None = None,
+        groups: Sequence[int] | None = None,
+    ) -> list[list[Match]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,10 +250,7 @@ class Matcher:
 
     @staticmethod
     def _changes(conn: Connection, signal_type: str, since: int) -> Iterator[tuple[int, str, bool]]:
-        reader = _CHANGE_READERS.get(signal_type)
-        if reader is not None:
-            return reader(conn, since)
-        return changes_since(conn, signal_type, since)
+        return change_feed(conn, signal_type, since)
 
     def _save(self, typed: _TypeIndex) -> None:
         if self.index_dir is None:

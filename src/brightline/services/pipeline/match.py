@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from brightline.core.models import Match, ScanResult, suppressed_of
-from brightline.services.lists.matching import Matcher, Query, query_of
+from brightline.services.lists.matching import HashMatcher, Query, query_of
 from brightline.services.video.matching import attach_frame_matches
 
 
@@ -25,7 +25,7 @@ def queries_for(result: ScanResult) -> list[Query]:
 
 
 def match_queries(
-    matcher: Matcher,
+    matcher: HashMatcher,
     queries: Sequence[Query],
     lists: Sequence[str] | None,
     groups: Sequence[int] | None = None,
@@ -40,7 +40,7 @@ def match_queries(
 
 
 def match_results(
-    results: Sequence[ScanResult], matcher: Matcher, lists: Sequence[str] | None
+    results: Sequence[ScanResult], matcher: HashMatcher, lists: Sequence[str] | None
 ) -> None:
     """Attach the matches of a batch of hashed results to them."""
     owners: list[int] = []

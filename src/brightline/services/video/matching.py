@@ -29,7 +29,7 @@ from brightline.core.signals.vpdq import VPDQ, VpdqFrame
 from brightline.core.video.index import entry_value
 from brightline.core.video.options import VideoOptions
 from brightline.services.lists import matching
-from brightline.services.lists.matching import Matcher, Query
+from brightline.services.lists.matching import HashMatcher, Query
 from brightline.services.store import video as store_video
 from brightline.services.store.entries import changes_since
 from brightline.settings import Settings
@@ -105,7 +105,7 @@ def frames_in_image_lists(
 
 
 def attach_frame_matches(
-    results: Sequence[ScanResult], matcher: Matcher, list_names: Sequence[str] | None
+    results: Sequence[ScanResult], matcher: HashMatcher, list_names: Sequence[str] | None
 ) -> None:
     """Video frames against image lists, images against listed videos' frames: one
     matcher call for the whole batch."""
