@@ -23,7 +23,7 @@ from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
-from itertools import chain, islice
+from itertools import chain
 
 from brightline.core.models import ScanResult
 from brightline.core.sources import ContentItem
@@ -80,9 +80,18 @@ def hash_items(
     1 = in-process). The item comes back without the bytes it held (``extra["content"]``)."""
     workers = workers or os.cpu_count() or 1
     items = iter(items)
-    head = list(islice(items, CHUNK_ITEMS + 1))
-    if workers == 1 or len(head) <= CHUNK_ITEMS:
-        # One chunk would go to one worker anyway: hash here, without starting a pool.
+    head: list[ContentItem] = []
+    few = False
+    if workers > 1:
+        # Look ahead past the first chunk (a stream, valid only until the source moves
+        # on, ends the look-ahead): if that is all, one worker would get it anyway.
+        for item in items:
+            head.append(item)
+            if len(head) > CHUNK_ITEMS or work_of(item) is None:
+                break
+        else:
+            few = True
+    if workers == 1 or few:  # hash here, without starting a pool
         for item in chain(head, items):
             check_stop()
             yield _light(item), hash_item(item, opts, evidence=evidence)
