@@ -35,8 +35,8 @@ from pathlib import Path
 
 import httpx
 
-from brightline.services import auth
 from brightline.services.demo import jpeg, picture
+from brightline.services.people import auth
 from brightline.services.store import Store
 
 ANCHOR = {

@@ -28,7 +28,7 @@ from brightline.services import lists
 from brightline.services.context import open_services
 from brightline.services.exchanges import service
 from brightline.services.exchanges.service import ExchangeEnv
-from brightline.services.matching import Matcher, Query
+from brightline.services.lists.matching import Matcher, Query
 from brightline.settings import Settings
 from brightline.testing.exchange_servers import NcmecHashServer, made_up_entries
 

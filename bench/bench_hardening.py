@@ -34,8 +34,8 @@ from typing import Any
 
 import httpx
 
-from brightline.services import auth
 from brightline.services.context import open_services
+from brightline.services.people import auth
 from brightline.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from brightline.services import ingest
+from brightline.services.lists import ingest
 from brightline.services.store import Store, lists
 
 

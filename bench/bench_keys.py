@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from brightline.services import auth
+from brightline.services.people import auth
 from brightline.services.store import Store
 from brightline.services.store.testing import temporary_database
 

@@ -17,9 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from brightline.services import list_policy, lists, matching
+from brightline.services import lists
 from brightline.services.context import open_services
-from brightline.services.matching import Matcher, Query
+from brightline.services.lists import matching
+from brightline.services.lists import policy as list_policy
+from brightline.services.lists.matching import Matcher, Query
 from brightline.services.store import entries as store_entries
 from brightline.services.store.db import next_rev
 from brightline.settings import Settings

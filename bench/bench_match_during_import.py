@@ -24,12 +24,14 @@ import time
 from pathlib import Path
 
 from brightline.core.actor import system
-from brightline.services import match_service
-from brightline.services.matching import Matcher
+from brightline.services.lists.matching import Matcher
+from brightline.services.pipeline import match_service
+from brightline.services.review.env import ReviewEnv
 from brightline.services.store import Store, lists
 from brightline.services.store import db as store_db
 from brightline.services.store.db import next_rev
 from brightline.services.store.entries import upsert_entries
+from brightline.settings import Settings
 
 KNOWN = "0123456789abcdef" * 2
 REQUEST = match_service.Request(system("bench"), ref="bench")
@@ -57,7 +59,8 @@ def set_up(home: Path) -> str:
 
 def sample(store: Store, matcher: Matcher) -> float:
     t0 = time.perf_counter()
-    [row] = match_service.match_hashes(store, matcher, [("md5", KNOWN)], REQUEST)
+    env = ReviewEnv(store, Settings())
+    [row] = match_service.match_hashes(env, matcher, [("md5", KNOWN)], REQUEST)
     assert row.matches, "the known hash must match"
     return time.perf_counter() - t0
 

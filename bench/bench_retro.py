@@ -24,9 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from brightline.services import lists, retro
+from brightline.services import lists
 from brightline.services.context import open_services
-from brightline.services.matching import Matcher
+from brightline.services.lists.matching import Matcher
+from brightline.services.pipeline import retro
 from brightline.services.store import entries as store_entries
 from brightline.services.store.db import next_rev
 from brightline.services.store.events import events_url

@@ -19,7 +19,7 @@ from PIL import Image
 
 from brightline.services.demo import jpeg, picture
 from brightline.services.hashing import HashOptions
-from brightline.services.scan import hash_files, iter_files
+from brightline.services.pipeline.scan import hash_files, iter_files
 
 
 def make_folder(root: Path, n: int, size: tuple[int, int]) -> None:

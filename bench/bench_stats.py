@@ -8,7 +8,7 @@ recording events costs on the match path.
    anchor, ``SELECT month, kind, list, category, sum(count) … GROUP BY`` over the
    event table, in the same run. Also the same report in Europe/London (periods off
    UTC months: days and quarter-hours are read). Goal: ≤ 100 ms and ≥ 50× the anchor.
-2. ``record``: ``Recorder.record`` of one matched upload at a time (the API's upload
+2. ``record``: ``Job.record`` of one matched upload at a time (the API's upload
    path: job, item, signals, match, match log), with the event stream on and off
    (emit replaced by a no-op), in alternating blocks in the same run; ``upload``: the
    same around whole ``POST /v1/match`` requests to a real server on loopback.
@@ -220,8 +220,10 @@ def bench_report(n: int, url: str) -> None:
 def bench_record(uploads: int) -> None:
     from brightline.core.actor import local_operator
     from brightline.core.models import FileSignals, Match, ScanResult
-    from brightline.services import recording
+    from brightline.services.pipeline.job import Job
+    from brightline.services.review.env import ReviewEnv
     from brightline.services.stats import hooks
+    from brightline.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(f"sqlite:///{Path(tmp) / 'b.db'}")
@@ -238,11 +240,12 @@ def bench_record(uploads: int) -> None:
         match = Match("iwf", 1, 7, "md5", "0" * 32, 0, "A", "uk", "hashes.csv", None)
         result = ScanResult("<upload>", signals, [match])
         real_results, real_job = hooks.results, hooks.job
+        env = ReviewEnv(store, Settings())
 
         def one(on: bool) -> float:
             hooks.results = real_results if on else (lambda *a, **k: None)  # type: ignore[assignment]
             hooks.job = real_job if on else (lambda *a, **k: None)  # type: ignore[assignment]
-            rec = recording.Recorder(store, local_operator(), "upload", webhooks=False)
+            rec = Job(env, local_operator(), "upload", run_actions=False)
             started = time.perf_counter()
             rec.record([result])
             return time.perf_counter() - started
@@ -269,9 +272,9 @@ def bench_upload(uploads: int) -> None:
 
     from brightline.adapters.api import create_app
     from brightline.adapters.api.testing import serve_in_thread
-    from brightline.services import auth
     from brightline.services.context import open_services
     from brightline.services.demo import jpeg, picture
+    from brightline.services.people import auth
     from brightline.services.stats import hooks
     from brightline.settings import Settings
 

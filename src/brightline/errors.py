@@ -260,11 +260,6 @@ def error_dict(exc: BaseException) -> dict[str, str]:
     return {"code": "internal", "message": "internal error"}
 
 
-def reason_dict(message: str) -> dict[str, str]:
-    """``{"code", "message"}`` for a result row that has only a decode reason's text."""
-    return {"code": decode_code(message), "message": _capped(message)}
-
-
 class InvalidUrlError(InvalidHashError):
     """A URL that cannot be canonicalised (not http(s), no host, too long)."""
 

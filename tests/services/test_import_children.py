@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from brightline.services import ingest, lists
+from brightline.services import lists
 from brightline.services.context import Services
+from brightline.services.lists import ingest
 
 SRC = Path(__file__).parents[2] / "src"
 

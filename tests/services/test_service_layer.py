@@ -18,8 +18,9 @@ from brightline.errors import (
     InvalidTextError,
     NotFoundError,
 )
-from brightline.services import actions, audit, curation, ingest, lists
+from brightline.services import actions, audit, lists
 from brightline.services.context import Services
+from brightline.services.lists import curation, ingest
 
 ALICE = Actor("key", "ab12cd34", "alice's bot", "curator")
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"

@@ -110,24 +110,36 @@ class Match:
         return not self.quarantined
 
     def as_dict(self) -> dict[str, object]:
-        out: dict[str, object] = {
-            "list": self.list_name,
-            "entry_id": self.entry_id,
-            "signal_type": self.signal_type,
-            "value": self.value,
-            "distance": self.distance,
-            "category": self.category,
-            "scheme": self.scheme,
-            "source": self.source,
-            "source_id": self.source_id,
-        }
-        for key, value in self.extra.items():
-            out.setdefault(key, value)
-        if self.quarantined:
-            out["quarantined"] = True
-        if self.retroactive:
-            out["retroactive"] = True
-        return out
+        """The one match shape (``match_json``)."""
+        return match_json(self)
+
+
+def match_json(m: Match) -> dict[str, object]:
+    """The JSON of a match, the one shape every path uses: the CLI (``match --json``),
+    the API, the match log's payloads, webhooks, review items, case rows and watch
+    alerts. Keys are only ever added: ``list`` (the list's name), ``entry_id``,
+    ``signal_type``, ``value``, ``distance``, ``category``, ``scheme``, ``source``,
+    ``source_id``, then the fields a signal type's index adds (vPDQ's
+    ``query_share``…), ``quarantined``/``retroactive`` when true (list policies,
+    retroactive matching); a case adds its own (``entry``, ``list_category``)."""
+    out: dict[str, object] = {
+        "list": m.list_name,
+        "entry_id": m.entry_id,
+        "signal_type": m.signal_type,
+        "value": m.value,
+        "distance": m.distance,
+        "category": m.category,
+        "scheme": m.scheme,
+        "source": m.source,
+        "source_id": m.source_id,
+    }
+    for key, value in m.extra.items():
+        out.setdefault(key, value)
+    if m.quarantined:
+        out["quarantined"] = True
+    if m.retroactive:
+        out["retroactive"] = True
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,10 @@
-"""The services an entry point needs, built once from Settings."""
+"""The services an entry point needs, built once from Settings: the one way in.
+
+``Services`` holds the settings, the store, the matcher (loaded on first use) and
+the review environment (``review_env``: store, settings, keyring) that jobs and
+review operations take; building it wires what must be wired (the reports'
+listener on confirmed review items), explicitly, never by importing a module.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,13 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-import brightline.services.reports  # noqa: F401  (registers the confirmed-item listener)
-from brightline.services import video_matching
-from brightline.services.keys_at_rest import audit_key_from_settings
-from brightline.services.matching import Matcher
+from brightline.services import reports
+from brightline.services.lists.matching import Matcher
+from brightline.services.review.env import ReviewEnv
 from brightline.services.store import Store
 from brightline.services.store import audit as store_audit
+from brightline.services.vault.keys import audit_key_from_settings
+from brightline.services.video import matching as video_matching
 from brightline.settings import Settings
 
 
@@ -23,9 +30,11 @@ class Services:
     settings: Settings
     store: Store
     _matcher: Matcher | None = field(default=None, repr=False)
+    _review: ReviewEnv | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         video_matching.configure(self.settings)  # vPDQ sampling, budgets, default shares
+        reports.install()  # confirmed review items become draft reports
 
     @property
     def matcher(self) -> Matcher:
@@ -33,6 +42,13 @@ class Services:
         if self._matcher is None:
             self._matcher = Matcher(self.store, index_dir_for(self.settings)).open()
         return self._matcher
+
+    def review_env(self) -> ReviewEnv:
+        """Store, settings and the keyring (loaded on first use): what jobs and review
+        operations need."""
+        if self._review is None:
+            self._review = ReviewEnv(self.store, self.settings)
+        return self._review
 
     def close(self) -> None:
         self.store.dispose()

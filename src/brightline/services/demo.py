@@ -150,7 +150,8 @@ def build_review_demo(store: Any, settings: Any, match_list: str | None = None) 
 
     from brightline.core.actor import system
     from brightline.errors import ConflictError
-    from brightline.services import actions, users
+    from brightline.services import actions
+    from brightline.services.people import users
     from brightline.services.review import ReviewEnv, intake
     from brightline.services.review.env import create_queue
     from brightline.services.store import lists as store_lists

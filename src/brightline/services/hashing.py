@@ -7,7 +7,9 @@ one of theirs. Which types exist and what they apply to comes from the registry,
 never from names written here.
 
 Never raises for a bad file: the problem comes back as ``ScanResult.error`` with a
-plain reason, and whatever could be computed (the digests) is kept.
+plain reason and ``ScanResult.error_code`` with its stable code, both set where the
+problem is met (never re-derived from the text later); whatever could be computed
+(the digests) is kept.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from brightline.core.signals.content import HEAD_BYTES, content_type_of, sniff
 from brightline.core.sources import ContentItem
 from brightline.errors import DecodeError
 
+EMPTY = "empty file"
+NOT_AN_IMAGE = "not a recognised image format"
+
 #: Images larger than this are not decoded (their digests are still computed).
 MAX_IMAGE_BYTES = 256 * 1024 * 1024
 _CHUNK = 1 << 20
@@ -41,7 +46,7 @@ class HashOptions:
 
 def hash_bytes(data: bytes, opts: HashOptions, name: str = "<upload>") -> ScanResult:
     if not data:
-        return ScanResult(name, error="empty file")
+        return _failed(name, EMPTY, "empty_file")
     media_type = sniff(data[:HEAD_BYTES])
     digests, _ = _digests([data])
     signals = FileSignals(len(data), media_type, digests)
@@ -61,13 +66,12 @@ def hash_path(path: Path, opts: HashOptions) -> ScanResult:
             fh.seek(0)
             digests, size = _digests(iter(lambda: fh.read(_CHUNK), b""))
     except OSError as exc:
-        return ScanResult(name, error=f"cannot read file: {exc.strerror or exc}")
+        return _failed(name, f"cannot read file: {exc.strerror or exc}", "unreadable")
     if size == 0:
-        return ScanResult(name, error="empty file")
+        return _failed(name, EMPTY, "empty_file")
     result = ScanResult(name, FileSignals(size, media_type, digests))
     if kind == PHOTO:
-        result.error = f"image too large to decode ({size:,} bytes)"
-        return result
+        return _set_error(result, f"image too large to decode ({size:,} bytes)", "too_large")
     return _add_content_signals(result, path, opts)
 
 
@@ -104,14 +108,14 @@ def _finish(
     name: str, signals: FileSignals, kind: str, opts: HashOptions, spooled: Path | None
 ) -> ScanResult:
     if signals.size == 0:
-        return ScanResult(name, error="empty file")
+        return _failed(name, EMPTY, "empty_file")
     result = ScanResult(name, signals)
     if kind == PHOTO:
-        result.error = f"image too large to decode ({signals.size:,} bytes)"
-        return result
+        return _set_error(
+            result, f"image too large to decode ({signals.size:,} bytes)", "too_large"
+        )
     if spooled is None:
-        result.error = "not a recognised image format"
-        return result
+        return _set_error(result, NOT_AN_IMAGE, "not_an_image")
     return _add_content_signals(result, spooled, opts)
 
 
@@ -146,10 +150,9 @@ def _add_content_signals(result: ScanResult, source: bytes | Path, opts: HashOpt
     hashers = content_hashers(kind) if kind != FILE else []
     if not hashers:
         if kind in (FILE, PHOTO):
-            result.error = "not a recognised image format"
-        else:
-            result.error = f"no signal type for {kind} content is installed"
-        return result
+            code = "not_an_image" if signals.media_type is None else "undecodable"
+            return _set_error(result, NOT_AN_IMAGE, code)
+        return _set_error(result, f"no signal type for {kind} content is installed", "undecodable")
     digests = {name: v.value for name, v in signals.signals.items()}
     content = Content(
         source,
@@ -164,13 +167,35 @@ def _add_content_signals(result: ScanResult, source: bytes | Path, opts: HashOpt
         try:
             found = signal.hash_content(content)
         except DecodeError as exc:
-            result.error = result.error or str(exc)
+            _set_error(result, str(exc), _row_code(exc.code))
             continue
         if found is not None:
             signals.signals[signal.name] = found
             partial = found.extra.get("decode_error")  # kept what it could, then broke
             if isinstance(partial, str):
-                result.error = result.error or partial
+                given = found.extra.get("decode_error_code")
+                _set_error(result, partial, _row_code(given if isinstance(given, str) else ""))
+    return result
+
+
+#: Result rows keep the codes they have always had (a contract of ``match --json``,
+#: the API and case exports): a decode failure is ``undecodable`` unless a bomb.
+_ROW_DECODE_CODES = frozenset({"decompression_bomb"})
+
+
+def _row_code(code: str) -> str:
+    return code if code in _ROW_DECODE_CODES else "undecodable"
+
+
+def _failed(name: str, message: str, code: str) -> ScanResult:
+    return ScanResult(name, error=message, error_code=code)
+
+
+def _set_error(result: ScanResult, message: str, code: str | None) -> ScanResult:
+    """The first problem met is the row's (its message and its code, together)."""
+    if result.error is None:
+        result.error = message
+        result.error_code = code or "undecodable"
     return result
 
 

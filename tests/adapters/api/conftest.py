@@ -21,8 +21,8 @@ from fastapi import FastAPI
 
 from brightline.adapters.api import create_app
 from brightline.adapters.api.testing import serve_in_thread
-from brightline.services import auth
 from brightline.services.context import open_services
+from brightline.services.people import auth
 from brightline.services.store.testing import temporary_database
 from brightline.settings import Settings
 

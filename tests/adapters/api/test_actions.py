@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from brightline.adapters.api.testing import WebhookReceiver
-from brightline.services.webhooks import SIGNATURE_HEADER, verify_signature
+from brightline.services.actions.delivery import SIGNATURE_HEADER, verify_signature
 
 PDQ = "3c5a" * 16
 

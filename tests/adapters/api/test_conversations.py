@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from brightline.core.actor import local_operator
-from brightline.services import users
 from brightline.services.context import open_services
+from brightline.services.people import users
 from brightline.services.store import chat as store_chat
 from brightline.services.text import conversations
 

@@ -58,8 +58,8 @@ def test_parallel_retries_with_one_key_make_one_item(server: Any) -> None:
 
 def _senior(server: Any) -> Any:
     from brightline.core.actor import local_operator
-    from brightline.services import users
     from brightline.services.context import open_services
+    from brightline.services.people import users
 
     svc = open_services(server.settings)
     users.create_user(svc.store, local_operator(), "qcsenior", "senior", "correct horse battery")

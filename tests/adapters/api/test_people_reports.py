@@ -19,9 +19,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parents[2]))
 
 from brightline.core.actor import local_operator
-from brightline.services import users
 from brightline.services.context import open_services
 from brightline.services.demo import jpeg, picture
+from brightline.services.people import users
 from brightline.services.reports import Reporting
 from fake_ncmec import FakeNcmec, reporting_overrides
 

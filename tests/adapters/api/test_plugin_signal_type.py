@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from brightline.adapters.cli.main import app
 from brightline.core import signals
+from brightline.core.actor import local_operator
 from brightline.core.signals import (
     PHOTO,
     Content,
@@ -31,7 +32,11 @@ from brightline.core.signals import (
     SignalValue,
 )
 from brightline.errors import DecodeError, IndexCorruptError, InvalidHashError
+from brightline.services import actions
+from brightline.services.context import open_services
 from brightline.services.demo import jpeg, picture
+from brightline.services.people import users
+from brightline.services.review import items
 from brightline.testing import IndexContract, SignalTypeContract
 
 # -- the plugin -----------------------------------------------------------------------
@@ -250,3 +255,47 @@ def test_api_hash_match_thresholds(registered: None, server: Any, eventually: An
         patched = c.patch("/v1/lists/plug-api", json={"thresholds": {"ahash": 2}})
         assert patched.status_code == 200 and patched.json()["thresholds"]["ahash"] == 2
     eventually(lambda: not near_matches())
+
+
+def test_a_case_and_a_review_item_carry_the_plugin_type(
+    registered: None, server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signals are stored by type everywhere: the plugin's value is in every case
+    export (CSV, VICS ``AlternativeHashes``, HTML) and on the review item."""
+    monkeypatch.setenv("BRIGHTLINE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("BRIGHTLINE_DATABASE_URL", server.settings.database_url)
+    monkeypatch.setenv("BRIGHTLINE_WORKERS", "1")
+    value = ahash_of(KNOWN)
+    (tmp_path / "hashes.txt").write_text(f"ahash {value}\n")
+    assert cli("list", "create", "plug-case", "--scheme", "uk")[0] == 0
+    assert cli("list", "import", "plug-case", str(tmp_path / "hashes.txt"))[0] == 0
+    evidence = tmp_path / "ev"
+    evidence.mkdir()
+    (evidence / "near.jpg").write_bytes(NEAR)
+    assert cli("case", "create", "plug-op", "--scheme", "uk", "--list", "plug-case")[0] == 0
+    code, out = cli("case", "add-exhibit", "plug-op", str(evidence), "--id", "EX1")
+    assert code == 1, out  # suggested: a perceptual (plugin) match
+    near = ahash_of(NEAR)
+    out_dir = tmp_path / "exports"
+    for fmt in ("csv", "vics", "html"):
+        assert (
+            cli("case", "export", "plug-op", "--format", fmt, "-o", str(out_dir), "--no-pdf")[0]
+            == 0
+        )
+    assert f"ahash:{near}" in (out_dir / "plug-op.csv").read_text()
+    vics = json.loads((out_dir / "plug-op.vics.json").read_text())
+    [media] = vics["value"][0]["Media"]
+    assert {"HashName": "AHASH", "HashValue": near} in media["AlternativeHashes"]
+    assert f"ahash {near}" in (out_dir / "plug-op-report.html").read_text()
+
+    svc = open_services(server.settings.model_copy(update={"home": tmp_path / "home"}))
+    try:
+        actions.add_action(svc.store, "plug-case", "review")
+        code, out = cli("match", str(evidence / "near.jpg"), "--actions", "--workers", "1")
+        assert code == 1, out
+        users.create_user(svc.store, local_operator(), "plug-ana", "analyst", "x" * 16)
+        ana = users.get_user(svc.store, "plug-ana").actor
+        [item] = [i for i in items.list_items(svc.review_env(), ana) if i["list"] == "plug-case"]
+        assert item["signals"]["ahash"] == near
+    finally:
+        svc.close()

@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from brightline.core.actor import local_operator
-from brightline.services import users
 from brightline.services.context import open_services
 from brightline.services.demo import jpeg, picture
+from brightline.services.people import users
 
 PASSWORD = "correct horse battery"
 CLI = str(Path(sys.executable).parent / "brightline")

@@ -17,9 +17,10 @@ from PIL import Image
 from brightline.core.actor import local_operator
 from brightline.core.crypto import Keyring, MasterKey, decrypt_bytes
 from brightline.errors import CryptoError
-from brightline.services import audit, users
+from brightline.services import audit
 from brightline.services.context import open_services
 from brightline.services.demo import jpeg, picture
+from brightline.services.people import users
 from brightline.services.review import events
 
 PASSWORD = "correct horse battery"
@@ -318,7 +319,7 @@ def test_media_are_blurred_greyscale_small_and_encrypted_on_disk(
         decrypt_bytes(on_disk[0], other.current.key)
     svc = open_services(server.settings)
     try:
-        from brightline.services.keys_at_rest import keyring_from_settings
+        from brightline.services.vault.keys import keyring_from_settings
 
         keyring = keyring_from_settings(server.settings)
         assert (

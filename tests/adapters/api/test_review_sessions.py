@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from brightline.core.actor import local_operator
-from brightline.services import users
 from brightline.services.context import open_services
+from brightline.services.people import users
 
 PASSWORD = "correct horse battery"
 

@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from brightline.core.actor import local_operator
-from brightline.services import audit, users
+from brightline.services import audit
 from brightline.services.context import open_services
+from brightline.services.people import users
 
 PASSWORD = "correct horse battery"
 LIMIT = 5

@@ -10,9 +10,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from brightline.core.actor import local_operator
-from brightline.services import users
 from brightline.services.context import open_services
 from brightline.services.demo import jpeg, picture
+from brightline.services.people import users
 from brightline.services.stats.events import emit
 
 PASSWORD = "correct horse battery"

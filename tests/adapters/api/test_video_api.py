@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from brightline.core.signals import vpdq
-from brightline.services import ingest
 from brightline.services.context import open_services
+from brightline.services.lists import ingest
 from brightline.services.store import lists
 
 

@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from brightline.services import auth
 from brightline.services.context import open_services
+from brightline.services.people import auth
 from brightline.settings import Settings
 
 PDQ = "9e1d" * 16

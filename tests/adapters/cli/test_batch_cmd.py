@@ -295,3 +295,27 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.kill()
         process.wait()
+
+
+def test_batch_runs_the_lists_actions_through_its_job(env: Path, local_ray: None) -> None:
+    """A list with a review action: the batch's job keeps the matched file for review
+    (opened again by the driver), recorded as coming from the batch job."""
+    scan = make_folder(env, 3)
+    from brightline.services import actions
+    from brightline.services.context import open_services
+    from brightline.settings import Settings
+
+    svc = open_services(Settings())
+    try:
+        actions.add_action(svc.store, "known", "review")
+    finally:
+        svc.close()
+    code, text = run("batch", "scan", str(scan), "--out", str(env / "out"))
+    assert code == 1, text
+    svc = open_services(Settings())
+    try:
+        with svc.store.connect() as conn:
+            kept = conn.exec_driver_sql("SELECT job_kind, filename FROM review_items").all()
+    finally:
+        svc.close()
+    assert [tuple(r) for r in kept] == [("batch", "p0000.jpg")]

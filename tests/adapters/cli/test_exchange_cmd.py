@@ -99,8 +99,8 @@ def test_opinion_and_release_commands(env: Path, hashsharing: NcmecHashServer) -
     run("exchange", "fetch", "nc")
     code, out = run("list", "show", "ncmec", "--json")
     assert code == 0
-    from brightline.services import curation
     from brightline.services.context import open_services
+    from brightline.services.lists import curation
     from brightline.settings import Settings
 
     svc = open_services(Settings())

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from brightline.adapters.cli import video_cmd
 from brightline.adapters.cli.main import app
-from brightline.services.watch import WatchOptions
+from brightline.services.pipeline.watch import WatchOptions
 
 runner = CliRunner()
 

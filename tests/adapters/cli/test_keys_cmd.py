@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from brightline.adapters.cli.main import app
-from brightline.services.auth import KeyChecker
+from brightline.services.people.auth import KeyChecker
 from brightline.services.store import Store
 from brightline.settings import normalize_database_url
 

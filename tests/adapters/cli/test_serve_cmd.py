@@ -15,8 +15,8 @@ import pytest
 
 from brightline.adapters.cli.serve_cmd import check_port_free
 from brightline.errors import UsageError
-from brightline.services import auth
 from brightline.services.context import open_services
+from brightline.services.people import auth
 from brightline.settings import Settings
 
 SRC = Path(__file__).parents[3] / "src"

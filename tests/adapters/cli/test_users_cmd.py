@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from brightline.adapters.cli.main import app
 from brightline.errors import AuthError
-from brightline.services import audit, users
+from brightline.services import audit
+from brightline.services.people import users
 from brightline.services.store import Store
 from brightline.settings import Settings, normalize_database_url
 

@@ -17,8 +17,8 @@ import pytest
 from brightline.adapters.api import create_app
 from brightline.adapters.api.testing import serve_in_thread
 from brightline.core.actor import local_operator
-from brightline.services import auth, users
 from brightline.services.context import open_services
+from brightline.services.people import auth, users
 from brightline.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from triage_build import md5  # type: ignore[import-not-found]
 
-from brightline.core.sources.archives import ArchiveLimits
+from brightline.core.sources.containers import ArchiveLimits
 from brightline.core.sources.exhibit import ExhibitSource
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from triage_build import files_for, md5  # type: ignore[import-not-found]
 
-from brightline.core.sources.archives import ArchiveLimits
+from brightline.core.sources.containers import ArchiveLimits
 from brightline.core.sources.exhibit import ExhibitSource, exhibit_kind
 
 B = dict[str, Callable[..., Path]]

@@ -12,7 +12,7 @@ import pytest
 from brightline.errors import NotFoundError
 from brightline.services.batch.snapshot import SnapshotMatcher, build_snapshot, index_folder
 from brightline.services.context import Services
-from brightline.services.matching import Query
+from brightline.services.lists.matching import Query
 from brightline.services.store import lists
 from brightline.services.store.db import next_rev
 from brightline.services.store.entries import set_entry_state, upsert_entries

@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from brightline.core import signals
+from brightline.core.actor import local_operator
 from brightline.core.video.options import VideoOptions
 from brightline.services.batch.plan import list_source
 from brightline.services.batch.s3 import S3Config
@@ -28,7 +29,8 @@ from brightline.services.batch.worker import (
 from brightline.services.context import Services
 from brightline.services.demo import jpeg, picture
 from brightline.services.hashing import HashOptions, hash_path
-from brightline.services.scan import scan
+from brightline.services.pipeline.job import Job
+from brightline.services.pipeline.scan import scan
 from brightline.services.store import lists
 from brightline.services.store.db import next_rev
 from brightline.services.store.entries import upsert_entries
@@ -77,7 +79,8 @@ def test_a_partition_gives_matchs_rows_and_a_column_per_signal_type(
     table = pq.read_table(io.BytesIO(result.parquet))
     assert table.column_names[: len(FIXED)] == list(FIXED)
     assert "blake16" in table.column_names and "vpdq" in table.column_names
-    expected = [to_row(r) for r in scan([folder], svc.matcher, workers=1)]
+    job = Job(svc.review_env(), local_operator(), "scan", run_actions=False, workers=1)
+    expected = [to_row(r) for r in scan([folder], job, svc.matcher)]
     assert table.to_pylist() == expected
     got = {Path(r["path"]).name: r for r in table.to_pylist()}
     assert got["p2.jpg"]["blake16"] == blake

@@ -12,11 +12,10 @@ from sqlalchemy import select
 from brightline.core.actor import Actor
 from brightline.services import actions, audit, cases
 from brightline.services.cases import run
-from brightline.services.cases.classify import row_of
-from brightline.services.cases.hashing import hash_job
-from brightline.services.cases.pool import Meta
+from brightline.services.cases.classify import Meta, row_of
 from brightline.services.context import Services, open_services
 from brightline.services.hashing import HashOptions, hash_bytes
+from brightline.services.pipeline.hashing import hash_work
 from brightline.services.store import content as store_content
 from brightline.settings import Settings
 
@@ -34,7 +33,7 @@ def tsvc(settings: Settings, tmp_path: Path) -> Any:
 
 def _row(data: bytes, opts: HashOptions | None = None) -> dict[str, Any]:
     meta = Meta("x", len(data), False, None, None, None, None)
-    return row_of(meta, hash_job(("bytes", data), opts or HashOptions()), "uk")
+    return row_of(meta, hash_work(("bytes", data), opts or HashOptions(), evidence=True), "uk")
 
 
 def test_statuses_from_the_shared_hashing(videos: dict[str, Path]) -> None:
@@ -73,7 +72,7 @@ def test_decode_memory_bound_is_honoured() -> None:
 
 
 def test_unreadable_path_is_a_row_with_a_code(tmp_path: Path) -> None:
-    result = hash_job(("path", str(tmp_path / "gone")), HashOptions())
+    result = hash_work(("path", str(tmp_path / "gone")), HashOptions(), evidence=True)
     assert result.error_code == "unreadable" and result.error and result.signals is None
 
 

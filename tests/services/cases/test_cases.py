@@ -17,10 +17,13 @@ from case_build import KNOWN, build_folder, make_lists  # type: ignore[import-no
 
 from brightline.core.actor import Actor
 from brightline.core.formats import read_records
+from brightline.core.models import ScanResult
 from brightline.errors import ConflictError, NotFoundError, UsageError
 from brightline.services import audit, cases
-from brightline.services.cases import pool, run
+from brightline.services.cases import run
 from brightline.services.context import Services, open_services
+from brightline.services.hashing import HashOptions
+from brightline.services.pipeline import hashing
 from brightline.settings import Settings
 
 Z = {"files": 0, "unique": 0}
@@ -122,8 +125,13 @@ def test_resume_after_interruption(
     folder = build_folder(tmp_path / "ev")
     monkeypatch.setattr(run, "BATCH", 2)
     calls: list[str] = []
-    real = pool.hash_job
-    monkeypatch.setattr(pool, "hash_job", lambda job, opts: calls.append("x") or real(job, opts))
+    real = hashing.hash_work
+
+    def counted(work: hashing.Work, opts: HashOptions, name: str = "", **kw: bool) -> ScanResult:
+        calls.append("x")
+        return real(work, opts, name, **kw)
+
+    monkeypatch.setattr(hashing, "hash_work", counted)
     seen = 0
 
     def stop_after_five(files: int, _bytes: int) -> None:

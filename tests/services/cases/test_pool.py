@@ -10,10 +10,10 @@ from pathlib import Path
 
 from case_build import KNOWN  # type: ignore[import-not-found]
 
-from brightline.core.sources.archives import ArchiveLimits
+from brightline.core.sources.containers import ArchiveLimits
 from brightline.core.sources.exhibit import ExhibitSource
-from brightline.services.cases.pool import hash_items
 from brightline.services.hashing import HashOptions, hash_bytes
+from brightline.services.pipeline.pool import hash_items
 
 
 def test_every_kind_of_item_is_hashed_in_order(tmp_path: Path) -> None:
@@ -31,12 +31,13 @@ def test_every_kind_of_item_is_hashed_in_order(tmp_path: Path) -> None:
     source = ExhibitSource(folder, ArchiveLimits(memory_bytes=1024, spool_dir=tmp_path / "sp"))
     for workers in (1, 2):
         got = {
-            meta.locator: (result.signals.md5 if result and result.signals else None, result)
-            for meta, result in hash_items(source.items(), HashOptions(), workers)
+            str(item.locator): (result.signals.md5 if result.signals else None, result)
+            for item, result in hash_items(source.items(), HashOptions(), workers, evidence=True)
         }
         assert list(got) == ["a.zip", "a.zip/big.jpg", "a.zip/small.txt", "a.zip/../evil",
                              "noise.bin", "pic.jpg"]  # fmt: skip
-        assert got["a.zip/../evil"][1] is None
+        evil = got["a.zip/../evil"][1]
+        assert evil.signals is None and evil.error_code is not None
         assert got["noise.bin"][0] == hashlib.md5(noise).hexdigest()
         expected = hash_bytes(KNOWN, HashOptions()).signals
         assert expected is not None

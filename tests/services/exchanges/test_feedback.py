@@ -6,19 +6,21 @@ can confirm it again."""
 from __future__ import annotations
 
 import hashlib
+import io
 from typing import Any
 
 from brightline.core.actor import Actor, local_operator
 from brightline.core.sources.upload import UploadBody
-from brightline.services import actions, audit, users
+from brightline.services import actions, audit
 from brightline.services.demo import jpeg, picture
 from brightline.services.exchanges import feedback, service
 from brightline.services.exchanges.service import ExchangeEnv
 from brightline.services.hashing import HashOptions
-from brightline.services.items import hash_item
-from brightline.services.matching import Matcher, Query
-from brightline.services.review import ReviewEnv, decide, intake, items
-from brightline.services.scan import attach_matches
+from brightline.services.lists.matching import Matcher, Query
+from brightline.services.people import users
+from brightline.services.pipeline.hashing import hash_item
+from brightline.services.pipeline.job import Job
+from brightline.services.review import ReviewEnv, decide, items
 from brightline.testing.exchange_servers import NcmecEntry, NcmecHashServer
 
 
@@ -36,17 +38,17 @@ def _setup(
     with UploadBody.of(data, "f.jpg") as body:
         result = hash_item(body.item(), HashOptions())
     matcher = Matcher(env.store, None).open()
-    attach_matches([result], matcher, None)
+    job = Job(review, local_operator(), "upload")  # the list's review action keeps it
+    job.match([result], matcher)
     assert {m.signal_type for m in result.matches} == {"md5", "sha1"}
-    assert result.signals is not None
-    item_id = intake.from_match(
-        review, local_operator(), data, "f.jpg", result.signals, result.matches
-    )
-    assert item_id is not None
+    job.record([result], media=[lambda: io.BytesIO(data)], names=["f.jpg"])
+    assert job.acted.get("review") == 1
     people = {
         n: users.create_user(env.store, local_operator(), n, r, "x" * 12).actor
         for n, r in (("al", "analyst"), ("bo", "analyst"))
     }
+    [listed] = items.list_items(review, people["al"])
+    item_id = int(listed["id"])
     return review, item_id, people
 
 
@@ -109,6 +111,6 @@ def test_confirmation_upvotes(env: ExchangeEnv, ncmec: NcmecHashServer) -> None:
 
 
 def _entries(env: ExchangeEnv) -> list[Any]:
-    from brightline.services import curation
+    from brightline.services.lists import curation
 
     return curation.entries_page(env.store, "ncmec", 0, 100)

@@ -11,9 +11,9 @@ import time
 
 from sqlalchemy import func, select
 
-from brightline.services import curation
 from brightline.services.exchanges import service
 from brightline.services.exchanges.service import ExchangeEnv
+from brightline.services.lists import curation
 from brightline.services.store import exchanges as store_ex
 from brightline.testing.exchange_servers import NcmecHashServer, made_up_entries
 

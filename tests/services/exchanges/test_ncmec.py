@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from brightline.errors import ExchangeError, UsageError
-from brightline.services import curation
 from brightline.services.exchanges import ncmec as ncmec_type
 from brightline.services.exchanges import service
 from brightline.services.exchanges.service import ExchangeEnv
-from brightline.services.matching import Matcher, Query
+from brightline.services.lists import curation
+from brightline.services.lists.matching import Matcher, Query
 from brightline.services.store import exchanges as store_ex
 from brightline.testing.exchange_servers import NcmecEntry, NcmecHashServer
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from brightline.services import curation, lists
+from brightline.services import lists
 from brightline.services.exchanges import feedback, service
 from brightline.services.exchanges.service import ExchangeEnv
+from brightline.services.lists import curation
 from brightline.testing.exchange_servers import StopNciiRecord, StopNciiServer
 
 PDQ = ["f" * 63 + str(i) for i in range(5)]

@@ -16,6 +16,7 @@ from brightline.errors import CryptoError, ForbiddenError, NotFoundError, UsageE
 from brightline.services import audit
 from brightline.services.reports import Reporting, service
 from brightline.services.vault import Vault
+from brightline.services.vault import export as vault_export
 from fake_ncmec import FakeNcmec
 from reports_helpers import SENIOR, ReviewDouble
 
@@ -147,7 +148,7 @@ def test_export_for_law_enforcement_checks_with_sha256sum(
     report_id = filed(reporting, desk)
     dest = tmp_path / "export"
     document = service.export_document(reporting.store, reporting.settings, report_id)
-    reporting.vault.export(report_id, dest, SENIOR, document)
+    vault_export.export(reporting.vault, report_id, dest, SENIOR, document)
     names = sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file())
     assert "manifest.sha256" in names and "report.json" in names
     assert any(n.startswith("files/") for n in names)
@@ -162,7 +163,7 @@ def test_export_for_law_enforcement_checks_with_sha256sum(
     assert bad.returncode != 0
     assert audit.records(reporting.store, action="vault.export", limit=None)
     with pytest.raises(UsageError, match="not empty"):
-        reporting.vault.export(report_id, dest, SENIOR, document)
+        vault_export.export(reporting.vault, report_id, dest, SENIOR, document)
 
 
 def test_purge_sweeps_files_a_crash_left_unrecorded(reporting: Reporting) -> None:
@@ -174,7 +175,7 @@ def test_purge_sweeps_files_a_crash_left_unrecorded(reporting: Reporting) -> Non
 
 
 def test_key_file_is_made_once_and_private(tmp_path: Path) -> None:
-    from brightline.services.keys_at_rest import keyring_from_settings
+    from brightline.services.vault.keys import keyring_from_settings
     from brightline.settings import Settings
 
     settings = Settings(home=tmp_path / "home")

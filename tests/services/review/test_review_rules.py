@@ -16,14 +16,15 @@ from pydantic import SecretStr
 from brightline.core.actor import Actor, local_operator
 from brightline.core.crypto import MasterKey
 from brightline.errors import ConflictError, CryptoError, ForbiddenError, InputError, UsageError
-from brightline.services import audit, users
+from brightline.services import audit
 from brightline.services.context import Services
 from brightline.services.demo import jpeg, picture
-from brightline.services.keys_at_rest import keyring_from_settings
+from brightline.services.people import users
 from brightline.services.review import ReviewEnv, decide, exposure, intake, items
 from brightline.services.review.env import create_queue
 from brightline.services.review.metadata import parse_metadata
 from brightline.services.store import lists as store_lists
+from brightline.services.vault.keys import keyring_from_settings
 
 
 @pytest.fixture

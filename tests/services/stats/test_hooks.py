@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from brightline.core.actor import Actor, local_operator
-from brightline.services import users
 from brightline.services.context import Services
 from brightline.services.demo import jpeg, picture
+from brightline.services.people import users
 from brightline.services.review import ReviewEnv, decide, intake, items
 from brightline.services.stats import report
 

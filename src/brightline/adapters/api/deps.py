@@ -19,8 +19,8 @@ from starlette.concurrency import run_in_threadpool
 from brightline.adapters.api.runtime import Runtime
 from brightline.core.actor import Actor
 from brightline.errors import AuthError, ForbiddenError
-from brightline.services.auth import ApiKey, Role, key_actor, role_needed
 from brightline.services.context import Services
+from brightline.services.people.auth import ApiKey, Role, key_actor, role_needed
 
 
 def get_runtime(request: Request) -> Runtime:

@@ -1,15 +1,16 @@
 """The API's side of matching: the request's actor and context, the event loop.
 
-The hash-match-record sequence itself is ``services.match_service``, shared with
-the CLI. The synchronous functions are CPU- or database-bound: routes call them
-through the thread pool, never on the event loop.
+Each request is one job (``services.pipeline.match_service`` builds it; the job is the
+CLI's too): hash, match, record, and the lists' actions (webhooks, review items).
+The synchronous functions are CPU- or database-bound: routes call them through the
+thread pool, never on the event loop.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any, BinaryIO
+from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
@@ -19,14 +20,15 @@ from brightline.core import signals
 from brightline.core.actor import Actor
 from brightline.core.models import Match, ScanResult
 from brightline.core.sources.upload import UploadBody
-from brightline.services import actions, match_service
-from brightline.services.auth import ApiKey
-from brightline.services.match_service import HashRow
-from brightline.services.review import intake
+from brightline.services import actions
+from brightline.services.people.auth import ApiKey
+from brightline.services.pipeline import match_service
+from brightline.services.pipeline.match import match_queries
+from brightline.services.pipeline.match_service import HashRow
 
 log = logging.getLogger("brightline.api")
 
-__all__ = ["HashRow", "match_file", "match_files", "match_hashes", "match_upload"]
+__all__ = ["HashRow", "match_file", "match_hashes", "match_upload"]
 
 
 def key_actor(key: ApiKey) -> Actor:
@@ -49,22 +51,18 @@ def match_uploads(
     """Hash uploads (streamed from their spool) and match them; actions run for any match
     (a list with a ``review`` action keeps the file, encrypted, for review)."""
     results, queued = match_service.match_items(
-        runtime.services.store,
+        runtime.review,
         runtime.matcher,
         [b.item() for b in bodies],
         lambda item: runtime.hash_item(item, dihedral),
         request_of(ctx),
         lists=lists,
         record_items=runtime.settings.record_items,
+        names=[b.name for b in bodies],
+        metadata=metadata,
     )
     if queued:
         runtime.kick.set()
-    for body, result in zip(bodies, results, strict=True):
-        if result.matches:
-            item = body.item()
-            assert item.open is not None
-            with item.open() as stream:
-                to_review(runtime, stream, body.name, result, ctx, metadata)
     return results
 
 
@@ -93,40 +91,6 @@ def match_file(
         return match_upload(runtime, body, lists, dihedral, ctx, metadata)
 
 
-def to_review(
-    runtime: Runtime,
-    data: bytes | BinaryIO,
-    name: str | None,
-    result: ScanResult,
-    ctx: actions.MatchContext,
-    metadata: Mapping[str, Any] | None,
-) -> None:
-    """The one hook into review intake. A failure is logged, never hides a verdict."""
-    acting = [m for m in result.matches if m.acts]  # quarantined matches run no action
-    if not acting or result.signals is None:
-        return
-    actor = Actor("key", ctx.key_prefix or "?", "", "scanner")
-    try:
-        intake.from_match(runtime.review, actor, data, name, result.signals, acting, metadata)
-    except Exception:
-        log.exception("could not keep the upload for review")
-
-
-def match_files(
-    runtime: Runtime,
-    files: Sequence[tuple[str | None, bytes]],
-    lists: Sequence[str] | None,
-    dihedral: bool,
-    ctx: actions.MatchContext,
-) -> list[ScanResult]:
-    bodies = [UploadBody.of(data, name) for name, data in files]
-    try:
-        return match_uploads(runtime, bodies, lists, dihedral, ctx)
-    finally:
-        for body in bodies:
-            body.close()
-
-
 async def match_hashes(
     runtime: Runtime,
     hashes: Sequence[tuple[str, str]],
@@ -144,13 +108,13 @@ async def match_hashes(
     rows, queries, owners = match_service.parse_hashes(hashes)
     light = not runtime.matcher.writes_on_match  # flood counting writes: not on the loop
     if light and not any(signals.is_exact(q.signal_type) for q in queries):
-        found = await runtime.run_light(runtime.matcher.match, queries, lists)
+        found = await runtime.run_light(match_queries, runtime.matcher, queries, lists)
     else:
-        found = await run_in_threadpool(runtime.matcher.match, queries, lists)
+        found = await run_in_threadpool(match_queries, runtime.matcher, queries, lists)
     match_service.fill_rows(rows, owners, found)
     if any(row.matches or row.suppressed for row in rows):
         queued = await run_in_threadpool(
-            match_service.record_lookup, runtime.services.store, rows, request_of(ctx)
+            match_service.record_lookup, runtime.review, rows, request_of(ctx)
         )
         if queued:
             runtime.kick.set()

@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from brightline.adapters.api.deps import RuntimeDep, current_key, presented_token
 from brightline.errors import AuthError, ForbiddenError
-from brightline.services.auth import Role
+from brightline.services.people.auth import Role
 from brightline.services.stats import metrics
 
 router = APIRouter(include_in_schema=False)

@@ -25,20 +25,20 @@ from brightline.core.models import ScanResult
 from brightline.core.sources import ContentItem
 from brightline.core.sources.upload import UploadBody
 from brightline.errors import ThrottledError
-from brightline.services import retro, users
-from brightline.services.auth import KeyChecker
-from brightline.services.budget import MemoryBudget
+from brightline.services.actions.delivery import Deliverer
 from brightline.services.context import Services, index_dir_for, open_services
 from brightline.services.exchanges import worker as exchange_worker
 from brightline.services.exchanges.service import ExchangeEnv
 from brightline.services.fetch import FetchGuard
 from brightline.services.hashing import HashOptions, decode_cost, item_decode_cost
-from brightline.services.items import hash_item
-from brightline.services.login_guard import LoginGuard
-from brightline.services.matching import Matcher
+from brightline.services.lists.matching import Matcher
+from brightline.services.people import users
+from brightline.services.people.auth import KeyChecker
+from brightline.services.people.login_guard import LoginGuard
+from brightline.services.pipeline import retro
+from brightline.services.pipeline.budget import MemoryBudget
+from brightline.services.pipeline.hashing import hash_item
 from brightline.services.reports import Reporting
-from brightline.services.review import ReviewEnv
-from brightline.services.webhooks import Deliverer
 from brightline.settings import Settings
 
 log = logging.getLogger("brightline.api")
@@ -55,7 +55,7 @@ class Runtime:
         self.settings = settings
         self.services = services
         self.keys = KeyChecker(services.store)
-        self.review = ReviewEnv(services.store, settings)  # review items, their media
+        self.review = services.review_env()  # review items, their media; jobs
         self.fetch: FetchGuard | None = None
         if settings.fetch_enabled:
             self.fetch = FetchGuard(

@@ -15,9 +15,9 @@ from starlette.concurrency import run_in_threadpool
 from brightline.adapters.api.deps import RuntimeDep, current_key, presented_token
 from brightline.core.actor import Actor
 from brightline.errors import AuthError, ForbiddenError
-from brightline.services import users
-from brightline.services.auth import Role, key_actor
-from brightline.services.users import Session, UserRole
+from brightline.services.people import users
+from brightline.services.people.auth import Role, key_actor
+from brightline.services.people.users import Session, UserRole
 
 COOKIE = "brightline_session"
 CSRF_HEADER = "x-csrf-token"

@@ -144,17 +144,6 @@ async def read_one_body(
     return body, values
 
 
-async def read_one_file(request: Request) -> tuple[str | None, bytes]:
-    if _is_multipart(request):
-        files = await read_files(request, max_files=1)
-        name, data = files[0]
-    else:
-        name, data = None, await request.body()
-    if not data:
-        raise ApiError(400, "empty_file", "the upload is empty")
-    return name, data
-
-
 @asynccontextmanager
 async def spooled_body(request: Request) -> AsyncIterator[tuple[str | None, BinaryIO]]:
     """The uploaded file's name (multipart only) and content, spooled for a sync reader."""

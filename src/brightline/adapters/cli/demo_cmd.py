@@ -10,12 +10,15 @@ import typer
 
 from brightline.adapters.cli.app import app, console, handle_errors, operator, services
 from brightline.adapters.cli.render import render_match, render_summary
+from brightline.core.actor import local_operator
 from brightline.core.wording import plural
-from brightline.services import ingest, lists
+from brightline.services import lists
 from brightline.services.context import database_label
 from brightline.services.demo import build_demo
 from brightline.services.hashing import HashOptions
-from brightline.services.scan import scan
+from brightline.services.lists import ingest
+from brightline.services.pipeline.job import Job
+from brightline.services.pipeline.scan import scan
 
 DEMO_LIST = "demo-known"
 
@@ -53,7 +56,8 @@ def demo(
     opts = HashOptions(
         svc.settings.max_image_pixels, True, max_decode_bytes=svc.settings.max_decode_bytes
     )
-    for result in scan([made.scan_dir], svc.matcher, opts=opts):
+    job = Job(svc.review_env(), local_operator(), "scan", opts=opts, ref="demo", run_actions=False)
+    for result in scan([made.scan_dir], job, svc.matcher):
         files += 1
         matched += bool(result.matches)
         errors += result.error is not None

@@ -142,8 +142,8 @@ def remove(name: str, json_out: JsonOpt = False) -> None:
 def fetch(name: str, json_out: JsonOpt = False) -> None:
     """One incremental fetch now. Exit 1 when the fetch could not finish (it resumes
     where it stopped next time)."""
-    from brightline.services import retro
     from brightline.services.exchanges import service
+    from brightline.services.pipeline import retro
 
     env = _env()
     result = service.fetch(env, name, actor=operator())

@@ -15,8 +15,8 @@ from brightline.adapters.cli.app import (
     print_json,
     services,
 )
-from brightline.services import auth
 from brightline.services.context import database_label
+from brightline.services.people import auth
 
 keys_app = typer.Typer(
     help="Create, list and revoke API keys for `brightline serve`.", no_args_is_help=True

@@ -25,7 +25,8 @@ from brightline.core.names import LIST_NAME_RULE
 from brightline.core.signals.thresholds import parse_assignments
 from brightline.core.wording import plural
 from brightline.errors import UsageError
-from brightline.services import ingest, lists, video_ingest
+from brightline.services import lists
+from brightline.services.lists import ingest, video_ingest
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 ThresholdForOpt = Annotated[
@@ -62,7 +63,7 @@ def create(
     hl = lists.create_list(store, name, scheme, threshold, thresholds=per_type, actor=operator())
     targets: list[str] = []
     if negative_for:
-        from brightline.services import list_policy
+        from brightline.services.lists import policy as list_policy
 
         targets = list_policy.set_negative_for(store, name, negative_for, actor=operator())
     if json_out:
@@ -79,7 +80,7 @@ def create(
 @handle_errors
 def release(entry_id: int) -> None:
     """Release a quarantined entry (its match count starts afresh)."""
-    from brightline.services import list_policy
+    from brightline.services.lists import policy as list_policy
 
     list_policy.release(services().store, entry_id, actor=operator())
     console.print(f"Released entry {entry_id}.")
@@ -99,7 +100,7 @@ def flood(
     """Quarantine an entry that matches more than --max-matches times in --window
     seconds: its matches still show, marked quarantined, but run no action until a
     curator releases it."""
-    from brightline.services import list_policy
+    from brightline.services.lists import policy as list_policy
 
     if off:
         max_matches = window = None
@@ -226,7 +227,7 @@ def import_(
                 svc.store, name, files, skip_invalid=skip_invalid, source=source,
                 actor=operator(), category=category,
             )  # fmt: skip
-    from brightline.services import retro
+    from brightline.services.pipeline import retro
 
     retro.run_after_change(svc.store, svc.settings)  # recent content the new entries match
     if json_out:
@@ -286,7 +287,7 @@ def show(
     json_out: JsonOpt = False,
 ) -> None:
     """Show one list, or all of them."""
-    from brightline.services import list_policy
+    from brightline.services.lists import policy as list_policy
 
     store = services().store
     detail = lists.describe(store, name) if name else None

@@ -31,9 +31,10 @@ from brightline.errors import FormatError, InputError, UsageError
 # is imported by `match` when it runs.
 if TYPE_CHECKING:
     from brightline.core.models import HashRecord, ScanResult
-    from brightline.services.matching import Matcher
-    from brightline.services.recording import Recorder
-    from brightline.services.scan_log import ScanLog
+    from brightline.services.context import Services
+    from brightline.services.lists.matching import Matcher
+    from brightline.services.pipeline.job import Job
+    from brightline.services.pipeline.scan_log import ScanLog
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line and per file.")]
 DihedralOpt = Annotated[
@@ -57,14 +58,17 @@ def hash_(
     from brightline.adapters.cli.render import render_hash
     from brightline.core.sources.files import FileSource
     from brightline.services.hashing import HashOptions
-    from brightline.services.scan import check_paths, hash_items
+    from brightline.services.pipeline.pool import hash_results
+    from brightline.services.pipeline.scan import check_paths
     from brightline.settings import Settings
 
     check_paths(files)
     settings = Settings()  # hashing needs no database: none is opened
     opts = HashOptions(settings.max_image_pixels, dihedral, settings.max_decode_bytes)
     items = FileSource(files).items()
-    for result in _progress(hash_items(items, opts, workers or settings.workers), files, "Hashing"):
+    for result in _progress(
+        hash_results(items, opts, workers or settings.workers), files, "Hashing"
+    ):
         if json_out:
             print_json(result.as_dict())
         else:
@@ -129,11 +133,9 @@ def match(
     stopped by Ctrl-C or SIGTERM (it says how to carry on with --resume).
     """
     from brightline.adapters.cli.render import render_match, render_summary
-    from brightline.core.actor import local_operator
     from brightline.services.hashing import HashOptions
-    from brightline.services.recording import Recorder
-    from brightline.services.scan import ScanStopped, check_paths, check_stop, scan
-    from brightline.services.scan_log import ScanLog
+    from brightline.services.pipeline.scan import ScanStopped, check_paths, check_stop, scan
+    from brightline.services.pipeline.scan_log import ScanLog
 
     if resume and output is None:
         raise UsageError("--resume needs --output FILE (the results of the earlier run)")
@@ -148,34 +150,18 @@ def match(
     svc = services()
     matcher = svc.matcher
     if hashes is not None:
-        recorder = Recorder(
-            svc.store, local_operator(), "lookup", ref=str(hashes), webhooks=run_actions
-        )
-        found = _match_hash_file(hashes, matcher, list_names, json_out, recorder)
+        job = _job(svc, "lookup", list_names, str(hashes), run_actions)
+        found = _match_hash_file(hashes, matcher, json_out, job)
         raise typer.Exit(EXIT_MATCH if found else EXIT_OK)
     assert paths is not None
     check_paths(paths)
-    opts = HashOptions(svc.settings.max_image_pixels, dihedral, svc.settings.max_decode_bytes)
     log = ScanLog.open(output, resume=resume) if output else None
-    recorder = Recorder(
-        svc.store,
-        local_operator(),
-        "scan",
-        ref=" ".join(str(p) for p in paths),
-        webhooks=run_actions,
-        items=svc.settings.record_items,
-    )
-    recorder.start()
+    job = _job(svc, "scan", list_names, " ".join(str(p) for p in paths), run_actions)
+    job.opts = HashOptions(svc.settings.max_image_pixels, dihedral, svc.settings.max_decode_bytes)
+    job.workers = workers or svc.settings.workers
+    job.start()
     tally = _Tally(log)
-    results = scan(
-        paths,
-        matcher,
-        list_names=list_names,
-        opts=opts,
-        workers=workers or svc.settings.workers,
-        skip=log.done if log else frozenset(),
-        recorder=recorder,
-    )
+    results = scan(paths, job, matcher, skip=log.done if log else frozenset())
     try:
         with _stop_on_signals():
             for result in _progress(results, paths, "Scanning", len(tally.done)):
@@ -189,29 +175,32 @@ def match(
                     render_match(result)
     except (KeyboardInterrupt, ScanStopped) as exc:
         results.close()  # stops the hashing processes now
-        recorder.finish("interrupted")
-        again = [str(p) for p in paths]
-        for name in list_names or ():
-            again += ["--list", name]
+        job.finish("interrupted")
         flags = {"--json": json_out, "--dihedral": dihedral, "--actions": run_actions}
-        again += [flag for flag, on in flags.items() if on]
-        again += ["--workers", str(workers)] if workers else []
-        _say_interrupted(tally, again, output)
+        _say_interrupted(tally, _again(paths, list_names, flags, workers), output)
         terminated = isinstance(exc, ScanStopped) and exc.signum == signal.SIGTERM
-        code = EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
-        raise typer.Exit(code) from None
+        raise typer.Exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
     except BaseException:
-        recorder.finish("failed")
+        job.finish("failed")
         raise
     finally:
         if log:
             log.close()
-    recorder.finish("done")
+    job.finish("done")
     if not json_out:
         render_summary(tally.files, tally.matched, tally.errors, tally.reasons)
-    if tally.matched:
-        raise typer.Exit(EXIT_MATCH)
-    raise typer.Exit(EXIT_UNCHECKED if tally.errors else EXIT_OK)
+    raise typer.Exit(tally.exit_code)
+
+
+def _job(svc: Services, kind: str, lists: list[str] | None, ref: str, run_actions: bool) -> Job:
+    """The command's job: the local operator's, actions only with --actions."""
+    from brightline.core.actor import local_operator
+    from brightline.services.pipeline.job import Job
+
+    job = Job(svc.review_env(), local_operator(), kind, lists=lists, ref=ref)
+    job.run_actions = run_actions
+    job.items = svc.settings.record_items if kind == "scan" else "all"
+    return job
 
 
 class _Tally:
@@ -223,6 +212,12 @@ class _Tally:
         self.matched = log.matched if log else 0
         self.errors = log.errors if log else 0
         self.reasons: Counter[str] = Counter(log.reasons if log else {})
+
+    @property
+    def exit_code(self) -> int:
+        if self.matched:
+            return EXIT_MATCH
+        return EXIT_UNCHECKED if self.errors else EXIT_OK
 
     def add(self, result: ScanResult) -> None:
         self.files += 1
@@ -238,11 +233,11 @@ def _stop_on_signals() -> Iterator[None]:
     processes are killed, the scan stops at its next step); a second Ctrl-C
     interrupts at once."""
 
-    from brightline.services.scan import clear_stop, request_stop
-
     def handler(signum: int, frame: object) -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C
         request_stop(signum)
+
+    from brightline.services.pipeline.scan import clear_stop, request_stop
 
     clear_stop()
     try:
@@ -256,6 +251,17 @@ def _stop_on_signals() -> Iterator[None]:
         for signum, old in previous.items():
             signal.signal(signum, old)
         clear_stop()
+
+
+def _again(
+    paths: list[Path], lists: list[str] | None, flags: dict[str, bool], workers: int
+) -> list[str]:
+    """The scan's own arguments, to carry it on."""
+    again = [str(p) for p in paths]
+    for name in lists or ():
+        again += ["--list", name]
+    again += [flag for flag, on in flags.items() if on]
+    return again + (["--workers", str(workers)] if workers else [])
 
 
 def _say_interrupted(tally: _Tally, args: list[str], output: Path | None) -> None:
@@ -282,13 +288,7 @@ def _say_interrupted(tally: _Tally, args: list[str], output: Path | None) -> Non
         )
 
 
-def _match_hash_file(
-    path: Path,
-    matcher: Matcher,
-    list_names: list[str] | None,
-    json_out: bool,
-    recorder: Recorder,
-) -> int:
+def _match_hash_file(path: Path, matcher: Matcher, json_out: bool, job: Job) -> int:
     from brightline.core import formats
 
     if not path.is_file():
@@ -301,25 +301,21 @@ def _match_hash_file(
                 raise item
             batch.append(item)
             if len(batch) >= 4096:
-                found += _match_records(batch, matcher, list_names, json_out, recorder)
+                found += _match_records(batch, matcher, json_out, job)
                 batch = []
-        found += _match_records(batch, matcher, list_names, json_out, recorder)
+        found += _match_records(batch, matcher, json_out, job)
     if not json_out:
         console.print(f"{found:,} of the hashes in {path} matched.")
     return found
 
 
-def _match_records(
-    records: list[HashRecord],
-    matcher: Matcher,
-    list_names: list[str] | None,
-    json_out: bool,
-    recorder: Recorder,
-) -> int:
+def _match_records(records: list[HashRecord], matcher: Matcher, json_out: bool, job: Job) -> int:
     from brightline.core import signals
-    from brightline.services.matching import Query
+    from brightline.core.models import match_json, suppressed_of
+    from brightline.services.lists.matching import Query
+    from brightline.services.pipeline.match import match_queries
 
-    source = recorder.ref or ""
+    source = job.ref or ""
     queries = []
     for rec in records:
         try:
@@ -328,15 +324,18 @@ def _match_records(
             raise FormatError(str(exc), location=rec.location, source=source) from None
         queries.append(Query(signal_type, value))
     found = 0
-    results = matcher.match(queries, list_names)
-    recorder.record_matches([m for matches in results for m in matches])
+    results = match_queries(matcher, queries, job.lists)
+    held = [s for matches in results for s in suppressed_of(matches)]
+    job.record_matches([m for matches in results for m in matches], held)
     for query, rec, matches in zip(queries, records, results, strict=True):
         found += bool(matches)
-        row = {
+        row: dict[str, object] = {
             "hash": {"signal_type": query.signal_type, "value": query.value},
             "location": rec.location,
-            "matches": [m.as_dict() for m in matches],
+            "matches": [match_json(m) for m in matches],
         }
+        if suppressed := suppressed_of(matches):
+            row["suppressed"] = [s.as_dict() for s in suppressed]
         if json_out:
             print_json(row)
         elif matches:
@@ -366,7 +365,7 @@ def _progress(
         TimeRemainingColumn,
     )
 
-    from brightline.services.scan import count_files
+    from brightline.services.pipeline.scan import count_files
 
     total = max(0, count_files(paths) - done)
     bar = Progress(

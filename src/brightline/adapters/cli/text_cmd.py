@@ -26,7 +26,7 @@ from brightline.adapters.cli.app import (
 )
 from brightline.core.actor import local_operator
 from brightline.errors import UsageError
-from brightline.services.recording import Recorder
+from brightline.services.pipeline.job import Job
 from brightline.services.text.matching import (
     TextDocument,
     TextResult,
@@ -42,9 +42,8 @@ def match_text_file(
 ) -> int:
     """Match the documents of ``path``; returns the exit code."""
     svc = services()
-    recorder = Recorder(
-        svc.store, local_operator(), "lookup", ref=f"text:{path}", webhooks=run_actions
-    )
+    job = Job(svc.review_env(), local_operator(), "lookup", lists=list_names, ref=f"text:{path}")
+    job.run_actions = run_actions
     matched = errors = documents = 0
     batch: list[TextDocument] = []
 
@@ -54,7 +53,7 @@ def match_text_file(
             return
         documents += len(batch)
         results = match_texts(svc.matcher, batch, list_names)
-        record_text_matches(recorder, batch, results)
+        record_text_matches(job, batch, results)
         for result in results:
             matched += bool(result.matches)
             _show(result, json_out)

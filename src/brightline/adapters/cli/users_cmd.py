@@ -12,7 +12,7 @@ from rich.table import Table
 from brightline.adapters.cli.app import app, console, handle_errors, print_json, services
 from brightline.core.actor import local_operator
 from brightline.errors import UsageError
-from brightline.services import users
+from brightline.services.people import users
 
 users_app = typer.Typer(
     help="Create, list, disable users of the review workspace and reset their passwords.",

@@ -22,14 +22,15 @@ from brightline.adapters.cli.app import (
 )
 from brightline.core.actor import local_operator
 from brightline.errors import UsageError
-from brightline.services import video_lists
-from brightline.services.watch import (
+from brightline.services.pipeline.watch import (
     Alert,
     Watcher,
     WatchOptions,
     nothing_watched,
     source_problem,
+    watch_job,
 )
+from brightline.services.video import lists as video_lists
 
 
 @app.command("watch")
@@ -88,7 +89,8 @@ def watch(
             highlight=False,
         )
 
-    watcher = Watcher(source, svc.matcher, list_names, opts, on_alert, record=not no_actions)
+    job = None if no_actions else watch_job(svc.review_env(), local_operator(), source, list_names)
+    watcher = Watcher(source, svc.matcher, list_names, opts, on_alert, job=job)
 
     stopped = False
 
@@ -106,6 +108,9 @@ def watch(
         stopped = True
         watcher.stop.set()
         stats = watcher.stats
+    finally:
+        if job is not None:
+            job.finish()
     if not json_out:
         err_console.print(
             f"{stats.frames:,} frames hashed, {alerts:,} alerts, {stats.dropped:,} frames "

@@ -9,9 +9,8 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
@@ -25,13 +24,13 @@ from brightline.adapters.api.sessions import (
     set_cookie,
 )
 from brightline.adapters.api.uploads import ONE_FILE, read_upload
-from brightline.adapters.web.security import SecurityHeaders
 from brightline.core.categories import SCHEMES
 from brightline.errors import AuthError, BrightlineError, NotFoundError, ThrottledError
-from brightline.services import audit_export, users
+from brightline.services.audit import export as audit_export
+from brightline.services.people import users
+from brightline.services.people.users import Session, UserRole
 from brightline.services.review import decide, exposure, intake, items, quality
 from brightline.services.review.env import create_queue, list_queues
-from brightline.services.users import Session, UserRole
 
 HERE = Path(__file__).parent
 # Jinja2 escapes everything in ``.html`` templates (select_autoescape).
@@ -410,7 +409,7 @@ async def audit_export_file(
     return Response(body, media_type=media_type, headers=headers)
 
 
-async def _redirect(request: Request, exc: Exception) -> Response:
+async def redirect_page(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageRedirect)
     response = RedirectResponse(exc.location, 303)
     if "expired" in exc.location:
@@ -418,23 +417,6 @@ async def _redirect(request: Request, exc: Exception) -> Response:
     return response
 
 
-async def _forbidden(request: Request, exc: Exception) -> Response:
+async def forbidden_page(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageForbidden)
     return render(request, "forbidden.html", exc.session, exc.status, message=exc.message)
-
-
-def install(app: FastAPI) -> None:
-    """Mount the pages, their static files and headers on the API app."""
-    from brightline.adapters.web import reports_pages, stats_pages
-
-    app.include_router(router)
-    app.include_router(reports_pages.router)
-    app.include_router(stats_pages.router)
-    app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="ui-static")
-    app.add_exception_handler(PageRedirect, _redirect)
-    app.add_exception_handler(PageForbidden, _forbidden)
-    app.add_middleware(SecurityHeaders)
-
-    @app.get("/", include_in_schema=False)
-    def root() -> Response:
-        return RedirectResponse("/ui/", 303)

@@ -21,7 +21,7 @@ from brightline.adapters.web.pages import (
     render,
 )
 from brightline.errors import BrightlineError
-from brightline.services.users import UserRole
+from brightline.services.people.users import UserRole
 
 router = APIRouter(prefix="/ui/reports", include_in_schema=False)
 

@@ -16,8 +16,8 @@ from brightline.adapters.web import charts
 from brightline.adapters.web.pages import PageForbidden, page_session, render
 from brightline.core.stats.suppression import MARK
 from brightline.errors import BrightlineError
+from brightline.services.people.users import UserRole
 from brightline.services.stats import page
-from brightline.services.users import UserRole
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 READERS = (UserRole.SENIOR, UserRole.ADMIN, UserRole.AUDITOR)

@@ -170,13 +170,6 @@ def _record(
     )
 
 
-def _first(row: Row, names: tuple[str, ...]) -> str:
-    for name in names:
-        if row.get(name):
-            return row[name]
-    return ""
-
-
 def _has_any(row: Row | list[str], names: tuple[str, ...]) -> bool:
     return any(name in row for name in names)
 

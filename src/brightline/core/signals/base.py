@@ -31,7 +31,7 @@ How it is matched
                          every JSON match row (vPDQ: ``query_share``,
                          ``listed_share``, ``ranges``). A type whose entries keep
                          more than ``entries.value`` (frames in its own table) feeds
-                         its index with ``services.matching.register_change_reader``.
+                         its index with ``services.lists.matching.register_change_reader``.
     ``query_values(s)``  the group of strings one query of a computed signal is:
                          by default ``value`` and ``variants`` (PDQ's rotations).
                          The index gets the whole group and answers at most one
@@ -40,8 +40,9 @@ How it is matched
 
 A ``SignalValue`` may also carry ``extra`` JSON fields for the file's signals row
 (``pdq_dihedral``), and ``quality`` (shown as ``<name>_quality``). An extra
-``decode_error`` (text) says the content broke part way: the value is kept (what
-was decoded before the break) and the file's row carries that error. A value that is
+``decode_error`` (text) says the content broke part way, with its code in
+``decode_error_code``: the value is kept (what was decoded before the break) and the
+file's row carries that error. A value that is
 not one string (vPDQ's frames) keeps a summary in ``value``, its parts where its
 ``query_values`` finds them (``variants``, or ``extra``).
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from typing import BinaryIO
-
-_CHUNK = 1 << 20
 
 
 def digests_of_bytes(data: bytes) -> tuple[str, str, str]:
@@ -15,17 +12,3 @@ def digests_of_bytes(data: bytes) -> tuple[str, str, str]:
         hashlib.sha1(data, usedforsecurity=False).hexdigest(),
         hashlib.sha256(data).hexdigest(),
     )
-
-
-def digests_of_stream(stream: BinaryIO) -> tuple[str, str, str, int]:
-    """``(md5, sha1, sha256, size)`` of everything left in ``stream``."""
-    md5 = hashlib.md5(usedforsecurity=False)
-    sha1 = hashlib.sha1(usedforsecurity=False)
-    sha256 = hashlib.sha256()
-    size = 0
-    while chunk := stream.read(_CHUNK):
-        md5.update(chunk)
-        sha1.update(chunk)
-        sha256.update(chunk)
-        size += len(chunk)
-    return md5.hexdigest(), sha1.hexdigest(), sha256.hexdigest(), size

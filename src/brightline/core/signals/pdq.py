@@ -74,10 +74,6 @@ def bits_to_hex(bits: np.ndarray) -> str:
     return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
 
 
-def hex_to_bytes(value: str) -> bytes:
-    return bytes.fromhex(value)
-
-
 def pdq_of_image(img: Image.Image, dihedral: bool = False) -> PdqResult:
     """Reference PDQ of a decoded image (C++ reference via ``pdqhash``)."""
     import numpy as np

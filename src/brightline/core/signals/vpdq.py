@@ -181,7 +181,7 @@ class VpdqSignal(SignalTypeBase):
     group the index searches with), and ``extra`` holds the JSON fields of the file's
     signals row: ``vpdq`` (the frames) and ``video`` (duration, fps, size, sampled).
     ``options`` (rate, budgets) is set from the settings at the entry point
-    (``services.video_matching.configure``).
+    (``services.video.matching.configure``).
     """
 
     name = NAME
@@ -224,6 +224,7 @@ class VpdqSignal(SignalTypeBase):
         extra["video"] = video.as_dict()
         if video.error:  # a video that broke part way: its frames and why (error row)
             extra["decode_error"] = video.error
+            extra["decode_error_code"] = video.error_code or "undecodable"
         lines = tuple(f.vpdq_line() for f in video.frames)
         return SignalValue(digest(video.frames), None, (f"md5:{md5}", *lines), extra)
 

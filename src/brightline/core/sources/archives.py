@@ -27,7 +27,6 @@ import tarfile
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import BinaryIO
@@ -35,37 +34,14 @@ from typing import BinaryIO
 import py7zr
 import py7zr.io
 
+from brightline.core.sources import containers
 from brightline.core.sources.base import ContentItem, Locator
+from brightline.core.sources.containers import MIB, ArchiveLimits, Budget
 from brightline.errors import EvidenceError, OverlappingMembersError, shorten
 
-MIB = 1024 * 1024
 #: Members smaller than this are never refused for their ratio (tiny text compresses well).
 RATIO_FLOOR = MIB
 _DRIVE = re.compile(r"^[A-Za-z]:")
-
-
-@dataclass(frozen=True, slots=True)
-class ArchiveLimits:
-    max_depth: int = 5
-    max_ratio: int = 200
-    max_total_bytes: int = 64 * 1024**3
-    #: 7z members are decompressed together; past this many bytes they spool to disk.
-    memory_bytes: int = 64 * MIB
-    #: The case's own temporary folder: the only place member bytes may be written.
-    spool_dir: Path | None = None
-
-
-class Budget:
-    """Bytes the archives of one exhibit may still expand to."""
-
-    def __init__(self, total: int):
-        self.remaining = total
-
-    def take(self, size: int) -> bool:
-        if size > self.remaining:
-            return False
-        self.remaining -= size
-        return True
 
 
 class MemberNames:
@@ -107,7 +83,20 @@ def archive_items(
     limits: ArchiveLimits,
     budget: Budget,
 ) -> Iterator[ContentItem]:
-    """The members of the archive ``stream`` (``kind`` from ``container_kind``)."""
+    """The members of the archive ``stream`` (``kind`` from ``container_kind``: any
+    registered format, ``containers``)."""
+    return containers.archive_format(kind).read(stream, where, size, limits, budget)
+
+
+def builtin_items(
+    stream: BinaryIO,
+    kind: str,
+    where: Locator,
+    size: int,
+    limits: ArchiveLimits,
+    budget: Budget,
+) -> Iterator[ContentItem]:
+    """The members of a built-in format's archive."""
     if kind == "zip":
         yield from _zip_items(stream, where, limits, budget)
     elif kind == "7z":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -77,3 +78,15 @@ class Source(Protocol):
     interrupted job can skip what it has done by locator."""
 
     def items(self) -> Iterator[ContentItem]: ...
+
+
+def open_readonly(path: Path) -> int:
+    """A read-only descriptor that does not update the access time where allowed."""
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+    noatime = getattr(os, "O_NOATIME", 0)
+    try:
+        return os.open(path, flags | noatime)
+    except PermissionError:
+        if not noatime:
+            raise
+        return os.open(path, flags)  # O_NOATIME needs to own the file

@@ -21,24 +21,13 @@ from typing import Any, BinaryIO
 import pyewf
 import pytsk3
 
-from brightline.core.sources.base import ContentItem, Locator
+from brightline.core.sources import containers
+from brightline.core.sources.base import ContentItem, Locator, open_readonly
 from brightline.errors import DiskImageError, EvidenceError
 
 CHUNK = 1024 * 1024
 _MAX_DIRS = 1_000_000
 _NTFS_SYSTEM_INODES = 27
-
-
-def open_readonly(path: Path) -> int:
-    """A read-only descriptor that does not update the access time where allowed."""
-    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
-    noatime = getattr(os, "O_NOATIME", 0)
-    try:
-        return os.open(path, flags | noatime)
-    except PermissionError:
-        if not noatime:
-            raise
-        return os.open(path, flags)  # O_NOATIME needs to own the file
 
 
 class RawImage(pytsk3.Img_Info):  # type: ignore[misc]
@@ -94,7 +83,7 @@ class EwfImage(pytsk3.Img_Info):  # type: ignore[misc]
 
 def open_image(path: Path, kind: str) -> Any:
     try:
-        return EwfImage(path) if kind == "e01" else RawImage(path)
+        return containers.disk_format(kind).open(path)
     except (OSError, RuntimeError) as exc:
         raise EvidenceError("disk_unreadable", f"cannot open the disk image: {exc}") from None
 

@@ -23,9 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from brightline.core.sources.archives import ArchiveLimits, Budget, archive_items
-from brightline.core.sources.base import ContentItem, Locator
-from brightline.core.sources.disk import disk_items, open_readonly
+from brightline.core.sources.archives import archive_items
+from brightline.core.sources.base import ContentItem, Locator, open_readonly
+from brightline.core.sources.containers import ArchiveLimits, Budget
+from brightline.core.sources.disk import disk_items
 from brightline.core.sources.kinds import HEAD, container_kind, disk_kind
 from brightline.errors import EvidenceError
 

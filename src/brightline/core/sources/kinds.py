@@ -1,70 +1,31 @@
 """What a piece of evidence is, told from its first bytes (never from its name).
 
 :func:`container_kind` names the archive formats triage opens; :func:`disk_kind` the
-disk images; :func:`media_kind` adds the video containers to the image types that
-``decode.sniff_media_type`` knows.
+disk images (both from the registries of ``containers``); :func:`media_kind` adds the
+video containers to the image types that ``decode.sniff_media_type`` knows.
 """
 
 from __future__ import annotations
 
 from brightline.core.signals.decode import sniff_media_type
+from brightline.core.sources import containers
 
 #: Bytes to read to tell every kind apart (a tar header; a boot sector; ext's magic).
 HEAD = 1088
 
-_E01 = b"EVF\x09\x0d\x0a\xff\x00"
-_EXT_MAGIC_AT = 1080
-
 
 def container_kind(head: bytes) -> str | None:
-    """``zip``, ``tar``, ``gzip``, ``bzip2``, ``xz`` or ``7z``; None for anything else.
+    """The registered archive format of ``head`` (``zip``, ``tar``, ``gzip``,
+    ``bzip2``, ``xz``, ``7z``, or one a module registered); None for anything else.
 
     A gzip/bzip2/xz stream is usually a compressed tar; the archive reader finds out.
     """
-    if head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")):
-        return "zip"
-    if head.startswith(b"7z\xbc\xaf\x27\x1c"):
-        return "7z"
-    if head.startswith(b"\x1f\x8b"):
-        return "gzip"
-    if head.startswith(b"BZh") and len(head) > 3 and head[3:4].isdigit():
-        return "bzip2"
-    if head.startswith(b"\xfd7zXZ\x00"):
-        return "xz"
-    if len(head) >= 262 and head[257:262] == b"ustar":
-        return "tar"
-    return None
+    return containers.archive_kind(head)
 
 
 def disk_kind(head: bytes, name: str = "") -> str | None:
-    """``e01`` or ``raw`` for a disk image; None otherwise.
-
-    Raw images are recognised by a file system's boot sector or superblock, by an MBR
-    boot signature, or (for a damaged one, so that it still becomes an error row) by
-    the usual extensions ``.dd``, ``.raw``, ``.img``, ``.001``.
-    """
-    if head.startswith(_E01):
-        return "e01"
-    if len(head) >= 512:
-        if (
-            head[3:11] in (b"NTFS    ", b"EXFAT   ")
-            or head[54:59] == b"FAT12"
-            or (head[54:59] == b"FAT16" or head[82:87] == b"FAT32")
-        ):
-            return "raw"
-        if (
-            len(head) >= _EXT_MAGIC_AT + 2
-            and head[_EXT_MAGIC_AT : _EXT_MAGIC_AT + 2] == b"\x53\xef"
-        ):
-            return "raw"
-        if len(head) >= 1026 and head[1024:1026] in (b"H+", b"HX"):
-            return "raw"
-        mbr = head[510:512] == b"\x55\xaa"
-        if mbr and sniff_media_type(head[:32]) is None and container_kind(head) is None:
-            return "raw"
-    if name.lower().endswith((".dd", ".raw", ".img", ".001")):
-        return "raw"
-    return None
+    """The registered disk-image format (``e01``, ``raw``, …); None otherwise."""
+    return containers.disk_kind(head, name)
 
 
 def media_kind(head: bytes) -> str | None:

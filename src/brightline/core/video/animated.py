@@ -70,6 +70,7 @@ def hash_animation(source: bytes | Path, opts: VideoOptions, max_pixels: int) ->
         if not raw:
             raise DecodeError(f"animation is corrupt or truncated: {exc}") from exc
         out.error = f"animation is corrupt or truncated after frame {len(raw)}: {exc}"
+        out.error_code = "truncated"
 
     out.sampled, out.all_frames = len(raw), raw
     out.frames = keep_frames(raw, opts.min_quality)

@@ -80,6 +80,8 @@ class VideoHash:
     width: int = 0
     height: int = 0
     error: str | None = None
+    #: The stable code of ``error`` (``DecodeError.code``), kept with it.
+    error_code: str | None = None
     all_frames: list[VpdqFrame] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict[str, object]:
@@ -108,7 +110,7 @@ def hash_video(source: Path | BinaryIO, opts: VideoOptions | None = None) -> Vid
     except DecodeError as exc:
         if not raw:
             raise
-        out.error = str(exc)
+        out.error, out.error_code = str(exc), exc.code
     out.sampled = len(raw)
     out.frames = keep_frames(raw, opts.min_quality)
     out.all_frames = raw

@@ -2,7 +2,7 @@
 
 Each frame sits in the fast PDQ index under ``entry_id << 24 | ordinal``: the id is
 the frame -> video mapping. Values come from the video change feed
-(``services.video_matching``) as ``"<query share>,<listed share>,<md5>|<frames>"``:
+(``services.video.matching``) as ``"<query share>,<listed share>,<md5>|<frames>"``:
 the entry's list's share thresholds, its file MD5 (may be empty) and its canonical
 frame text. A query group (``VpdqSignal.query_values``) is a video's frames (vpdq
 lines or canonical text, with ``md5:<hex>``), or ``pdq:<hex>``: an image looked for

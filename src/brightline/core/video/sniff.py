@@ -32,7 +32,3 @@ def sniff_video_type(head: bytes) -> str | None:
     if head.startswith(b"OggS") and b"theora" in head[:64]:
         return "video/ogg"
     return None
-
-
-def is_video(media_type: str | None) -> bool:
-    return media_type is not None and media_type.startswith("video/")

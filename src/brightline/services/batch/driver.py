@@ -15,11 +15,12 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from pathlib import Path
+from typing import BinaryIO
 
 from brightline.core.actor import Actor
-from brightline.core.models import ScanResult
 from brightline.core.sources.files import open_regular
 from brightline.core.video.options import VideoOptions
 from brightline.services.batch import plan as batch_plan
@@ -29,8 +30,7 @@ from brightline.services.batch.snapshot import build_snapshot, index_folder
 from brightline.services.batch.worker import META_KEY, PartitionResult, WorkerConfig
 from brightline.services.context import Services
 from brightline.services.hashing import HashOptions
-from brightline.services.recording import Recorder
-from brightline.services.review import intake
+from brightline.services.pipeline.job import Job
 from brightline.services.review.env import ReviewEnv
 
 log = logging.getLogger(__name__)
@@ -129,10 +129,15 @@ def _scan(
     snapshot = build_snapshot(svc.store, spec.lists or None)
     key = snapshot.key
     summary.snapshot_bytes, summary.snapshot_entries = snapshot.nbytes, len(snapshot)
-    recorder = Recorder(
-        svc.store, actor, "batch", ref=spec.source, webhooks=req.actions, items="matched"
+    job = Job(
+        ReviewEnv(svc.store, svc.settings),
+        actor,
+        "batch",
+        lists=spec.lists or None,
+        ref=spec.source,
+        run_actions=req.actions,
+        items="matched",
     )
-    review = ReviewEnv(svc.store, svc.settings) if req.actions else None
     config = _worker_config(svc, spec)
     progress.stage("Starting Ray")
     started_here = ray_engine.start(req.address, req.workers, snapshot.nbytes)
@@ -143,9 +148,12 @@ def _scan(
         progress.stage("Scanning")
         windows = _windows(plan, pending)
         for result in ray_engine.run(windows, config, shipped, req.workers):
-            recorder.record(result.found)
-            if review is not None:
-                _to_review(review, actor, s3, result.found)
+            # Recorded and acted on as any job's batch: review reads a file again.
+            job.record(
+                result.found,
+                media=[_opener(s3, r.path) for r in result.found],
+                names=[Path(r.path).name for r in result.found],
+            )
             batch_plan.write_atomic(batch_plan.result_path(plan.out, result.index), result.parquet)
             summary.add(result.files, result.matched, result.errors)
             progress.partition(result)
@@ -154,8 +162,8 @@ def _scan(
         status = "interrupted"
         raise
     finally:
-        recorder.finish(status)
-        summary.job_id = recorder.job_id
+        job.finish(status)
+        summary.job_id = job.id
         if started_here:
             ray_engine.stop()
         # This node's copy of the index files (other nodes' go with their /tmp).
@@ -194,16 +202,8 @@ def _done_so_far(plan: Plan) -> BatchSummary:
     return summary
 
 
-def _to_review(env: ReviewEnv, actor: Actor, s3: S3, found: list[ScanResult]) -> None:
-    """Matched files of lists with a review action become review items (the file is
-    read again, here: matches are few). A failure is logged, never stops the batch."""
-    for result in found:
-        if result.signals is None:
-            continue
-        try:
-            opened = s3.open(result.path) if is_s3(result.path) else open_regular(Path(result.path))
-            with opened as fh:
-                name = Path(result.path).name
-                intake.from_match(env, actor, fh, name, result.signals, result.matches)
-        except Exception:
-            log.exception("could not keep %s for review", result.path)
+def _opener(s3: S3, path: str) -> Callable[[], BinaryIO]:
+    """Opens a matched file again (for a review action; matches are few)."""
+    if is_s3(path):
+        return partial(s3.open, path)
+    return partial(open_regular, Path(path))

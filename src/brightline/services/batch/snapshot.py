@@ -15,9 +15,9 @@ matching needs, read in one transaction when the batch starts:
 - ``lists``: the lists' thresholds, per type.
 
 ``SnapshotMatcher`` answers ``match(queries)`` exactly as ``Matcher.match`` does, so
-``scan.attach_matches`` (and the video frame matches it makes) run unchanged on a
-worker. The snapshot is never rebuilt by a worker: one ``ray.put``, one load per
-worker process.
+the pipeline's match step (``pipeline.match.match_results``, and the video frame
+matches it makes) runs unchanged on a worker. The snapshot is never rebuilt by a
+worker: one ``ray.put``, one load per worker process.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from brightline.core import signals
 from brightline.core.models import HashList, Match
 from brightline.core.signals import IndexHit, SignalIndex, SignalType
 from brightline.errors import NotFoundError
-from brightline.services.matching import Query, _build, change_feed
+from brightline.services.lists.matching import Query, _build, change_feed
 from brightline.services.store import Store
 from brightline.services.store import lists as store_lists
 from brightline.services.store.snapshot import active_entry_rows

@@ -1,10 +1,10 @@
 """One partition on one worker: hash, match, and the partition's Parquet file.
 
 ``hash_and_match`` is the one place a batch calls the hashing and matching code of
-``brightline match`` (``items.hash_item`` for every registered signal type, its
-decode budgets and error codes; ``scan.attach_matches``): repoint it there when
-that code moves. A worker keeps at most one partition's rows in memory (and one
-file's bytes at a time, as ``match`` does).
+``brightline match``: the pipeline's ``hash_item`` (every registered signal type, its
+decode budgets and error codes) and its one match step (``pipeline.match``). A
+worker keeps at most one partition's rows in memory (and one file's bytes at a time,
+as ``match`` does).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from brightline.errors import UnreadableContentError
 from brightline.services.batch.plan import FileRecord, is_s3
 from brightline.services.batch.s3 import S3, S3Config
 from brightline.services.hashing import HashOptions
-from brightline.services.items import hash_item
-from brightline.services.matching import HashMatcher
-from brightline.services.scan import attach_matches
+from brightline.services.lists.matching import HashMatcher
+from brightline.services.pipeline.hashing import hash_item
+from brightline.services.pipeline.match import match_results
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -73,7 +73,8 @@ class PartitionResult:
     files: int
     matched: int
     errors: int
-    #: The matched rows, for the driver to record and act on.
+    #: The matched rows (and those whose matches a negative list suppressed), for the
+    #: driver's job to record and act on.
     found: list[ScanResult]
 
     def as_row(self) -> dict[str, Any]:
@@ -106,7 +107,7 @@ def hash_and_match(
 ) -> list[ScanResult]:
     """What ``brightline match`` does to each file, for a partition's items."""
     results = [hash_item(item, opts) for item in items]
-    attach_matches(results, matcher, list_names)
+    match_results(results, matcher, list_names)
     return results
 
 
@@ -131,7 +132,7 @@ class PartitionScanner:
         # When the worker scanned it (wall clock): for benchmarks, never for rows.
         counts |= {"started": started, "finished": time.time()}
         data = to_parquet(results, counts)
-        found = [r for r in results if r.matches]
+        found = [r for r in results if r.matches or r.suppressed]
         return PartitionResult(index, data, len(results), matched, errors, found)
 
     def _item(self, record: FileRecord) -> ContentItem:

@@ -13,13 +13,15 @@ list with another scheme it is kept as ``<scheme>:<code>`` and never mapped.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from brightline.core.models import Match, ScanResult
+from brightline.core.models import Match, ScanResult, match_json
 from brightline.core.signals import PHOTO, VIDEO
 from brightline.core.signals.content import content_type_of
-from brightline.errors import UnreadableContentError, decode_code, error_dict
-from brightline.services.cases.pool import Meta
+from brightline.core.sources import ContentItem
+from brightline.errors import BrightlineError, UnreadableContentError, error_dict
 from brightline.services.store.cases import locator_key
 
 EXACT = frozenset({"md5", "sha1", "sha256"})
@@ -27,6 +29,35 @@ STATUSES = ("known", "suggested", "unknown", "other", "error")
 UNCATEGORISED = "uncategorised"
 #: Content types whose files are ``unknown`` when nothing matched.
 MEDIA = frozenset({PHOTO, VIDEO})
+
+
+@dataclass(slots=True)
+class Meta:
+    """What a case keeps about an item besides its hash."""
+
+    locator: str
+    size: int | None
+    deleted: bool
+    modified: datetime | None
+    created: datetime | None
+    accessed: datetime | None
+    error: BrightlineError | None
+
+
+def meta_of(item: ContentItem) -> Meta:
+    error = item.error
+    container_error = item.extra.get("container_error")
+    if error is None and isinstance(container_error, BrightlineError):
+        error = container_error
+    return Meta(
+        str(item.locator),
+        item.size,
+        item.deleted,
+        item.modified,
+        item.created,
+        item.accessed,
+        error,
+    )
 
 
 def category_of(match: Match, scheme: str) -> str:
@@ -62,7 +93,7 @@ def _error_of(meta: Meta, result: ScanResult | None) -> tuple[str | None, str | 
         return None, None
     if result.signals is not None and result.error.startswith(_NO_SIGNAL_TYPE):
         return None, None
-    return result.error_code or decode_code(result.error), result.error
+    return result.error_code or "undecodable", result.error
 
 
 def row_of(meta: Meta, result: ScanResult | None, scheme: str) -> dict[str, Any]:
@@ -95,12 +126,13 @@ def row_of(meta: Meta, result: ScanResult | None, scheme: str) -> dict[str, Any]
         "media_type": signals.media_type if signals else None,
         "status": status,
         "category": category,
-        "matches": json.dumps([match_json(m, scheme) for m in matches]),
+        "matches": json.dumps([case_match_json(m, scheme) for m in matches]),
         "error_code": error_code,
         "error": _clean(error),
         "modified": meta.modified,
         "created": meta.created,
         "accessed": meta.accessed,
+        "signals": [(t, v.value, v.quality) for t, v in signals.signals.items()] if signals else [],
     }
 
 
@@ -110,14 +142,12 @@ def _best(matches: list[Match]) -> Match:
     return (with_category or matches)[0]
 
 
-def match_json(m: Match, scheme: str) -> dict[str, object]:
-    return {
-        "list": m.list_name,
-        "entry": m.entry_id,
-        "signal_type": m.signal_type,
-        "value": m.value,
-        "distance": m.distance,
-        "category": category_of(m, scheme) if m.category is not None else None,
-        "list_category": m.category,
-        "scheme": m.scheme,
-    }
+def case_match_json(m: Match, scheme: str) -> dict[str, object]:
+    """The one match shape (``core.models.match_json``), plus what a case adds: the
+    category in the case's scheme (``category``; the list's own is ``list_category``)
+    and ``entry`` (the entry id, as case files have always called it)."""
+    out = match_json(m)
+    out["entry"] = m.entry_id
+    out["category"] = category_of(m, scheme) if m.category is not None else None
+    out["list_category"] = m.category
+    return out

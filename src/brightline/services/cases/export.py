@@ -24,7 +24,7 @@ from brightline.services import audit
 from brightline.services.cases import report
 from brightline.services.cases.query import file_rows, show
 from brightline.services.cases.run import limits_for
-from brightline.services.cases.views import file_json
+from brightline.services.cases.views import file_json, other_signals
 from brightline.services.context import Services
 from brightline.services.store import cases as store
 
@@ -34,7 +34,7 @@ VICS_CONTEXT = "http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/US
 CSV_COLUMNS = (
     "exhibit", "path", "size", "deleted", "md5", "sha1", "sha256", "pdq", "media_type",
     "status", "category", "matches", "error_code", "error", "duplicate_of", "copies",
-    "cluster", "rank", "modified",
+    "cluster", "rank", "modified", "signals",
 )  # fmt: skip
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
@@ -144,6 +144,8 @@ def write_csv(rows: list[dict[str, Any]], fh: IO[str]) -> None:
         )
         j["error_code"] = row["error_code"]
         j["error"] = row["error"]
+        # Signals of types without a column (vPDQ, plugin types): "type:value;…".
+        j["signals"] = ";".join(f"{t}:{v}" for t, v in sorted(other_signals(row).items()))
         writer.writerow([_cell(j[c]) for c in CSV_COLUMNS])
 
 
@@ -205,6 +207,8 @@ def _media(row: dict[str, Any], media_id: int, scheme: str) -> dict[str, Any]:
     alternatives = [{"HashName": "SHA256", "HashValue": row["sha256"]}]
     if row["pdq"]:
         alternatives.append({"HashName": "PDQ", "HashValue": row["pdq"]})
+    for name, value in sorted(other_signals(row).items()):  # vPDQ, plugin types
+        alternatives.append({"HashName": name.upper(), "HashValue": value})
     m["AlternativeHashes"] = alternatives
     m["MediaFiles"] = []
     return m
@@ -232,7 +236,11 @@ def _html(svc: Services, case: str, rows: list[dict[str, Any]]) -> str:
         exhibits = {ex.exhibit: (Path(ex.path), ex.id) for ex in store.exhibits(conn, case_row.id)}
     if case_row.lists:
         lists = {k: v for k, v in lists.items() if k in case_row.lists}
-    matched = [file_json(r) for r in rows if r["status"] in ("known", "suggested")]
+    matched = [
+        {**file_json(r), "other_signals": other_signals(r)}
+        for r in rows
+        if r["status"] in ("known", "suggested")
+    ]
     errors = [file_json(r) for r in rows if r["status"] == "error"]
     wanted = [(f["exhibit"], f["path"]) for f in matched if f["pdq"] and not f["duplicate_of"]]
     thumbs: dict[tuple[str, str], str] = {}

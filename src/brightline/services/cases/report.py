@@ -13,7 +13,7 @@ import jinja2
 from PIL import ImageFilter
 
 from brightline.core.signals.decode import open_image
-from brightline.core.sources.archives import ArchiveLimits
+from brightline.core.sources.containers import ArchiveLimits
 from brightline.core.sources.exhibit import ExhibitSource
 from brightline.errors import BrightlineError
 from brightline.services.cases.report_template import TEMPLATE

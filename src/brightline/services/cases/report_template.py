@@ -63,7 +63,7 @@ Copies are counted by SHA-1 ("distinct").</p>
 <p class="note">Thumbnails are reduced, blurred and greyscale on purpose.</p>
 <table><tr><th></th><th>exhibit</th><th>path</th><th>status</th><th>category</th><th>match</th><th>SHA-1</th><th>copies</th></tr>
 {% for f in matched %}<tr><td>{% if f.thumb %}<img class="thumb" alt="" src="data:image/jpeg;base64,{{ f.thumb }}">{% endif %}</td>
-<td>{{ f.exhibit }}</td><td class="mono">{{ f.path }}{% if f.deleted %} (deleted){% endif %}</td><td>{{ f.status }}</td><td>{{ f.category }}</td>
+<td>{{ f.exhibit }}</td><td class="mono">{{ f.path }}{% if f.deleted %} (deleted){% endif %}{% for t, v in f.other_signals.items() %}<br>{{ t }} {{ v }}{% endfor %}</td><td>{{ f.status }}</td><td>{{ f.category }}</td>
 <td>{% for m in f.matches %}{{ m.list }} #{{ m.entry }} {{ m.signal_type }}{% if m.signal_type == "pdq" %} d={{ m.distance }}{% endif %}<br>{% endfor %}</td>
 <td class="mono">{{ f.sha1 }}</td><td class="n">{{ f.copies }}</td></tr>
 {% else %}<tr><td colspan="8" class="none">none</td></tr>

@@ -9,7 +9,6 @@ on (exhibit, locator) makes a second insert a no-op).
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from os import walk as os_walk
@@ -19,21 +18,19 @@ from sqlalchemy import Connection
 
 from brightline.core.actor import Actor
 from brightline.core.categories import check_scheme
-from brightline.core.models import ScanResult
 from brightline.core.sources import ContentItem
-from brightline.core.sources.archives import ArchiveLimits
+from brightline.core.sources.containers import ArchiveLimits
 from brightline.core.sources.exhibit import ExhibitSource, exhibit_kind
 from brightline.errors import UsageError
 from brightline.services import audit
-from brightline.services.cases.classify import row_of
-from brightline.services.cases.pool import Meta, hash_items
+from brightline.services.cases.classify import meta_of, row_of
 from brightline.services.cases.spool import hold_spool, release_spool
 from brightline.services.cases.views import counts_of
 from brightline.services.context import Services
 from brightline.services.hashing import HashOptions
+from brightline.services.pipeline.job import Job
+from brightline.services.pipeline.pool import Hashed
 from brightline.services.private_files import private_folder
-from brightline.services.recording import Recorder
-from brightline.services.scan import match_and_record
 from brightline.services.store import cases as store
 from brightline.services.store import lists as store_lists
 from brightline.services.store.cases import CaseRow, ExhibitRow, locator_key
@@ -206,39 +203,29 @@ def run_exhibit(
     with svc.store.connect() as conn:
         done = store.done_keys(conn, ex.id)
     source = ExhibitSource(path, limits, skip=lambda loc: locator_key(str(loc)) in done)
-    s = svc.settings
-    opts = HashOptions(s.max_image_pixels, dihedral, max_decode_bytes=s.max_decode_bytes)
     items = _todo(source.items(), done, progress)
     _ = svc.matcher  # loaded (and caught up) before the first file is hashed
-    recorder = case_recorder(svc, actor, case, ex)
-    batch: list[tuple[Meta, ScanResult | None]] = []
-    flushed = time.monotonic()
+    job = case_job(svc, actor, case, ex, dihedral)
     status = "failed"
     assert limits.spool_dir is not None
     spool_lock = hold_spool(limits.spool_dir)  # a later sweep leaves a live run's folder
-    hashed = hash_items(items, opts, s.workers)
+    batches = job.run(items, svc.matcher)
     try:
-        for meta, result in hashed:
-            batch.append((meta, result))
-            if progress:
-                progress(1, meta.size or 0)
-            if len(batch) >= BATCH or time.monotonic() - flushed > FLUSH_S:
-                _write(svc, case, ex, batch, recorder)
-                batch, flushed = [], time.monotonic()
-        _write(svc, case, ex, batch, recorder)
+        for batch in batches:
+            _write(svc, case, ex, batch, progress)
         status = "done"
     except KeyboardInterrupt:
         status = "interrupted"
         raise
     finally:
-        hashed.close()  # its workers stop now, not when the generator is collected
+        batches.close()  # its workers stop now, not when the generator is collected
         release_spool(limits.spool_dir, spool_lock)
-        _finish_job(recorder, status)
+        _finish_job(job, status)
     with svc.store.begin() as conn:
         rows = list(store.file_rows(conn, case.id, ex.id))
         store.finish_exhibit(conn, ex.id)
         summary = _summary(rows)
-        details = {"exhibit": ex.exhibit, "job": recorder.job_id, **counts_of(rows, case.scheme)}
+        details = {"exhibit": ex.exhibit, "job": job.id, **counts_of(rows, case.scheme)}
         audit.record(conn, actor, "case.exhibit_done", f"case:{case.name}", details)
     return summary
 
@@ -254,20 +241,36 @@ def _todo(
         yield item
 
 
-def case_recorder(svc: Services, actor: Actor, case: CaseRow, ex: ExhibitRow) -> Recorder:
-    """The job (kind ``case``) of one run over an exhibit: its matched items, their
-    matches and the match log, so a match knows which case found it. Only matched
-    items are stored there (every file has its case row already); webhooks do not
-    fire (a case is a command-line run, like ``brightline match`` without --actions)."""
-    ref = f"case:{case.name} exhibit:{ex.exhibit}"
-    recorder = Recorder(svc.store, actor, "case", ref=ref, webhooks=False, items="matched")
-    recorder.start()
-    return recorder
+def case_job(
+    svc: Services, actor: Actor, case: CaseRow, ex: ExhibitRow, dihedral: bool = False
+) -> Job:
+    """The job (kind ``case``) of one run over an exhibit: hashed as evidence, its
+    matched items, their matches and the match log recorded, so a match knows which
+    case found it. Only matched items are stored there (every file has its case row
+    already); no other action runs (a case is a command-line run, like ``brightline
+    match`` without --actions)."""
+    s = svc.settings
+    job = Job(
+        svc.review_env(),
+        actor,
+        "case",
+        lists=case.lists,
+        opts=HashOptions(s.max_image_pixels, dihedral, max_decode_bytes=s.max_decode_bytes),
+        ref=f"case:{case.name} exhibit:{ex.exhibit}",
+        run_actions=False,
+        items="matched",
+        workers=s.workers,
+        evidence=True,
+        batch=BATCH,
+        flush_s=FLUSH_S,
+    )
+    job.start()
+    return job
 
 
-def _finish_job(recorder: Recorder, status: str) -> None:
+def _finish_job(job: Job, status: str) -> None:
     try:
-        recorder.finish(status)
+        job.finish(status)
     except Exception:  # never hide why the run ended (a Ctrl-C, an error) behind this
         if status == "done":
             raise
@@ -277,20 +280,19 @@ def _write(
     svc: Services,
     case: CaseRow,
     ex: ExhibitRow,
-    batch: list[tuple[Meta, ScanResult | None]],
-    recorder: Recorder,
+    batch: list[Hashed],
+    progress: Progress | None,
 ) -> None:
-    """Match a batch, record its matches (the job's items, the match log), then write
-    its case rows: a kill in between re-hashes the batch on resume, and the resumed
-    run's job records its matches again rather than the log missing them."""
-    if not batch:
-        return
-    results = [r for _, r in batch if r is not None and r.signals is not None]
-    for meta, result in batch:
-        if result is not None:
-            result.path = meta.locator
-    match_and_record(results, svc.matcher, case.lists, recorder)
-    rows = [row_of(meta, result, case.scheme) for meta, result in batch]
+    """Write a batch's case rows once the job has matched and recorded it (the job's
+    items, the match log): a kill in between re-hashes the batch on resume, and the
+    resumed run's job records its matches again rather than the log missing them."""
+    rows = []
+    for item, result in batch:
+        meta = meta_of(item)
+        result.path = meta.locator
+        rows.append(row_of(meta, result, case.scheme))
+        if progress:
+            progress(1, meta.size or 0)
     with svc.store.begin() as conn:
         store.insert_files(conn, case.id, ex.id, rows)
 

@@ -68,6 +68,16 @@ def _flatten(table: dict[str, dict[str, Any]]) -> dict[str, dict[str, int]]:
     return {cat: _count(b) for cat, b in table.items()}
 
 
+#: Signal types with columns of their own in case files and exports.
+COLUMN_TYPES = frozenset({"md5", "sha1", "sha256", "pdq"})
+
+
+def other_signals(row: dict[str, Any]) -> dict[str, str]:
+    """The file's signals of types without a column of their own (vPDQ, plugins)."""
+    found = row.get("signals") or {}
+    return {t: v for t, v in found.items() if t not in COLUMN_TYPES}
+
+
 def file_json(row: dict[str, Any]) -> dict[str, Any]:
     """The public shape of a file row (``case files --json``)."""
     error = {"code": row["error_code"], "message": row["error"]} if row["error_code"] else None
@@ -87,6 +97,8 @@ def file_json(row: dict[str, Any]) -> dict[str, Any]:
         "matches": json.loads(row["matches"]),
         "error": error,
         "modified": row["modified"].isoformat() if row["modified"] else None,
+        # Every signal by type (a plugin type's too), as ``item_signals`` keeps them.
+        "signals": dict(row.get("signals") or {}),
     }
     for key in ("duplicate_of", "copies", "cluster", "cluster_size", "rank"):
         out[key] = row.get(key)

@@ -27,10 +27,10 @@ from brightline.services.exchanges.apply import Counts, apply_page
 from brightline.services.exchanges.base import Config
 from brightline.services.exchanges.http import HttpOptions
 from brightline.services.exchanges.prefetch import prefetched
-from brightline.services.keys_at_rest import keyring_from_settings
 from brightline.services.store import Store
 from brightline.services.store import exchanges as store_ex
 from brightline.services.store import lists as store_lists
+from brightline.services.vault.keys import keyring_from_settings
 from brightline.settings import Settings
 
 #: How long one fetch holds its exchange between pages before another worker may take it.

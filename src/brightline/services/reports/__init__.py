@@ -1,8 +1,8 @@
 """Reporting: drafts from confirmed review items, the outbox, NCMEC and the NCA.
 
 ``Reporting.from_settings`` builds what an entry point needs: the vault, a reporter
-per destination and the outbox driver. Importing this package registers the
-listener that turns confirmed review items into draft reports.
+per destination and the outbox driver. ``install`` (called when the services are
+built) registers the listener that turns confirmed review items into draft reports.
 """
 
 from __future__ import annotations
@@ -18,41 +18,14 @@ from brightline.core.actor import Actor
 from brightline.core.crypto import Keyring
 from brightline.errors import UsageError
 from brightline.services.reports import _review_port as review
-from brightline.services.reports import service, views
+from brightline.services.reports import destinations, service, views
+from brightline.services.reports.destinations import make_reporter
 from brightline.services.reports.outbox import Driver
 from brightline.services.reports.reporter import Outcome, Reporter
 from brightline.services.store import Store
 from brightline.services.vault import Vault, VaultObject
+from brightline.services.vault import export as vault_export
 from brightline.settings import Settings
-
-
-def make_reporter(settings: Settings, destination: str) -> Reporter:
-    # Imported here: the HTTP client and the XML stack load only when a report moves.
-    from brightline.services.reports.nca import NcaReporter
-    from brightline.services.reports.ncmec import NcmecReporter
-
-    if destination == "nca":
-        return NcaReporter(settings.nca_outbox)
-    if destination != "ncmec":
-        raise UsageError(f"unknown report destination {destination!r}")
-    missing = [
-        name
-        for name, value in (
-            ("BRIGHTLINE_NCMEC_USERNAME", settings.ncmec_username),
-            ("BRIGHTLINE_NCMEC_PASSWORD", settings.ncmec_password),
-        )
-        if not value
-    ]
-    if missing:
-        raise UsageError("sending to NCMEC needs " + " and ".join(missing))
-    assert settings.ncmec_username and settings.ncmec_password
-    return NcmecReporter(
-        settings.ncmec_url,
-        settings.ncmec_username,
-        settings.ncmec_password,
-        timeout_s=settings.ncmec_timeout_s,
-        schema=settings.ncmec_xsd,
-    )
 
 
 @dataclass
@@ -64,13 +37,16 @@ class Reporting:
     #: Where media of review items are read from; default: the review workspace's.
     media: review.MediaOpener | None = None
 
+    def __post_init__(self) -> None:
+        install()
+
     @classmethod
     def from_settings(cls, store: Store, settings: Settings, **kw: Any) -> Reporting:
         keyring = review.keyring_from_settings(settings)
         return cls(store, settings, keyring, Vault(store, keyring, settings.vault_dir), **kw)
 
     def driver(self, hook: Callable[[str], None] = lambda point: None) -> Driver:
-        factories = {d: (lambda d=d: make_reporter(self.settings, d)) for d in ("ncmec", "nca")}
+        factories = {d: (lambda d=d: make_reporter(self.settings, d)) for d in destinations.names()}
         return Driver(self.store, self.vault, self.settings, factories, hook=hook)
 
     def send(self, report_id: int, actor: Actor, **kw: Any) -> dict[str, Any]:
@@ -174,7 +150,7 @@ class Reporting:
 
     def export(self, report_id: int, dest: Path, actor: Actor) -> Path:
         document = service.export_document(self.store, self.settings, report_id)
-        return self.vault.export(report_id, dest, actor, document)
+        return vault_export.export(self.vault, report_id, dest, actor, document)
 
 
 def remove_nca_packages(reporting: Reporting, actor: Actor, report_ids: set[int]) -> list[str]:
@@ -199,7 +175,12 @@ def _listener(conn: Any, item: Any) -> None:
     service.add_confirmed(conn, item)
 
 
-if _listener not in review.on_confirmed:
-    review.on_confirmed.append(_listener)
+def install() -> None:
+    """Turn confirmed review items into draft reports (the review workspace's
+    ``on_confirmed`` listener). Called by whoever builds the services (``Services``,
+    ``Reporting``), never by importing a module; calling it again changes nothing."""
+    if _listener not in review.on_confirmed:
+        review.on_confirmed.append(_listener)
 
-__all__ = ["Reporting", "make_reporter"]
+
+__all__ = ["Reporter", "Reporting", "install", "make_reporter"]

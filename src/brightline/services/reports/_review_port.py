@@ -3,7 +3,7 @@
 The review workspace provides, in ``brightline.services.review.events``, the
 ``ConfirmedItem`` record, the ``on_confirmed`` listeners (called inside the
 confirming transaction) and ``open_media`` (decrypted media, audited), and
-``brightline.services.keys_at_rest.keyring_from_settings``. Reporting reaches them
+``brightline.services.vault.keys.keyring_from_settings``. Reporting reaches them
 only through this module, so the seam between the two stays one file wide.
 """
 
@@ -16,9 +16,9 @@ from sqlalchemy import Connection
 
 from brightline.core.actor import Actor
 from brightline.core.crypto import Keyring
-from brightline.services.keys_at_rest import keyring_from_settings
 from brightline.services.review.events import ConfirmedItem, on_confirmed, open_media
 from brightline.services.store import Store
+from brightline.services.vault.keys import keyring_from_settings
 
 
 class MediaOpener(Protocol):

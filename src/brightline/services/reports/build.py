@@ -20,8 +20,6 @@ from brightline.errors import NotFoundError, UsageError
 from brightline.services.store.reports import report_items, reports
 from brightline.settings import Settings
 
-DESTINATIONS = ("ncmec", "nca")
-
 
 def reporting_person(settings: Settings) -> ReportingPerson:
     """The reporter named in every report; refuses naming whichever setting is missing."""

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import Connection, Row, and_, select, update
 
 from brightline.core.actor import system
-from brightline.errors import BrightlineError
+from brightline.errors import BrightlineError, UsageError
 from brightline.services import audit
+from brightline.services.reports import destinations
 from brightline.services.reports.reporter import Outcome, Reporter, StepContext, StepResult
 from brightline.services.stats import hooks as stats_hooks
 from brightline.services.store import Store
@@ -63,7 +64,10 @@ class Endings:
         now = datetime.now(UTC)
         s = self.settings
         until = hold_until(
-            s.vault_hold_days, s.vault_hold_days_by_jurisdiction, row.destination, now
+            s.vault_hold_days,
+            s.vault_hold_days_by_jurisdiction,
+            _jurisdiction(row.destination),
+            now,
         )
         if row.hold_until is not None and row.hold_until > until:
             until = row.hold_until
@@ -103,7 +107,10 @@ class Endings:
             if result.outcome is Outcome.DONE:
                 s = self.settings
                 until = hold_until(
-                    s.vault_hold_days, s.vault_hold_days_by_jurisdiction, row.destination, now
+                    s.vault_hold_days,
+                    s.vault_hold_days_by_jurisdiction,
+                    _jurisdiction(row.destination),
+                    now,
                 )
                 conn.execute(
                     update(reports)
@@ -185,3 +192,10 @@ class Endings:
             "answer": result.exchange,
         }
         return self.vault.write([json.dumps(record, default=str).encode()])
+
+
+def _jurisdiction(destination: str) -> str:
+    try:
+        return destinations.get(destination).jurisdiction
+    except UsageError:  # a destination no longer registered: its own name
+        return destination

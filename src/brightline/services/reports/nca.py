@@ -29,6 +29,7 @@ from brightline.core.reports.model import Report
 from brightline.core.reports.nca import package_json, package_name
 from brightline.services.private_files import private_folder, write_private
 from brightline.services.reports.reporter import Outcome, StepContext, StepResult, StepSpec
+from brightline.settings import Settings
 
 #: Files larger than this are not read into memory for their EXIF (the headers are
 #: at the front of a picture; bigger ones get their first 4 MiB looked at).
@@ -131,3 +132,8 @@ def remove_package(work_dir: Path, ref: str) -> bool:
             shutil.rmtree(folder)
             found = True
     return found
+
+
+def from_settings(settings: Settings) -> NcaReporter:
+    """The reporter the settings describe (``destinations`` makes it when needed)."""
+    return NcaReporter(settings.nca_outbox)

@@ -43,8 +43,9 @@ from brightline.core.reports.cybertipline import (
     validate,
 )
 from brightline.core.reports.model import Report
-from brightline.errors import InputError
+from brightline.errors import InputError, UsageError
 from brightline.services.reports.reporter import Outcome, StepContext, StepResult, StepSpec
+from brightline.settings import Settings
 
 #: responseCodes after which sending the same request again may succeed.
 RETRY_CODES = frozenset({1000, 1100, 1110, 1111, 1300})
@@ -260,3 +261,25 @@ def _empty_report() -> Report:
 
 
 _NO_REPORT = _empty_report()
+
+
+def from_settings(settings: Settings) -> NcmecReporter:
+    """The reporter the settings describe (``destinations`` makes it when needed)."""
+    missing = [
+        name
+        for name, value in (
+            ("BRIGHTLINE_NCMEC_USERNAME", settings.ncmec_username),
+            ("BRIGHTLINE_NCMEC_PASSWORD", settings.ncmec_password),
+        )
+        if not value
+    ]
+    if missing:
+        raise UsageError("sending to NCMEC needs " + " and ".join(missing))
+    assert settings.ncmec_username and settings.ncmec_password
+    return NcmecReporter(
+        settings.ncmec_url,
+        settings.ncmec_username,
+        settings.ncmec_password,
+        timeout_s=settings.ncmec_timeout_s,
+        schema=settings.ncmec_xsd,
+    )

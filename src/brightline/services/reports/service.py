@@ -22,9 +22,9 @@ from brightline.core.crypto import Keyring
 from brightline.core.reports.model import ReportedUser
 from brightline.errors import ConflictError, ForbiddenError, InputError, UsageError
 from brightline.services import audit
+from brightline.services.reports import destinations
 from brightline.services.reports._review_port import MediaOpener
 from brightline.services.reports.build import (
-    DESTINATIONS,
     build_report,
     item_rows,
     report_row,
@@ -63,7 +63,7 @@ def add_confirmed(conn: Connection, item: Any) -> list[int]:
     user = ReportedUser.from_metadata(item.metadata)
     ids = []
     for destination in dict.fromkeys(t.strip().lower() for t in targets):
-        if destination not in DESTINATIONS:
+        if destination not in destinations.names():
             raise InputError(f"unknown report destination {destination!r}")
         report_id = _draft(conn, destination, user.key[:600])
         exists = conn.execute(
@@ -170,7 +170,7 @@ def send(
     document = reporter.document(replace(report, escalate=escalate or None, note=note or None))
     blob = vault.write([document])
     now = datetime.now(UTC)
-    kind = "report.xml" if reporter.destination == "ncmec" else "report.json"
+    kind = destinations.get(reporter.destination).document_name
     with store.begin() as conn:
         object_id = vault.record(conn, report_id, "report", kind, blob)
         done = conn.execute(

@@ -13,6 +13,7 @@ from brightline.errors import UsageError
 from brightline.services.reports.build import item_rows, report_file, report_row
 from brightline.services.store import Store
 from brightline.services.store.reports import report_items, report_steps, reports
+from brightline.services.store.review import signals_of_item
 from brightline.settings import Settings
 
 STATES = ("draft", "sending", "finished", "failed", "retracted")
@@ -46,7 +47,7 @@ def _view(conn: Connection, row: Row[Any], settings: Settings, *, detail: bool) 
         "state": row.state,
         "report_id": row.remote_id,
         "reported_user": row.user_key,
-        "items": [_item_view(i, settings) for i in items],
+        "items": [_item_view(conn, i, settings) for i in items],
         "created_at": row.created_at.isoformat(),
         "sent_by": row.sent_by,
         "sent_at": row.sent_at.isoformat() if row.sent_at else None,
@@ -81,9 +82,11 @@ def _view(conn: Connection, row: Row[Any], settings: Settings, *, detail: bool) 
     return out
 
 
-def _item_view(row: Row[Any], settings: Settings) -> dict[str, Any]:
+def _item_view(conn: Connection, row: Row[Any], settings: Settings) -> dict[str, Any]:
     f = report_file(row, settings)
     return {
+        # The review item's signals by type (a plugin type's too).
+        "signals": signals_of_item(conn, int(row.item_id)),
         "item_id": f.item_id,
         "queue": row.queue,
         "list": row.list_name,

@@ -16,10 +16,10 @@ from brightline.core.categories import check_scheme
 from brightline.core.crypto import Keyring
 from brightline.errors import ForbiddenError, NotFoundError, UsageError
 from brightline.services import audit
-from brightline.services.keys_at_rest import keyring_from_settings
 from brightline.services.store import Store
 from brightline.services.store import lists as store_lists
 from brightline.services.store import review as store_review
+from brightline.services.vault.keys import keyring_from_settings
 from brightline.settings import Settings
 
 DEFAULT_QUEUE = "default"

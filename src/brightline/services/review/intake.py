@@ -1,4 +1,5 @@
-"""Where review items come from: a match on a list with a ``review`` action, a
+"""Where review items come from: a match on a list with a ``review`` action (from
+any job: ``actions/review.py``), a
 platform's user report (``POST /v1/intake``), a senior's quality-check item.
 
 The file is encrypted to disk before its row is written; the platform's verdict
@@ -15,13 +16,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
 from brightline.core.actor import Actor
 from brightline.core.categories import normalize_category
-from brightline.core.models import FileSignals, Match
+from brightline.core.models import FileSignals, Match, match_json
 from brightline.errors import ConflictError, InputError, shorten
 from brightline.services import audit
 from brightline.services.hashing import HashOptions, hash_bytes
@@ -30,14 +31,31 @@ from brightline.services.review.env import ReviewEnv, ensure_queue, require_seni
 from brightline.services.review.media import media_dir, store_media
 from brightline.services.review.metadata import dumps, parse_metadata
 from brightline.services.stats import hooks as stats_hooks
-from brightline.services.store import actions as store_actions
 from brightline.services.store import entries as store_entries
 from brightline.services.store import lists as store_lists
 from brightline.services.store import review as store_review
 
 REVIEW = "review"
-REPORT_DESTINATIONS = ("ncmec", "nca")
 NOT_ILLEGAL = "not_illegal"
+
+
+class ReviewAsk(Protocol):
+    """What a list's review action asks (``actions.Action`` gives it)."""
+
+    @property
+    def list_name(self) -> str: ...
+    @property
+    def queue(self) -> str | None: ...
+    @property
+    def report_to(self) -> Sequence[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class JobRef:
+    """The job (and so the source) a review item came from."""
+
+    id: int | None
+    kind: str | None
 
 
 @dataclass(frozen=True)
@@ -53,12 +71,19 @@ class NewItem:
     report_to: Sequence[str] = ()
     quality: bool = False
     known_answer: str | None = None
+    job: JobRef | None = None
     #: Set for an idempotent intake: the item's media uid, derived from its key.
     uid: str | None = None
 
 
+#: Where reports of confirmed items may go: the registered report destinations
+#: (``reports.destinations.register`` adds to it; review itself names none).
+REPORT_DESTINATIONS: list[str] = []
+
+
 def check_report_to(value: str | Sequence[str] | None) -> list[str]:
-    """``"ncmec"``, ``"nca"`` or a list of them; ``[]`` for none."""
+    """A registered destination (``"ncmec"``, ``"nca"``…) or a list of them; ``[]``
+    for none."""
     if value is None:
         return []
     given = [value] if isinstance(value, str) else list(value)
@@ -66,48 +91,45 @@ def check_report_to(value: str | Sequence[str] | None) -> list[str]:
     for dest in given:
         dest = str(dest).strip().lower()
         if dest not in REPORT_DESTINATIONS:
-            raise InputError(f"report_to {dest!r} is not known (known: ncmec, nca)")
+            known = ", ".join(REPORT_DESTINATIONS)
+            raise InputError(f"report_to {dest!r} is not known (known: {known})")
         if dest not in out:
             out.append(dest)
     return out
 
 
-def from_match(
+def from_actions(
     env: ReviewEnv,
     actor: Actor,
     data: bytes | BinaryIO,
     filename: str | None,
     signals: FileSignals,
     matches: Sequence[Match],
+    asks: Sequence[ReviewAsk],
+    job: JobRef | None = None,
     metadata: Mapping[str, Any] | None = None,
 ) -> int | None:
-    """A review item for an upload that matched a list with a review action; returns
-    its id, or None when no matched list asks for review."""
-    list_ids = sorted({m.list_id for m in matches})
-    if not list_ids:
+    """A review item for a file that matched lists with review actions (``asks``, in
+    the lists' order): the first one's queue, every one's destinations; returns its
+    id, or None when none asks."""
+    if not asks:
         return None
-    with env.store.connect() as conn:
-        acts = [a for a in store_actions.actions_for_lists(conn, list_ids) if a.kind == REVIEW]
-        options = store_review.review_actions_for(conn, [int(a.id) for a in acts])
-    if not acts:
-        return None
-    first = acts[0]
+    first = asks[0]
     report_to: list[str] = []
-    for a in acts:
-        opt = options.get(int(a.id))
-        report_to += [d for d in json.loads(opt.report_to) if d not in report_to] if opt else []
-    opt = options.get(int(first.id))
+    for ask in asks:
+        report_to += [d for d in ask.report_to if d not in report_to]
     on_list = [m for m in matches if m.list_name == first.list_name]
     item = NewItem(
         source="match",
         signals=signals,
         filename=filename,
         metadata=dict(metadata or {}),
-        queue=opt.queue if opt else None,
-        list_name=str(first.list_name),
+        queue=first.queue,
+        list_name=first.list_name,
         scheme=on_list[0].scheme if on_list else None,
         matches=matches,
         report_to=report_to,
+        job=job,
     )
     return create_item(env, actor, data, item)
 
@@ -160,21 +182,6 @@ def intake_uid(actor: Actor, idempotency_key: str) -> str:
 def _existing(env: ReviewEnv, uid: str) -> int | None:
     with env.store.connect() as conn:
         return store_review.item_id_by_uid(conn, uid)
-
-
-def from_case(
-    env: ReviewEnv,
-    actor: Actor,
-    data: bytes,
-    filename: str | None,
-    metadata: Mapping[str, Any] | None = None,
-    queue: str | None = None,
-) -> int:
-    """An unknown image or video of a case (triage), put in front of reviewers when
-    an investigator asks."""
-    signals = _signals(data, env.settings.upload_max_pixels)
-    item = NewItem("case", signals, filename, dict(metadata or {}), queue=queue)
-    return create_item(env, actor, data, item)
 
 
 def seed(
@@ -343,7 +350,7 @@ def _insert(
                 "agreement": int(queue.agreement),
                 "scheme": scheme,
                 "list_name": item.list_name,
-                "matches": json.dumps([_match_row(m) for m in item.matches]),
+                "matches": json.dumps([match_json(m) for m in item.matches]),
                 "report_to": json.dumps(list(item.report_to)),
                 "md5": s.md5,
                 "sha1": s.sha1,
@@ -355,10 +362,14 @@ def _insert(
                 "media_path": str(path),
                 "media_key": wrapped,
                 "meta": dumps(item.metadata),
+                "job_id": item.job.id if item.job else None,
+                "job_kind": item.job.kind if item.job else None,
                 "created_by": actor.label,
                 "created_at": now,
             },
         )
+        found = [(t, v.value, v.quality) for t, v in s.signals.items()]
+        store_review.insert_item_signals(conn, item_id, found)
         details = {"source": item.source, "queue": queue.name, "list": item.list_name}
         stats_hooks.queued(conn, actor.label, item_id, item.source, item.list_name, item.quality)
         if item.quality:
@@ -371,13 +382,3 @@ def _clean_name(name: str | None) -> str | None:
     if not name:
         return None
     return name.replace("\x00", "")[-300:]
-
-
-def _match_row(m: Match) -> dict[str, object]:
-    return {
-        "list": m.list_name,
-        "entry_id": m.entry_id,
-        "signal_type": m.signal_type,
-        "distance": m.distance,
-        "category": m.category,
-    }

@@ -227,6 +227,8 @@ def item_view(
         "matches": matches,
         "report_to": json.loads(row.report_to),
         "signals": {
+            # every signal by type (a plugin type's too), then the fixed fields
+            **store_review.signals_of_item(conn, int(row.id)),
             "md5": row.md5,
             "sha1": row.sha1,
             "sha256": row.sha256,
@@ -242,6 +244,9 @@ def item_view(
         "decided_at": row.decided_at.isoformat() if row.decided_at else None,
         "my_decision": mine[0].decision if mine else None,
         "listed_in": row.listed_in,
+        # The job that found it and its source (scan, upload, lookup, watch, case).
+        "job_id": int(row.job_id) if row.job_id is not None else None,
+        "job_source": row.job_kind,
     }
     if not brief:
         view["metadata"] = json.loads(row.meta)

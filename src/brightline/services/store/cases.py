@@ -92,6 +92,17 @@ case_files = Table(
     sqlite_autoincrement=True,
 )
 
+# A file's signals, one row per signal type (migration 0013_pipeline), like the events
+# database's item_signals: a plugin type's value reaches the exports.
+case_file_signals = Table(
+    "case_file_signals",
+    metadata,
+    Column("file_id", Id, ForeignKey("case_files.id", ondelete="CASCADE"), primary_key=True),
+    Column("signal_type", String(32), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("quality", Integer),
+)
+
 FILE_COLUMNS = [c.name for c in case_files.columns if c.name not in ("id", "case_id", "exhibit_id")]
 
 
@@ -213,13 +224,54 @@ def has_files(conn: Connection, case_id: int) -> bool:
 def insert_files(
     conn: Connection, case_id: int, exhibit_id: int, rows: Sequence[dict[str, Any]]
 ) -> None:
-    """Insert file rows; a locator the exhibit already has is left as it is."""
+    """Insert file rows (each with its ``signals``: ``(type, value, quality)``, stored
+    as rows per type); a locator the exhibit already has is left as it is."""
     if not rows:
         return
-    values = [{**r, "case_id": case_id, "exhibit_id": exhibit_id} for r in rows]
+    signals = {r["locator_key"]: r.get("signals") or () for r in rows}
+    values = [
+        {
+            **{k: v for k, v in r.items() if k != "signals"},
+            "case_id": case_id,
+            "exhibit_id": exhibit_id,
+        }
+        for r in rows
+    ]
     maker = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     stmt = maker(case_files).on_conflict_do_nothing(index_elements=["exhibit_id", "locator_key"])
     conn.execute(stmt, values)
+    if not any(signals.values()):
+        return
+    ids = conn.execute(
+        select(case_files.c.id, case_files.c.locator_key)
+        .where(case_files.c.exhibit_id == exhibit_id)
+        .where(case_files.c.locator_key.in_(list(signals)))
+    ).all()
+    found = [
+        {"file_id": int(file_id), "signal_type": t, "value": v, "quality": q}
+        for file_id, key in ids
+        for t, v, q in signals[key]
+    ]
+    if found:  # a locator already there has its signals already: left as they are
+        keys = ["file_id", "signal_type"]
+        conn.execute(maker(case_file_signals).on_conflict_do_nothing(index_elements=keys), found)
+
+
+def signals_of_files(
+    conn: Connection, case_id: int, exhibit_id: int | None = None
+) -> dict[int, dict[str, str]]:
+    """``{file id: {signal type: value}}`` of a case's files (or one exhibit's)."""
+    q = (
+        select(case_file_signals)
+        .join(case_files, case_files.c.id == case_file_signals.c.file_id)
+        .where(case_files.c.case_id == case_id)
+    )
+    if exhibit_id is not None:
+        q = q.where(case_files.c.exhibit_id == exhibit_id)
+    out: dict[int, dict[str, str]] = {}
+    for row in conn.execute(q):
+        out.setdefault(int(row.file_id), {})[row.signal_type] = row.value
+    return out
 
 
 def file_rows(
@@ -234,8 +286,11 @@ def file_rows(
     )
     if exhibit_id is not None:
         q = q.where(case_files.c.exhibit_id == exhibit_id)
+    signals = signals_of_files(conn, case_id, exhibit_id)
     for row in conn.execute(q):
-        yield dict(row._mapping)
+        out = dict(row._mapping)
+        out["signals"] = signals.get(int(out["id"]), {})
+        yield out
 
 
 def list_revisions(conn: Connection) -> dict[str, dict[str, Any]]:

@@ -49,7 +49,7 @@ jobs = Table(
     "jobs",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
-    Column("kind", String(16), nullable=False),  # scan | upload | lookup | case
+    Column("kind", String(16), nullable=False),  # scan | upload | lookup | case | watch | retro
     Column("status", String(16), nullable=False),  # running | done | interrupted | failed
     Column("started_at", UtcDateTime(), nullable=False),
     Column("finished_at", UtcDateTime()),
@@ -160,6 +160,14 @@ def insert_item(conn: Connection, row: dict[str, Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+def insert_items(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Item rows; their ids, in order."""
+    if not rows:
+        return []
+    query = insert(items).returning(items.c.id, sort_by_parameter_order=True)
+    return [int(i) for i in conn.execute(query, rows).scalars()]
 
 
 def insert_signals(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text, update
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text, update
 from sqlalchemy.engine import make_url
 
 from brightline.services.private_files import private_folder, touch_private
@@ -21,7 +21,7 @@ from brightline.services.store.tables import counters
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The newest migration; a test checks it against Alembic's own idea of the head.
-HEAD_REVISION = "0012_exchanges"
+HEAD_REVISION = "0013_pipeline"
 #: Advisory lock id that serialises migrations on PostgreSQL ("brightln" in ASCII).
 _LOCK_KEY = 0x6272696768746C6E
 #: SQLite page cache (negative: KiB): SQLite's own 2 MB normally (per pooled connection,
@@ -135,6 +135,12 @@ def next_rev(conn: Connection) -> int:
         .returning(counters.c.value)
     )
     return int(result.scalar_one())
+
+
+def instance_id(conn: Connection) -> int:
+    """A random id written when the database was created: tells databases apart."""
+    query = select(counters.c.value).where(counters.c.name == "instance")
+    return int(conn.execute(query).scalar_one())
 
 
 def current_rev(conn: Connection) -> int:

@@ -12,6 +12,9 @@ after purge so the destruction stays on record.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -23,8 +26,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    select,
     text,
 )
+from sqlalchemy.engine import Connection, Row
 
 from brightline.services.store.tables import Id, UtcDateTime, metadata
 
@@ -128,3 +133,9 @@ vault_objects = Table(
     Index("ix_vault_objects_report", "report_id", "id"),
     sqlite_autoincrement=True,
 )
+
+
+def vault_rows(conn: Connection, object_ids: Sequence[int]) -> dict[int, Row[Any]]:
+    """Vault object rows by id."""
+    query = select(vault_objects).where(vault_objects.c.id.in_(list(object_ids)))
+    return {int(r.id): r for r in conn.execute(query)}

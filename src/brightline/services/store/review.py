@@ -76,6 +76,10 @@ items = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("decided_at", UtcDateTime()),
     Column("listed_in", String(200)),
+    # The job that found it (migration 0013_pipeline): its id on the events database and kind
+    # (scan, upload, watch, …); a name, not a foreign key (another database on SQLite).
+    Column("job_id", BigInteger),
+    Column("job_kind", String(16)),
     Index("ix_review_items_state", "state", "id"),
     sqlite_autoincrement=True,
 )
@@ -141,6 +145,17 @@ review_actions = Table(
     Column("report_to", Text, nullable=False),
 )
 
+# An item's signals, one row per signal type (migration 0013_pipeline): a plugin type's value
+# shows on review pages and goes with its reports.
+item_signals = Table(
+    "review_item_signals",
+    metadata,
+    Column("item_id", Id, ForeignKey("review_items.id", ondelete="CASCADE"), primary_key=True),
+    Column("signal_type", String(32), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("quality", Integer),
+)
+
 TABLES = (queues, items, decisions, exposure, false_positives, flags, review_actions)
 
 # -- queues -------------------------------------------------------------------
@@ -177,6 +192,22 @@ def all_queues(conn: Connection) -> list[Row[Any]]:
 
 def _item_query() -> Any:
     return select(items, queues.c.name.label("queue")).join(queues, queues.c.id == items.c.queue_id)
+
+
+def insert_item_signals(
+    conn: Connection, item_id: int, signals: list[tuple[str, str, int | None]]
+) -> None:
+    rows = [{"item_id": item_id, "signal_type": t, "value": v, "quality": q} for t, v, q in signals]
+    if rows:
+        conn.execute(insert(item_signals), rows)
+
+
+def signals_of_item(conn: Connection, item_id: int) -> dict[str, str]:
+    """``{signal type: value}`` of a review item."""
+    q = select(item_signals.c.signal_type, item_signals.c.value).where(
+        item_signals.c.item_id == item_id
+    )
+    return {str(t): str(v) for t, v in conn.execute(q)}
 
 
 def insert_item(conn: Connection, values: dict[str, Any]) -> int:
@@ -259,11 +290,6 @@ def release_claims_of(conn: Connection, user_id: int, keep: int | None = None) -
     conn.execute(
         update(items).where(cond).values(claimed_by=None, claimed_name=None, claim_until=None)
     )
-
-
-def count_by_state(conn: Connection) -> dict[str, int]:
-    rows = conn.execute(select(items.c.state, func.count()).group_by(items.c.state)).all()
-    return {str(r[0]): int(r[1]) for r in rows}
 
 
 # -- decisions ----------------------------------------------------------------

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     and_,
     select,
+    update,
 )
 
 from brightline.core.models import Entry
@@ -176,29 +177,6 @@ def md5_of(conn: Connection, entry_ids: Iterable[int]) -> dict[int, str]:
     return {int(e): str(m) for e, m in conn.execute(query)}
 
 
-def entries_by_md5(conn: Connection, md5s: Iterable[str]) -> dict[str, list[int]]:
-    """Video entries whose file MD5 is one of ``md5s``."""
-    out: dict[str, list[int]] = {}
-    query = select(video_entries.c.md5, video_entries.c.entry_id).where(
-        video_entries.c.md5.in_(sorted(set(md5s)))
-    )
-    for md5, entry_id in conn.execute(query):
-        out.setdefault(str(md5), []).append(int(entry_id))
-    return out
-
-
-def frames_since(conn: Connection, entry_ids: Sequence[int]) -> list[tuple[int, int, str]]:
-    """``(entry id, ordinal, pdq)`` of the entries' frames: what the index holds."""
-    out: list[tuple[int, int, str]] = []
-    for start in range(0, len(entry_ids), 500):
-        chunk = list(entry_ids[start : start + 500])
-        query = select(video_frames.c.entry_id, video_frames.c.ordinal, video_frames.c.pdq).where(
-            video_frames.c.entry_id.in_(chunk)
-        )
-        out.extend((int(e), int(o), str(p)) for e, o, p in conn.execute(query))
-    return out
-
-
 def with_frames(conn: Connection, items: Iterable[Entry], batch: int = 200) -> Iterator[Entry]:
     """Entries as they are, but video entries' values replaced by their frames
     (pytx's JSON, which import reads back)."""
@@ -218,6 +196,21 @@ def with_frames(conn: Connection, items: Iterable[Entry], batch: int = 200) -> I
         if len(pending) >= batch:
             yield from flush()
     yield from flush()
+
+
+def lists_of(conn: Connection, entry_ids: Sequence[int]) -> dict[int, int]:
+    """``{entry id: list id}``."""
+    query = select(entries.c.id, entries.c.list_id).where(entries.c.id.in_(list(entry_ids)))
+    return {int(e): int(hl) for e, hl in conn.execute(query)}
+
+
+def touch_list_videos(conn: Connection, list_id: int, rev: int) -> None:
+    """Give a list's video entries a new revision (they come again in the change feed)."""
+    conn.execute(
+        update(entries)
+        .where(entries.c.list_id == list_id, entries.c.signal_type == "vpdq")
+        .values(rev=rev)
+    )
 
 
 def list_thresholds(conn: Connection) -> dict[int, tuple[float, float]]:

@@ -3,8 +3,8 @@
 A document (a message, a post, a file of text) is one query of each text signal
 type (``url``, ``keyword``, and any registered type whose content types hold
 ``text``); the matcher's index of each type finds the entries in it. Matches are
-recorded like any other (``record_text_matches``: one item per document, its
-matches, the match log, the lists' webhooks) and a list with a ``review`` action
+recorded by the job like any other (``record_text_matches``: one item per document,
+its matches, the match log, the lists' actions), and a list with a ``review`` action
 gets a review item showing the document as text. The text itself is stored only
 in that review item, never in the match log.
 """
@@ -12,18 +12,19 @@ in that review item, never in the match log.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from brightline.core import signals
-from brightline.core.actor import Actor
 from brightline.core.models import FileSignals, Match, ScanResult
 from brightline.core.signals import TEXT
-from brightline.services.matching import Matcher, Query
-from brightline.services.recording import Recorder
-from brightline.services.review import intake
-from brightline.services.review.env import ReviewEnv
+from brightline.services.actions.registry import Opener
+from brightline.services.lists.matching import Matcher, Query
+from brightline.services.pipeline.job import Job
+from brightline.services.pipeline.match import match_queries
 
 log = logging.getLogger("brightline.text")
 
@@ -61,7 +62,7 @@ def match_texts(
     """Each document's matches, in order of where they are in its text."""
     types = text_types()
     queries = [Query(t, doc.text) for doc in documents for t in types]
-    found = matcher.match(queries, lists) if queries else []
+    found = match_queries(matcher, queries, lists) if queries else []
     results = []
     for i, doc in enumerate(documents):
         matches = [m for per in found[i * len(types) : (i + 1) * len(types)] for m in per]
@@ -77,45 +78,41 @@ def _position(m: Match) -> tuple[int, int, str, int]:
 
 
 def record_text_matches(
-    recorder: Recorder,
-    documents: Sequence[TextDocument],
-    results: Sequence[TextResult],
-    review: ReviewEnv | None = None,
+    job: Job, documents: Sequence[TextDocument], results: Sequence[TextResult]
 ) -> int:
-    """Record the documents that matched (items, matches, match log, webhooks) and
-    put each in review where a matched list asks; returns webhook deliveries queued.
-    The one text step of the record-and-act path: a failure is logged, never allowed
-    to hide a verdict."""
+    """Record the documents that matched as items of ``job`` (their matches, the match
+    log) and run the lists' actions (webhooks; a ``review`` action keeps the document,
+    shown as text); returns webhook deliveries queued. The one text step of the
+    record-and-act path: a failure is logged, never allowed to hide a verdict."""
     matched = [(d, r) for d, r in zip(documents, results, strict=True) if r.matches]
     if not matched:
         return 0
-    queued = 0
+    rows: list[ScanResult] = []
+    media: list[Opener | None] = []
+    for doc, result in matched:
+        data = doc.text.encode("utf-8")
+        rows.append(ScanResult(_locator(doc), _text_signals(data), result.matches))
+        media.append(partial(io.BytesIO, data))
     try:
-        rows = [ScanResult(_locator(d), None, r.matches) for d, r in matched]
-        queued = recorder.record(rows)
+        return job.record(
+            rows,
+            media=media,
+            names=[d.id for d, _ in matched],
+            metadata=[{"document": d.id} if d.id else {} for d, _ in matched],
+        )
     except Exception:
         log.exception("could not record text matches")
-    if review is not None:
-        for doc, result in matched:
-            to_review(review, recorder.actor, doc, result.matches)
-    return queued
+        return 0
 
 
-def to_review(env: ReviewEnv, actor: Actor, doc: TextDocument, matches: Sequence[Match]) -> None:
-    """A review item for a document whose matched list has a review action."""
-    data = doc.text.encode("utf-8")
-    signals_ = FileSignals.of(
+def _text_signals(data: bytes) -> FileSignals:
+    return FileSignals.of(
         hashlib.md5(data).hexdigest(),
         hashlib.sha1(data).hexdigest(),
         hashlib.sha256(data).hexdigest(),
         len(data),
         "text/plain",
     )
-    meta = {"document": doc.id} if doc.id else {}
-    try:
-        intake.from_match(env, actor, data, doc.id, signals_, matches, meta)
-    except Exception:
-        log.exception("could not keep the text for review")
 
 
 def _locator(doc: TextDocument) -> str:

@@ -12,8 +12,8 @@ from brightline.adapters.api.schemas import AuditRecordOut, AuditVerifyOut
 from brightline.adapters.api.sessions import key_or_user
 from brightline.core.actor import Actor
 from brightline.services import audit
-from brightline.services.auth import Role
-from brightline.services.users import UserRole
+from brightline.services.people.auth import Role
+from brightline.services.people.users import UserRole
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 Auditor = Annotated[Actor, Depends(key_or_user(Role.ADMIN, UserRole.AUDITOR, UserRole.ADMIN))]

@@ -16,7 +16,7 @@ from brightline.adapters.api.sessions import (
     client_address,
     set_cookie,
 )
-from brightline.services import users
+from brightline.services.people import users
 
 router = APIRouter(prefix="/v1", tags=["users"])
 

@@ -28,8 +28,9 @@ from brightline.core import signals
 from brightline.core.actor import Actor
 from brightline.core.models import HashList, Match, ScanResult
 from brightline.core.signals import vpdq
-from brightline.services import curation, lists
+from brightline.services import lists
 from brightline.services.actions import MatchContext
+from brightline.services.lists import curation
 
 router = APIRouter(prefix="/compat/hma", tags=["hma-compat"])
 

@@ -22,7 +22,9 @@ from brightline.adapters.api.schemas import (
 from brightline.adapters.api.uploads import LARGE_JSON, ONE_FILE, spooled_body
 from brightline.core.models import Entry, HashList
 from brightline.errors import UsageError
-from brightline.services import curation, ingest, list_policy, lists
+from brightline.services import lists
+from brightline.services.lists import curation, ingest
+from brightline.services.lists import policy as list_policy
 
 router = APIRouter(prefix="/v1", tags=["lists"])
 

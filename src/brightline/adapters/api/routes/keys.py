@@ -10,8 +10,8 @@ from fastapi import APIRouter, Path, status
 from brightline.adapters.api.deps import AdminKey, RuntimeDep, ServicesDep, actor
 from brightline.adapters.api.schemas import KeyCreated, KeyIn, KeyOut
 from brightline.errors import UsageError
-from brightline.services import auth
 from brightline.services.context import shown_database_url
+from brightline.services.people import auth
 from brightline.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["admin"])

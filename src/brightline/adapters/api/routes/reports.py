@@ -16,8 +16,8 @@ from pydantic import BaseModel, Field
 from brightline.adapters.api.deps import RuntimeDep
 from brightline.adapters.api.sessions import key_or_user
 from brightline.core.actor import Actor
-from brightline.services.auth import Role
-from brightline.services.users import UserRole
+from brightline.services.people.auth import Role
+from brightline.services.people.users import UserRole
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 

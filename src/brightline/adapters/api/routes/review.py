@@ -21,8 +21,8 @@ from brightline.adapters.api.sessions import (
 from brightline.adapters.api.uploads import ONE_FILE, read_upload
 from brightline.core.actor import Actor
 from brightline.errors import ForbiddenError, InputError
-from brightline.services import users
-from brightline.services.auth import Role
+from brightline.services.people import users
+from brightline.services.people.auth import Role
 from brightline.services.review import decide, exposure, intake, items, quality
 from brightline.services.review.env import create_queue, list_queues
 

@@ -31,7 +31,7 @@ from brightline.adapters.api.uploads import (
     read_bodies,
     read_one_body,
 )
-from brightline.core.models import Match, ScanResult, suppressed_of
+from brightline.core.models import Match, ScanResult, match_json, suppressed_of
 from brightline.errors import ForbiddenError
 from brightline.services.actions import MatchContext
 from brightline.services.review.metadata import parse_metadata
@@ -60,7 +60,7 @@ def _ctx(request: Request, key: Any, ref: str | None) -> MatchContext:
 
 
 def _matches(found: list[Match]) -> list[dict[str, object]]:
-    return [m.as_dict() for m in found]
+    return [match_json(m) for m in found]
 
 
 def _file_row(result: ScanResult) -> dict[str, object]:

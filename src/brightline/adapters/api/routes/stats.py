@@ -14,9 +14,9 @@ from starlette.concurrency import run_in_threadpool
 from brightline.adapters.api.deps import ServicesDep
 from brightline.adapters.api.sessions import key_or_user
 from brightline.core.actor import Actor
-from brightline.services.auth import Role
+from brightline.services.people.auth import Role
+from brightline.services.people.users import UserRole
 from brightline.services.stats import report, service
-from brightline.services.users import UserRole
 
 router = APIRouter(prefix="/v1", tags=["stats"])
 Reader = Annotated[

@@ -15,7 +15,7 @@ from brightline.adapters.api.matching import key_actor
 from brightline.adapters.api.runtime import Runtime
 from brightline.adapters.api.uploads import LARGE_JSON
 from brightline.errors import InputError, TooLargeError
-from brightline.services.match_service import Request as MatchRequest
+from brightline.services.pipeline.match_service import Request as MatchRequest
 from brightline.services.text import conversations
 from brightline.services.text.conversations import NewMessage
 from brightline.services.text.matching import (
@@ -79,8 +79,8 @@ def _match(runtime: Runtime, body: TextMatchIn, who: MatchRequest) -> TextResult
     doc = TextDocument(body.text, body.ref)
     [result] = match_texts(runtime.matcher, [doc], body.lists)
     if result.matches:
-        recorder = who.recorder(runtime.services.store, "lookup", "matched")
-        if record_text_matches(recorder, [doc], [result], runtime.review):
+        job = who.job(runtime.review, "lookup", body.lists, "matched")
+        if record_text_matches(job, [doc], [result]):
             runtime.kick.set()  # webhooks to deliver
     return result
 

@@ -1,0 +1,1 @@
+"""People: see the modules of this package."""

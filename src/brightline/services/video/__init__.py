@@ -1,0 +1,1 @@
+"""Video: see the modules of this package."""
