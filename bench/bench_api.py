@@ -35,9 +35,10 @@ from pathlib import Path
 
 import httpx
 
+from brightline.services.context import open_services
 from brightline.services.demo import jpeg, picture
 from brightline.services.people import auth
-from brightline.services.store import Store
+from brightline.settings import Settings
 
 ANCHOR = {
     "hash_rps": 264.0,
@@ -144,10 +145,10 @@ def add_entries(home: Path, count: int) -> None:
 
 
 def make_keys(home: Path) -> dict[str, str]:
-    store = Store(f"sqlite:///{home / 'brightline.db'}")
-    store.migrate()
-    tokens = {role: auth.create_key(store, role, "bench")[1] for role in ("scanner", "curator")}
-    store.dispose()
+    # Through open_services, which gives the store the home's audit key (the chain is keyed).
+    svc = open_services(Settings(home=home))
+    tokens = {role: auth.create_key(svc.store, role, "bench")[1] for role in ("scanner", "curator")}
+    svc.close()
     return tokens
 
 
