@@ -246,7 +246,10 @@ class Job:
             self.start(conn)
             if items is None:
                 found = [m for h in hits for m in h.matches]
-                stats_hooks.matches(conn, self.stats_source, self.actor.label, found, self.id)
+                held = [s for h in hits for s in h.suppressed]
+                stats_hooks.matches(
+                    conn, self.stats_source, self.actor.label, found, self.id, suppressed=held
+                )
                 if existing:  # matches of items recorded earlier
                     rows = [_match_row(h.item_id, m) for h in hits if h.item_id for m in h.matches]
                     store_content.insert_matches(conn, rows)

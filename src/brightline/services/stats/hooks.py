@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row
 
-from brightline.core.models import Match, ScanResult
+from brightline.core.models import Match, ScanResult, Suppressed
 from brightline.services.stats.events import Event, content_type_of, duration, emit, emit_many
 from brightline.services.store import review as store_review
 from brightline.services.store import stats as store_stats
@@ -29,7 +29,7 @@ def results(
     matches: one insert and one upsert however many there are."""
     items: Counter[tuple[str, str]] = Counter()
     hashed: Counter[tuple[str, str]] = Counter()
-    matched: Counter[tuple[str, str, str | None, str, str]] = Counter()
+    matched: Counter[tuple[str, str, str | None, str, str, str]] = Counter()
     for r in found:
         ctype = content_type_of(r.signals.media_type if r.signals else None)
         outcome = "error" if r.error else "matched" if r.matches else "unmatched"
@@ -37,7 +37,9 @@ def results(
         for signal_type in r.signals.hashes() if r.signals else ():
             hashed[(ctype, signal_type)] += 1
         for m in r.matches:
-            matched[(m.list_name, m.signal_type, m.category, _method(m), ctype)] += 1
+            matched[(m.list_name, m.signal_type, m.category, _method(m), ctype, _held(m))] += 1
+        for sup in r.suppressed:
+            matched[(sup.list_name, sup.signal_type, None, "", ctype, "suppressed")] += 1
     ids = {"job": job} if job is not None else None
     common: dict[str, Any] = {"actor": actor, "source": source, "ids": ids}
     events = [
@@ -53,18 +55,27 @@ def results(
             list_name=lst,
             signal_type=t,
             category=cat,
-            method=how,
+            method=how or None,
             content_type=c,
+            outcome=held or None,
             count=n,
             **common,
         )
-        for (lst, t, cat, how, c), n in matched.items()
+        for (lst, t, cat, how, c, held), n in matched.items()
     ]
     emit_many(conn, events)
 
 
 def _method(m: Match) -> str:
+    if m.retroactive:
+        return "retroactive"
     return "exact" if m.exact else "perceptual"
+
+
+def _held(m: Match) -> str:
+    """A match's outcome as statistics count it: ``''`` acted on, or ``quarantined``
+    (a flooding entry: returned, no action run). Suppressed ones are counted apart."""
+    return "quarantined" if m.quarantined else ""
 
 
 def matches(
@@ -74,11 +85,15 @@ def matches(
     found: Sequence[Match],
     job: int | None,
     content_type: str | None = None,
+    suppressed: Sequence[Suppressed] = (),
 ) -> None:
-    """Matches, one event per list, signal type, category and method."""
-    groups: Counter[tuple[str, str, str | None, str]] = Counter()
+    """Matches, one event per list, signal type, category, method and outcome
+    (acted on, quarantined, or suppressed by a negative list)."""
+    groups: Counter[tuple[str, str, str | None, str, str]] = Counter()
     for m in found:
-        groups[(m.list_name, m.signal_type, m.category, _method(m))] += 1
+        groups[(m.list_name, m.signal_type, m.category, _method(m), _held(m))] += 1
+    for sup in suppressed:
+        groups[(sup.list_name, sup.signal_type, None, "", "suppressed")] += 1
     ids = {"job": job} if job is not None else None
     common: dict[str, Any] = {"actor": actor, "source": source, "ids": ids}
     emit_many(
@@ -89,12 +104,13 @@ def matches(
                 list_name=lst,
                 signal_type=t,
                 category=cat,
-                method=how,
+                method=how or None,
                 content_type=content_type,
+                outcome=held or None,
                 count=n,
                 **common,
             )
-            for (lst, t, cat, how), n in groups.items()
+            for (lst, t, cat, how, held), n in groups.items()
         ],
     )
 
