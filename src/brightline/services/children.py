@@ -55,3 +55,21 @@ def _watch(parent_pid: int) -> None:
         if os.getppid() != parent_pid:
             os._exit(1)
         threading.Event().wait(1.0)
+
+
+def owner_gone(owner: str) -> bool:
+    """A lease owner written as ``host:pid:…`` whose process, on this host, is gone
+    (killed mid-work). An owner on another host, or not in that form, is never gone."""
+    import socket
+
+    host, _, rest = owner.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False

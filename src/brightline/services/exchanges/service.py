@@ -22,6 +22,7 @@ from brightline.core.crypto import Keyring, decrypt_bytes, encrypt_bytes, new_da
 from brightline.core.names import check_list_name, check_text
 from brightline.errors import ConflictError, ExchangeError, UsageError
 from brightline.services import audit
+from brightline.services.children import owner_gone
 from brightline.services.exchanges import registry
 from brightline.services.exchanges.apply import Counts, apply_page
 from brightline.services.exchanges.base import Config
@@ -196,19 +197,7 @@ def _owner() -> str:
 
 def _abandoned(owner: str | None) -> bool:
     """A lease held by a process of this machine that is gone (killed mid-fetch)."""
-    if not owner:
-        return False
-    host, _, rest = owner.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return bool(owner) and owner_gone(str(owner))
 
 
 def fetch(env: ExchangeEnv, name: str, *, actor: Actor | None = None) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, and_, or_, select, update
 
+from brightline.services.children import owner_gone
 from brightline.services.store import Store
 from brightline.services.store.reports import reports
 
@@ -61,16 +62,4 @@ def release(store: Store, report_id: int, owner: str) -> None:
 
 def _dead(owner: str | None) -> bool:
     """A lease owner on this host whose process is gone (killed, crashed)."""
-    if not owner:
-        return True
-    host, _, rest = owner.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return not owner or owner_gone(owner)
